@@ -1,0 +1,195 @@
+import { z } from 'zod';
+
+/**
+ * Cordon's configuration: the `cordon` key of the cdk.json context. Every key has a documented
+ * default, so an empty `{}` is a valid, conservative deploy (dry-run, detection on, 7-year vault).
+ * Validated at synth: an invalid value fails synth with an error naming the key and the value.
+ */
+
+const ACCOUNT_ID = /^\d{12}$/;
+const ORG_ID = /^o-[a-z0-9]{10,32}$/;
+const OU_ID = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/:-]+$/;
+const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
+const TRAIL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The kill switch. `dry-run` records what would have been done; `off` records a skip. */
+export const MODES = ['enforce', 'dry-run', 'off'] as const;
+export type Mode = (typeof MODES)[number];
+
+export const PUBLISHING_FREQUENCIES = ['FIFTEEN_MINUTES', 'ONE_HOUR', 'SIX_HOURS'] as const;
+
+/** Security Hub standards Cordon knows how to enable, by the path AWS gives them in their ARN. */
+export const KNOWN_STANDARDS = [
+  'aws-foundational-security-best-practices/v/1.0.0',
+  'cis-aws-foundations-benchmark/v/1.4.0',
+  'cis-aws-foundations-benchmark/v/3.0.0',
+  'nist-800-53/v/5.0.0',
+  'pci-dss/v/3.2.1',
+  'pci-dss/v/4.0.1',
+  'aws-resource-tagging-standard/v/1.0.0',
+] as const;
+
+const int = (min: number, max?: number) =>
+  z
+    .number({ error: `must be an integer >= ${min}${max === undefined ? '' : ` and <= ${max}`}` })
+    .int({ error: `must be an integer >= ${min}${max === undefined ? '' : ` and <= ${max}`}` })
+    .min(min, { error: `must be an integer >= ${min}${max === undefined ? '' : ` and <= ${max}`}` })
+    .max(max ?? Number.MAX_SAFE_INTEGER, { error: `must be an integer >= ${min} and <= ${max}` });
+
+/** `cordon.securityHub.standards[0]` */
+const keyPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : `${acc}.${String(part)}`), 'cordon');
+
+const bool = () => z.boolean({ error: 'must be true or false' });
+const pattern = (re: RegExp, what: string) => z.string({ error: `must be ${what}` }).regex(re, { error: `must be ${what}` });
+const list = <T extends z.ZodType>(item: T) => z.array(item, { error: 'must be a list' });
+
+const guardDutySchema = z.strictObject(
+  {
+    /** Set false where GuardDuty is managed elsewhere (e.g. by a delegated administrator). */
+    enabled: bool().default(true),
+    publishingFrequency: z
+      .enum(PUBLISHING_FREQUENCIES, { error: `must be one of ${PUBLISHING_FREQUENCIES.join(', ')}` })
+      .default('FIFTEEN_MINUTES'),
+    features: z
+      .strictObject(
+        {
+          s3DataEvents: bool().default(true),
+          eksAuditLogs: bool().default(true),
+          ebsMalwareProtection: bool().default(true),
+          rdsLoginEvents: bool().default(true),
+          runtimeMonitoring: bool().default(true),
+          lambdaNetworkLogs: bool().default(true),
+        },
+        { error: 'must be an object' },
+      )
+      .prefault({}),
+  },
+  { error: 'must be an object' },
+);
+
+const securityHubSchema = z.strictObject(
+  {
+    /** Set false where Security Hub is managed elsewhere. */
+    enabled: bool().default(true),
+    /** One finding per control across standards (`SECURITY_CONTROL`). */
+    consolidatedControlFindings: bool().default(true),
+    standards: list(z.enum(KNOWN_STANDARDS, { error: `must be one of ${KNOWN_STANDARDS.join(', ')}` })).default([
+      'aws-foundational-security-best-practices/v/1.0.0',
+      'cis-aws-foundations-benchmark/v/3.0.0',
+    ]),
+  },
+  { error: 'must be an object' },
+);
+
+const cloudTrailSchema = z.strictObject(
+  {
+    /** Set false where an organization trail already exists. */
+    enabled: bool().default(true),
+    /** Explicit, so the organization-trail bucket policy can name it. */
+    trailName: pattern(TRAIL_NAME, 'a trail name of 3-128 letters, digits, ".", "_" or "-"').default('cordon-trail'),
+    /** Days before trail logs move to Glacier Instant Retrieval. */
+    transitionAfterDays: int(1).default(90),
+    /** Days trail logs are kept. */
+    logRetentionDays: int(1).default(2555),
+  },
+  { error: 'must be an object' },
+);
+
+export const configSchema = z
+  .strictObject(
+    {
+      /** Mode on first deploy; afterwards the SSM parameter is the kill switch. */
+      mode: z.enum(MODES, { error: `must be one of ${MODES.join(', ')}` }).default('dry-run'),
+      /** Object Lock COMPLIANCE retention of evidence (2555 days = 7 years). */
+      evidenceRetentionDays: int(1).default(2555),
+      /** GuardDuty severity (0-10) at or above which findings are routed to responders. */
+      minimumSeverity: z
+        .number({ error: 'must be a number between 0 and 10' })
+        .min(0, { error: 'must be a number between 0 and 10' })
+        .max(10, { error: 'must be a number between 0 and 10' })
+        .default(7),
+      /** Resources with this tag key and value are never contained automatically. */
+      protectedTag: z
+        .strictObject(
+          {
+            key: z.string({ error: 'must be a tag key' }).min(1, { error: 'must be a tag key' }).max(128).default('cordon:protected'),
+            value: z.string({ error: 'must be a tag value' }).max(256).default('true'),
+          },
+          { error: 'must be an object' },
+        )
+        .prefault({}),
+      /** Principal ARNs (break-glass roles, ...) never revoked automatically. */
+      allowlistedPrincipals: list(pattern(IAM_PRINCIPAL_ARN, 'an IAM principal ARN')).default([]),
+      /** Blast-radius breaker: at most this many automatic containments per window, then escalate. */
+      breaker: z
+        .strictObject(
+          {
+            maxContainments: int(1).default(10),
+            windowMinutes: int(1, 1440).default(60),
+          },
+          { error: 'must be an object' },
+        )
+        .prefault({}),
+      /** AWS Organizations id; when set, the trail is an organization trail. */
+      organizationId: pattern(ORG_ID, 'an organization id like o-abc1234567').optional(),
+      /** Member OUs that receive the member responder role. */
+      memberOrganizationalUnits: list(pattern(OU_ID, 'an OU id like ou-ab12-cdef3456 or a root id r-ab12')).default([]),
+      /** Other accounts Cordon may act in (single-account deploys leave this empty). */
+      memberAccounts: list(pattern(ACCOUNT_ID, 'a 12-digit account id')).default([]),
+      /** Regions other than the home region whose findings are forwarded. */
+      regions: list(pattern(REGION, 'a region name like eu-west-1')).default([]),
+      /** Name of the role Cordon assumes in member accounts. */
+      memberRoleName: pattern(ROLE_NAME, 'an IAM role name').default('CordonMemberResponder'),
+      /** Principal ARNs allowed to assume the auditor role (default: this account's administrators). */
+      auditorPrincipals: list(pattern(IAM_PRINCIPAL_ARN, 'an IAM principal ARN')).default([]),
+      notifications: z
+        .strictObject(
+          {
+            emails: list(pattern(EMAIL, 'an email address')).default([]),
+          },
+          { error: 'must be an object' },
+        )
+        .prefault({}),
+      guardDuty: guardDutySchema.prefault({}),
+      securityHub: securityHubSchema.prefault({}),
+      cloudTrail: cloudTrailSchema.prefault({}),
+    },
+    { error: 'must be an object' },
+  );
+
+export type CordonConfig = z.output<typeof configSchema>;
+export type CordonConfigInput = z.input<typeof configSchema>;
+
+/** Invalid configuration: the message names every bad key and the value received. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const received = (value: unknown): string => {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+};
+
+/** Parses the `cordon` context value; throws ConfigError naming each bad key and its value. */
+export const parseConfig = (raw: unknown): CordonConfig => {
+  const result = configSchema.safeParse(raw ?? {}, { reportInput: true });
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys
+        .map((key) => `${keyPath([...issue.path, key])} is not a known setting`)
+        .join('; ');
+    }
+    return `${keyPath(issue.path)} ${issue.message}, received ${received(issue.input)}`;
+  });
+  throw new ConfigError(lines.join('; '));
+};
+
+/** Builds the config from a CDK context lookup (bin/ is the only caller). */
+export const configFromContext = (tryGetContext: (key: string) => unknown): CordonConfig =>
+  parseConfig(tryGetContext('cordon'));

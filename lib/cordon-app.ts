@@ -1,0 +1,35 @@
+import type { App, Environment } from 'aws-cdk-lib';
+import type { CordonConfig } from './config';
+import { DetectionStack } from './detection-stack';
+import { EvidenceStack } from './evidence-stack';
+
+export interface CordonAppProps {
+  readonly config: CordonConfig;
+  /** @default - environment-agnostic (resolved at deploy time) */
+  readonly env?: Environment;
+}
+
+/** Every Cordon stack, wired. `bin/app.ts` and the tests build the app the same way. */
+export class CordonApp {
+  readonly evidence: EvidenceStack;
+  /** Absent when GuardDuty, Security Hub and CloudTrail are all managed elsewhere. */
+  readonly detection?: DetectionStack;
+
+  constructor(app: App, props: CordonAppProps) {
+    const { config, env } = props;
+    this.evidence = new EvidenceStack(app, 'CordonEvidence', {
+      config,
+      env,
+      terminationProtection: true,
+      description: 'Cordon: WORM evidence vault, signing key and chain heads (stateful)',
+    });
+    const detects = config.guardDuty.enabled || config.securityHub.enabled || config.cloudTrail.enabled;
+    if (detects) {
+      this.detection = new DetectionStack(app, 'CordonDetection', {
+        config,
+        env,
+        description: 'Cordon: GuardDuty, Security Hub and CloudTrail',
+      });
+    }
+  }
+}

@@ -1,0 +1,210 @@
+import { Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { CordonConfig } from './config';
+import { acknowledge, arnToken } from './nag';
+
+/**
+ * IAM path of every role that writes evidence. The vault's bucket policy exempts exactly these
+ * roles (and the auditor) from its deny on retention / legal-hold changes. A role's path is fixed
+ * at creation, so only a principal allowed to create roles under it could claim the exemption.
+ */
+export const EVIDENCE_WRITER_PATH = '/cordon/evidence-writer/';
+
+export interface EvidenceStackProps extends StackProps {
+  readonly config: CordonConfig;
+}
+
+/**
+ * The stateful half of Cordon: the WORM evidence bucket, its keys and the chain-head table.
+ * Deployed with termination protection; every resource is retained when removed.
+ */
+export class EvidenceStack extends Stack {
+  /** Object Lock (COMPLIANCE) bucket holding records, checkpoints and the public key. */
+  readonly bucket: s3.IBucket;
+  /** Where the evidence bucket's access logs go (an Object Lock bucket cannot be a log target). */
+  readonly accessLogBucket: s3.IBucket;
+  /** Symmetric key encrypting the bucket and the table; rotation on. */
+  readonly dataKey: kms.IKey;
+  /** ECC_NIST_P256 SIGN_VERIFY key that signs every record and checkpoint. */
+  readonly signingKey: kms.IKey;
+  /** One item per incident: the head of its hash chain (seq, hash). */
+  readonly chainHeads: dynamodb.ITable;
+  /** Read-only auditor: object versions, retention, kms:GetPublicKey / Verify. */
+  readonly auditorRole: iam.IRole;
+  /** COMPLIANCE retention applied to every record. */
+  readonly retention: Duration;
+
+  constructor(scope: Construct, id: string, props: EvidenceStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.retention = Duration.days(config.evidenceRetentionDays);
+
+    const dataKey = new kms.Key(this, 'DataKey', {
+      alias: 'alias/cordon/evidence-data',
+      description: 'Cordon: encrypts the evidence vault and its chain-head table',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.dataKey = dataKey;
+
+    const signingKey = new kms.Key(this, 'SigningKey', {
+      alias: 'alias/cordon/evidence-signing',
+      description: 'Cordon: signs evidence records and checkpoints (ECDSA P-256)',
+      keySpec: kms.KeySpec.ECC_NIST_P256,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.signingKey = signingKey;
+
+    const accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {
+      // Server access log delivery supports SSE-S3 only.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'expire-access-logs',
+          expiration: Duration.days(config.evidenceRetentionDays),
+          noncurrentVersionExpiration: Duration.days(30),
+        },
+      ],
+    });
+    acknowledge(accessLogBucket, [
+      ['AwsSolutions-S1', 'this is the access-log target of the evidence bucket; logging it to itself would loop'],
+      ['NIST.800.53.R5-S3BucketLoggingEnabled', 'this is the access-log target of the evidence bucket; logging it to itself would loop'],
+      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'access logs are a secondary record; the evidence itself is WORM-locked'],
+      ['NIST.800.53.R5-S3DefaultEncryptionKMS', 'S3 server access log delivery supports only SSE-S3 on the target bucket'],
+    ]);
+    this.accessLogBucket = accessLogBucket;
+
+    const bucket = new s3.Bucket(this, 'EvidenceBucket', {
+      objectLockEnabled: true,
+      objectLockDefaultRetention: s3.ObjectLockRetention.compliance(this.retention),
+      versioned: true,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: dataKey,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: accessLogBucket,
+      serverAccessLogsPrefix: 'evidence-bucket/',
+    });
+    acknowledge(bucket, [
+      [
+        'NIST.800.53.R5-S3BucketReplicationEnabled',
+        'Object Lock COMPLIANCE makes every version immutable for the retention period; cross-region replication is an operator choice documented in the README',
+      ],
+    ]);
+    this.bucket = bucket;
+
+    const auditorPrincipals = config.auditorPrincipals.length
+      ? config.auditorPrincipals.map((arn) => new iam.ArnPrincipal(arn))
+      : [new iam.AccountRootPrincipal()];
+    const auditorRole = new iam.Role(this, 'AuditorRole', {
+      description: 'Cordon: read-only access to the evidence vault for auditors',
+      assumedBy: new iam.CompositePrincipal(...auditorPrincipals),
+      maxSessionDuration: Duration.hours(4),
+    });
+    const auditorPolicy = new iam.ManagedPolicy(this, 'AuditorPolicy', {
+      description: 'Cordon: read the evidence vault, its retention and the signing public key',
+      roles: [auditorRole],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ListEvidence',
+          actions: ['s3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketObjectLockConfiguration', 's3:GetBucketVersioning'],
+          resources: [bucket.bucketArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadEvidence',
+          actions: [
+            's3:GetObject',
+            's3:GetObjectVersion',
+            's3:GetObjectAttributes',
+            's3:GetObjectVersionAttributes',
+            's3:GetObjectRetention',
+            's3:GetObjectLegalHold',
+          ],
+          resources: [bucket.arnForObjects('*')],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DecryptEvidence',
+          actions: ['kms:Decrypt'],
+          resources: [dataKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'VerifySignatures',
+          actions: ['kms:GetPublicKey', 'kms:Verify', 'kms:DescribeKey'],
+          resources: [signingKey.keyArn],
+        }),
+      ],
+    });
+    acknowledge(auditorPolicy, [
+      [
+        `AwsSolutions-IAM5[Resource::${arnToken(bucket)}/*]`,
+        'an auditor reads every record, checkpoint and key in the evidence bucket, read-only; the bucket holds nothing else',
+      ],
+    ]);
+    this.auditorRole = auditorRole;
+
+    const writerArnPattern = `arn:${this.partition}:iam::${this.account}:role${EVIDENCE_WRITER_PATH}*`;
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyEvidenceDeletion',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:BypassGovernanceRetention'],
+        resources: [bucket.arnForObjects('*')],
+      }),
+    );
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyRetentionChangesButWritersAndAuditor',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObjectRetention', 's3:PutObjectLegalHold'],
+        resources: [bucket.arnForObjects('*')],
+        conditions: {
+          ArnNotLike: { 'aws:PrincipalArn': [writerArnPattern, auditorRole.roleArn] },
+        },
+      }),
+    );
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyLifecycleExpiry',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutLifecycleConfiguration'],
+        resources: [bucket.bucketArn],
+      }),
+    );
+
+    const chainHeads = new dynamodb.Table(this, 'ChainHeads', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: dataKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(chainHeads, [
+      [
+        'NIST.800.53.R5-DynamoDBInBackupPlan',
+        'point-in-time recovery covers the last 35 days; the heads are re-derivable from the WORM records themselves',
+      ],
+    ]);
+    this.chainHeads = chainHeads;
+
+    Tags.of(this).add('cordon:component', 'evidence');
+  }
+}

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CordonConfigInput, parseConfig } from '../../lib/config';
+import { CordonApp } from '../../lib/cordon-app';
+
+/** The feature flags of cdk.json, so tests synthesize what `cdk synth` does. */
+const cdkJsonContext = (): Record<string, unknown> => {
+  const { context } = JSON.parse(readFileSync(join(__dirname, '../../cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  const flags = { ...context };
+  delete flags.cordon;
+  return flags;
+};
+
+/** A fresh app with cdk.json's flags and no asset bundling (no esbuild run per test). */
+export const testApp = (): App =>
+  new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+
+/** Builds every Cordon stack from a config input (environment-agnostic). */
+export const buildCordon = (input: CordonConfigInput = {}) => {
+  const app = testApp();
+  const cordon = new CordonApp(app, { config: parseConfig(input) });
+  return { app, cordon };
+};
+
+/** Templates of every stack for a config input. */
+export const templates = (input: CordonConfigInput = {}) => {
+  const { cordon } = buildCordon(input);
+  if (!cordon.detection) throw new Error('this config has no detection stack');
+  return {
+    evidence: Template.fromStack(cordon.evidence),
+    detection: Template.fromStack(cordon.detection),
+  };
+};

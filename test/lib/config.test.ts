@@ -1,0 +1,117 @@
+import { ConfigError, parseConfig } from '../../lib/config';
+
+const messageOf = (input: unknown): string => {
+  try {
+    parseConfig(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected parseConfig to throw');
+};
+
+describe('config', () => {
+  it('defaults to a conservative deploy: dry-run, 7-year COMPLIANCE vault, high severity, every detector on', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      mode: 'dry-run',
+      evidenceRetentionDays: 2555,
+      minimumSeverity: 7,
+      protectedTag: { key: 'cordon:protected', value: 'true' },
+      allowlistedPrincipals: [],
+      breaker: { maxContainments: 10, windowMinutes: 60 },
+      memberRoleName: 'CordonMemberResponder',
+      notifications: { emails: [] },
+      guardDuty: {
+        enabled: true,
+        publishingFrequency: 'FIFTEEN_MINUTES',
+        features: {
+          s3DataEvents: true,
+          eksAuditLogs: true,
+          ebsMalwareProtection: true,
+          rdsLoginEvents: true,
+          runtimeMonitoring: true,
+          lambdaNetworkLogs: true,
+        },
+      },
+      securityHub: {
+        enabled: true,
+        consolidatedControlFindings: true,
+        standards: ['aws-foundational-security-best-practices/v/1.0.0', 'cis-aws-foundations-benchmark/v/3.0.0'],
+      },
+      cloudTrail: { enabled: true, trailName: 'cordon-trail' },
+    });
+    expect(config.organizationId).toBeUndefined();
+  });
+
+  it('treats a missing cordon key as the defaults', () => {
+    expect(parseConfig(undefined)).toEqual(parseConfig({}));
+  });
+
+  it('keeps defaults for the keys a partial object leaves out', () => {
+    const config = parseConfig({ guardDuty: { features: { lambdaNetworkLogs: false } }, mode: 'enforce' });
+    expect(config.mode).toBe('enforce');
+    expect(config.guardDuty.features).toMatchObject({ lambdaNetworkLogs: false, s3DataEvents: true });
+    expect(config.guardDuty.publishingFrequency).toBe('FIFTEEN_MINUTES');
+  });
+
+  it('rejects a retention that is not a whole number of days', () => {
+    expect(messageOf({ evidenceRetentionDays: '7y' })).toBe(
+      'cordon.evidenceRetentionDays must be an integer >= 1, received "7y"',
+    );
+    expect(messageOf({ evidenceRetentionDays: 0 })).toBe('cordon.evidenceRetentionDays must be an integer >= 1, received 0');
+  });
+
+  it('rejects an unknown mode', () => {
+    expect(messageOf({ mode: 'yolo' })).toBe('cordon.mode must be one of enforce, dry-run, off, received "yolo"');
+  });
+
+  it('rejects a severity outside 0-10', () => {
+    expect(messageOf({ minimumSeverity: 11 })).toBe('cordon.minimumSeverity must be a number between 0 and 10, received 11');
+  });
+
+  it('rejects a malformed organization id', () => {
+    expect(messageOf({ organizationId: 'org-1' })).toBe(
+      'cordon.organizationId must be an organization id like o-abc1234567, received "org-1"',
+    );
+  });
+
+  it('rejects an unknown publishing frequency', () => {
+    expect(messageOf({ guardDuty: { publishingFrequency: 'HOURLY' } })).toBe(
+      'cordon.guardDuty.publishingFrequency must be one of FIFTEEN_MINUTES, ONE_HOUR, SIX_HOURS, received "HOURLY"',
+    );
+  });
+
+  it('rejects a feature switch that is not a boolean', () => {
+    expect(messageOf({ guardDuty: { features: { s3DataEvents: 'yes' } } })).toBe(
+      'cordon.guardDuty.features.s3DataEvents must be true or false, received "yes"',
+    );
+  });
+
+  it('rejects an unknown Security Hub standard, naming its position', () => {
+    expect(messageOf({ securityHub: { standards: ['aws-foundational-security-best-practices/v/1.0.0', 'pci'] } })).toMatch(
+      /^cordon\.securityHub\.standards\[1\] must be one of aws-foundational-security-best-practices\/v\/1\.0\.0, .*, received "pci"$/,
+    );
+  });
+
+  it('rejects a notification address that is not an email', () => {
+    expect(messageOf({ notifications: { emails: ['soc@example.com', 'soc'] } })).toBe(
+      'cordon.notifications.emails[1] must be an email address, received "soc"',
+    );
+  });
+
+  it('rejects a misspelt key instead of ignoring it', () => {
+    expect(messageOf({ evidenceRetentionDay: 30 })).toBe('cordon.evidenceRetentionDay is not a known setting');
+  });
+
+  it('rejects a non-object cordon value', () => {
+    expect(messageOf('enforce')).toBe('cordon must be an object, received "enforce"');
+  });
+
+  it('reports every bad key at once', () => {
+    expect(messageOf({ mode: 'on', cloudTrail: { trailName: 'x' } })).toBe(
+      'cordon.mode must be one of enforce, dry-run, off, received "on"; ' +
+        'cordon.cloudTrail.trailName must be a trail name of 3-128 letters, digits, ".", "_" or "-", received "x"',
+    );
+  });
+});
