@@ -16,7 +16,7 @@ export class UnsupportedFindingError extends Error {
 /** A retryable AWS failure (throttling, 5xx): the caller lets the invocation fail so it is retried. */
 export class TransientAwsError extends Error {
   override readonly name = 'TransientAwsError';
-  constructor(message: string, readonly cause?: unknown) {
+  constructor(message: string, override readonly cause?: unknown) {
     super(message);
   }
 }
