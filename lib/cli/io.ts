@@ -1,0 +1,17 @@
+/** Where the CLI writes; a test passes buffers, the binary passes the process streams. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Whether progress lines are wanted by default (stderr is a TTY). */
+  readonly interactive: boolean;
+}
+
+export const processIo = (): CliIo => ({
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  interactive: process.stderr.isTTY === true,
+});
+
+/** Exit codes shared by every subcommand. */
+export const EXIT = { ok: 0, tampered: 1, unusable: 2 } as const;
+
