@@ -1,0 +1,144 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { GuardDutyClient } from '@aws-sdk/client-guardduty';
+import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+import { z } from 'zod';
+// The S3 reader written for credential restore reads the same record layout; the lead may move it
+// to lambdas/evidence. It satisfies isolation's `EvidenceReader` structurally.
+import { S3EvidenceReader } from '../credentials/evidence-reader';
+import { evidenceFromEnv } from '../evidence/from-env';
+import { guardrailsFromEnv } from '../guardrails/from-env';
+import { respond, type ResponseSummary } from '../isolation/respond';
+import type { ClientsFor, Ec2Clients, IsolationConfig } from '../isolation/types';
+
+/**
+ * EC2 isolation responder: GuardDuty findings on instances (and runtime findings with an EC2 host),
+ * Security Hub custom actions on AwsEc2Instance, and manual `{action: 'isolate' | 'release', ...}`.
+ * Thin: validates the environment, builds clients once, calls lambdas/isolation/respond.ts.
+ */
+
+export const envSchema = z.object({
+  AWS_REGION: z.string().min(1),
+  EVIDENCE_BUCKET: z.string().min(1),
+  /** Optional key prefix of the evidence bucket. */
+  EVIDENCE_PREFIX: z.string().default(''),
+  SIGNING_KEY_ID: z.string().min(1),
+  HEADS_TABLE: z.string().min(1),
+  MODE_PARAMETER: z.string().min(1),
+  /** Role assumed in member accounts; unset = this account only. */
+  MEMBER_ROLE_NAME: z.string().regex(/^[\w+=,.@-]{1,64}$/).optional(),
+  /** `key=value`. */
+  PROTECTED_TAG: z
+    .string()
+    .regex(/^[^=]+=.*$/, { error: 'PROTECTED_TAG must be key=value' })
+    .default('cordon:protected=true'),
+  /** Replace the instance profile with this one; unset = disassociate it. */
+  QUARANTINE_PROFILE_ARN: z
+    .string()
+    .regex(/^arn:[\w-]+:iam::\d{12}:instance-profile\/.+$/, { error: 'QUARANTINE_PROFILE_ARN must be an instance profile arn' })
+    .optional(),
+  /** Automatic findings below this severity (0-10) are skipped. */
+  MINIMUM_SEVERITY: z.coerce.number().min(0).max(10).optional(),
+});
+export type IsolationEnv = z.infer<typeof envSchema>;
+
+/** Reads and validates the environment; throws naming every bad variable. */
+export const configFromEnv = (env: NodeJS.ProcessEnv): { env: IsolationEnv; config: IsolationConfig } => {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  const eq = e.PROTECTED_TAG.indexOf('=');
+  return {
+    env: e,
+    config: {
+      protectedTag: { key: e.PROTECTED_TAG.slice(0, eq), value: e.PROTECTED_TAG.slice(eq + 1) },
+      ...(e.QUARANTINE_PROFILE_ARN ? { quarantineProfileArn: e.QUARANTINE_PROFILE_ARN } : {}),
+      ...(e.MINIMUM_SEVERITY !== undefined ? { minimumSeverity: e.MINIMUM_SEVERITY } : {}),
+    },
+  };
+};
+
+/** The subset of the Lambda context used here. */
+export interface LambdaContextLike {
+  readonly invokedFunctionArn: string;
+  readonly awsRequestId: string;
+}
+
+const logger = new Logger({ serviceName: 'cordon-isolate-instance' });
+const { env, config } = configFromEnv(process.env);
+const sts = new STSClient({ region: env.AWS_REGION });
+const evidence = evidenceFromEnv();
+const guardrails = guardrailsFromEnv();
+const reader = new S3EvidenceReader(new S3Client({ region: env.AWS_REGION }), env.EVIDENCE_BUCKET, env.EVIDENCE_PREFIX);
+
+/** Clients with the function's own credentials, per region, reused across invocations. */
+const home = new Map<string, Ec2Clients>();
+const guardDuty = new Map<string, GuardDutyClient>();
+
+const build = (region: string, credentials?: Parameters<ClientsFor>[0]['credentials']): Ec2Clients => {
+  const options = { region, ...(credentials ? { credentials } : {}) };
+  return {
+    ec2: new EC2Client(options),
+    autoScaling: new AutoScalingClient(options),
+    elbv2: new ElasticLoadBalancingV2Client(options),
+    elb: new ElasticLoadBalancingClient(options),
+  };
+};
+
+/** Every client of a target is built with that account's credentials and the target's region. */
+export const clientsFor: ClientsFor = (access) => {
+  if (access.credentials) return build(access.region, access.credentials);
+  let clients = home.get(access.region);
+  if (!clients) {
+    clients = build(access.region);
+    home.set(access.region, clients);
+  }
+  return clients;
+};
+
+const guardDutyFor = (region: string): GuardDutyClient => {
+  let client = guardDuty.get(region);
+  if (!client) {
+    client = new GuardDutyClient({ region });
+    guardDuty.set(region, client);
+  }
+  return client;
+};
+
+export const handler = async (event: unknown, context: LambdaContextLike): Promise<ResponseSummary> => {
+  const arn = context.invokedFunctionArn.split(':');
+  const homeAccount = arn[4] ?? '';
+  logger.appendKeys({ requestId: context.awsRequestId });
+  const summary = await respond(
+    event,
+    {
+      evidence,
+      guardrails,
+      clientsFor,
+      sts,
+      homeAccount,
+      homeRegion: env.AWS_REGION,
+      ...(env.MEMBER_ROLE_NAME ? { memberRoleName: env.MEMBER_ROLE_NAME } : {}),
+      ...(arn[1] ? { partition: arn[1] } : {}),
+      config,
+      actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId },
+      reader,
+      guardDutyFor,
+      logger,
+    },
+    { requestId: context.awsRequestId },
+  );
+  logger.info('isolate-instance done', {
+    decision: summary.decision,
+    reason: summary.reason,
+    incidentId: summary.incidentId,
+    failed: summary.steps.filter((s) => s.status !== 'succeeded').length,
+  });
+  return summary;
+};

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { EvidenceKind } from '../evidence/types';
+import type { IsolationRecord } from './plan';
+
+/**
+ * Release reads what the isolation changed from its evidence, not from memory: the step records
+ * hold, for each step, the step itself (with the ENI's original groups, the original instance
+ * profile, the Auto Scaling group name) and whether it succeeded.
+ *
+ * `EvidenceReader` is the one thing release needs from the store. The S3 implementation lists
+ * `records/{incidentId}/` and returns each object's `payload` (signature checking is `cordon
+ * verify`'s job, not the responder's). Which incident: the release request's `incidentId`, else the
+ * instance's `cordon:incident` tag, which isolation sets.
+ */
+
+/** The fields of a stored record's payload that release reads. */
+export interface EvidenceRecordView {
+  readonly seq: number;
+  readonly kind: EvidenceKind;
+  readonly action: string;
+  readonly detail?: Record<string, unknown>;
+}
+
+export interface EvidenceReader {
+  /** Every record of the incident, any order; empty when the incident has none. */
+  read(incidentId: string): Promise<readonly EvidenceRecordView[]>;
+}
+
+/** The `detail` a step record carries (written by respond.ts `stepRecord`). */
+const stepDetailSchema = z.looseObject({
+  status: z.enum(['succeeded', 'failed', 'not-run']),
+  step: z.looseObject({
+    kind: z.string(),
+    eniId: z.string().optional(),
+    before: z.unknown().optional(),
+    autoScalingGroupName: z.string().optional(),
+  }),
+});
+
+/**
+ * What the isolation of `incidentId` changed, from its step records; undefined when the incident
+ * holds no successful isolation step. Several isolations in one incident: the earliest state wins
+ * (a later run saw the isolation groups as "original").
+ */
+export const isolationFromRecords = (
+  incidentId: string,
+  records: readonly EvidenceRecordView[],
+): IsolationRecord | undefined => {
+  const enis = new Map<string, readonly string[]>();
+  let profileArn: string | undefined;
+  let autoScalingGroupName: string | undefined;
+  let any = false;
+  for (const record of [...records].sort((a, b) => a.seq - b.seq)) {
+    if (record.kind !== 'step') continue;
+    const parsed = stepDetailSchema.safeParse(record.detail);
+    if (!parsed.success || parsed.data.status !== 'succeeded') continue;
+    const step = parsed.data.step;
+    const before = step.before;
+    if (step.kind === 'eni-isolate' && step.eniId && Array.isArray(before) && before.every((g) => typeof g === 'string')) {
+      any = true;
+      if (!enis.has(step.eniId)) enis.set(step.eniId, before as string[]);
+    } else if ((step.kind === 'replace-profile' || step.kind === 'disassociate-profile') && typeof before === 'string') {
+      any = true;
+      profileArn ??= before;
+    } else if (step.kind === 'detach-asg' && step.autoScalingGroupName) {
+      any = true;
+      autoScalingGroupName ??= step.autoScalingGroupName;
+    }
+  }
+  if (!any) return undefined;
+  return {
+    incidentId,
+    enis: [...enis].map(([eniId, groupIds]) => ({ eniId, groupIds })),
+    ...(profileArn ? { profileArn } : {}),
+    ...(autoScalingGroupName ? { autoScalingGroupName } : {}),
+  };
+};
