@@ -1,0 +1,186 @@
+/**
+ * Credential responder figures:
+ * - sequential AWS round trips from event to key inactive, with a fixed latency added to every AWS
+ *   call and every evidence append (elapsed until UpdateAccessKey returns / latency), at home and
+ *   cross-account (AssumeRole first);
+ * - CPU per finding (p50 / p99) with zero-latency stubs (Cordon's own code: parse, plan, records;
+ *   the SDK's serialisation is stubbed out with the client).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import {
+  GetAccessKeyLastUsedCommand,
+  GetLoginProfileCommand,
+  GetUserCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  ListUserTagsCommand,
+  NoSuchEntityException,
+  PutUserPolicyCommand,
+  UpdateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { respond, type RespondDeps } from '../lambdas/credentials/respond';
+import { defaultCredentialsConfig } from '../lambdas/credentials/types';
+import type { EvidenceWriter, StoredRecord } from '../lambdas/evidence/types';
+import { accountAccess } from '../lambdas/shared/assume';
+import type { BenchRow } from './types';
+
+const HOME = '111122223333';
+const MEMBER = '222233334444';
+const KEY = 'AKIALEAKED0000000001';
+
+const event = (account: string, findingId: string) => ({
+  version: '0',
+  id: `evt-${findingId}`,
+  'detail-type': 'GuardDuty Finding',
+  source: 'aws.guardduty',
+  account,
+  time: '2026-03-01T11:59:00Z',
+  region: 'us-east-1',
+  resources: [],
+  detail: {
+    schemaVersion: '2.0',
+    accountId: account,
+    region: 'us-east-1',
+    id: findingId,
+    type: 'UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom',
+    severity: 8,
+    resource: { resourceType: 'AccessKey', accessKeyDetails: { accessKeyId: KEY, principalId: 'AIDAEXAMPLE', userName: 'alice', userType: 'IAMUser' } },
+    service: { serviceName: 'guardduty', eventLastSeen: '2026-03-01T11:58:00Z', additionalInfo: {} },
+  },
+});
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const stubAws = (latencyMs: number, onKeyInactive: () => void) => {
+  const iam = mockClient(IAMClient);
+  const sts = mockClient(STSClient);
+  const delayed = <T>(value: T) => async () => {
+    if (latencyMs > 0) await sleep(latencyMs);
+    return value;
+  };
+  iam.on(GetUserCommand).callsFake(delayed({ User: { UserName: 'alice', Path: '/', Arn: `arn:aws:iam::${HOME}:user/alice`, UserId: 'AIDA', CreateDate: new Date(0) } }));
+  iam.on(ListUserTagsCommand).callsFake(delayed({ Tags: [], IsTruncated: false }));
+  iam.on(ListAccessKeysCommand).callsFake(
+    delayed({ AccessKeyMetadata: [{ UserName: 'alice', AccessKeyId: KEY, Status: 'Active' }, { UserName: 'alice', AccessKeyId: 'AKIAOTHER00000000002', Status: 'Active' }], IsTruncated: false }),
+  );
+  iam.on(GetLoginProfileCommand).callsFake(async () => {
+    if (latencyMs > 0) await sleep(latencyMs);
+    throw new NoSuchEntityException({ message: 'no login profile', $metadata: {} });
+  });
+  iam.on(GetAccessKeyLastUsedCommand).callsFake(delayed({ UserName: 'alice' }));
+  iam.on(UpdateAccessKeyCommand).callsFake(async () => {
+    if (latencyMs > 0) await sleep(latencyMs);
+    onKeyInactive();
+    return { $metadata: { requestId: 'rid' } };
+  });
+  iam.on(PutUserPolicyCommand).callsFake(delayed({ $metadata: { requestId: 'rid' } }));
+  sts.on(AssumeRoleCommand).callsFake(
+    delayed({ Credentials: { AccessKeyId: 'ASIAMEMBER', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(Date.now() + 900_000) } }),
+  );
+  return () => {
+    iam.restore();
+    sts.restore();
+  };
+};
+
+const deps = (latencyMs: number): RespondDeps => {
+  let seq = 0;
+  const evidence: EvidenceWriter = {
+    append: async (incidentId): Promise<StoredRecord> => {
+      if (latencyMs > 0) await sleep(latencyMs);
+      seq += 1;
+      return { key: `records/${incidentId}/${String(seq).padStart(8, '0')}.json`, incidentId, seq, hash: '0'.repeat(64) };
+    },
+  };
+  const sts = new STSClient({ region: 'us-east-1' });
+  const home = new IAMClient({ region: 'us-east-1' });
+  return {
+    evidence,
+    reader: { read: async () => [] },
+    guardrails: {
+      mode: async () => {
+        if (latencyMs > 0) await sleep(latencyMs);
+        return 'enforce';
+      },
+    },
+    config: defaultCredentialsConfig,
+    clock: () => new Date(),
+    homeAccount: HOME,
+    homeRegion: 'us-east-1',
+    access: (incidentId) => accountAccess({ sts, homeAccount: HOME, memberRoleName: 'CordonMemberResponder' }, incidentId),
+    iamFor: (access) => (access.credentials ? new IAMClient({ region: 'us-east-1', credentials: access.credentials }) : home),
+    actor: { arn: `arn:aws:lambda:us-east-1:${HOME}:function:bench` },
+    logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),
+  };
+};
+
+/** Elapsed ms from event to key inactive, with `latencyMs` per AWS call and evidence append. */
+const timeToInactive = async (account: string, latencyMs: number, id: string): Promise<number> => {
+  let inactiveAt = 0;
+  const restore = stubAws(latencyMs, () => {
+    inactiveAt = performance.now();
+  });
+  try {
+    const start = performance.now();
+    const result = await respond(event(account, id), deps(latencyMs));
+    if (result.decision !== 'act' || inactiveAt === 0) throw new Error(`bench run did not deactivate the key: ${result.decision} ${result.reason ?? ''}`);
+    return inactiveAt - start;
+  } finally {
+    restore();
+  }
+};
+
+/**
+ * Sequential round trips until the key is inactive: (elapsed with latency - elapsed without) /
+ * latency, median of `runs` (subtracting the zero-latency time removes Cordon's and the stubs' own
+ * CPU time, which is reported separately).
+ */
+const roundTrips = async (account: string, latencyMs: number, runs: number): Promise<number> => {
+  for (let i = 0; i < 20; i += 1) await timeToInactive(account, 0, `bench-warm-${account}-${i}`);
+  const values: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const base = await timeToInactive(account, 0, `bench-rt0-${account}-${i}`);
+    const slow = await timeToInactive(account, latencyMs, `bench-rt-${account}-${i}`);
+    values.push((slow - base) / latencyMs);
+  }
+  values.sort((a, b) => a - b);
+  // Round trips are discrete; what is left after subtracting the zero-latency run is timer jitter.
+  return Math.round(values[Math.floor(values.length / 2)] ?? 0);
+};
+
+const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+/** CPU (user + system) per finding, zero-latency stubs, after a warm-up. */
+const cpuPerFinding = async (n: number): Promise<{ p50: number; p99: number }> => {
+  const restore = stubAws(0, () => undefined);
+  try {
+    const d = deps(0);
+    for (let i = 0; i < 200; i += 1) await respond(event(HOME, `warm-${i}`), d);
+    const samples: number[] = [];
+    for (let i = 0; i < n; i += 1) {
+      const before = process.cpuUsage();
+      await respond(event(HOME, `cpu-${i}`), d);
+      const used = process.cpuUsage(before);
+      samples.push((used.user + used.system) / 1000);
+    }
+    samples.sort((a, b) => a - b);
+    return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+  } finally {
+    restore();
+  }
+};
+
+export async function benchCredentials(): Promise<BenchRow[]> {
+  const latency = 50;
+  const home = await roundTrips(HOME, latency, 7);
+  const member = await roundTrips(MEMBER, latency, 7);
+  const cpu = await cpuPerFinding(2000);
+  return [
+    { name: `credentials: round trips event -> key inactive (home, ${latency} ms stubs)`, value: home, unit: 'trips', goal: '<= 4' },
+    { name: `credentials: round trips event -> key inactive (member account, ${latency} ms stubs)`, value: member, unit: 'trips', goal: '<= 4' },
+    { name: 'credentials: CPU per finding p50 (zero-latency stubs)', value: cpu.p50, unit: 'ms' },
+    { name: 'credentials: CPU per finding p99 (zero-latency stubs)', value: cpu.p99, unit: 'ms' },
+  ];
+}

@@ -1,0 +1,96 @@
+import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+import { z } from 'zod';
+import { S3EvidenceReader } from '../credentials/evidence-reader';
+import { respond, type RespondResult } from '../credentials/respond';
+import type { CredentialsConfig } from '../credentials/types';
+import { evidenceFromEnv } from '../evidence/from-env';
+import { guardrailsFromEnv } from '../guardrails/from-env';
+import { accountAccess, type AccountAccess } from '../shared/assume';
+
+/**
+ * Credential revocation responder: GuardDuty IAM findings, AWS Health AWS_RISK_CREDENTIALS_*,
+ * Security Hub custom actions on AwsIamAccessKey, and manual `{action: 'revoke' | 'restore'}`.
+ * Thin: wires clients and config; the domain is lambdas/credentials/respond.ts.
+ */
+
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const envSchema = z.object({
+  AWS_REGION: z.string().min(1),
+  EVIDENCE_BUCKET: z.string().min(1),
+  /** Optional key prefix of the evidence bucket. */
+  EVIDENCE_PREFIX: z.string().default(''),
+  SIGNING_KEY_ID: z.string().min(1),
+  HEADS_TABLE: z.string().min(1),
+  MODE_PARAMETER: z.string().min(1),
+  /** Role assumed in member accounts; unset = this account only. */
+  MEMBER_ROLE_NAME: z.string().regex(/^[\w+=,.@-]{1,64}$/).optional(),
+  /** `key=value`. */
+  PROTECTED_TAG: z
+    .string()
+    .regex(/^[^=]+=.*$/, { error: 'PROTECTED_TAG must be key=value' })
+    .default('cordon:protected=true'),
+  /** Comma-separated principal ARNs or names. */
+  ALLOWLIST: z.string().default(''),
+  OWN_ROLE_PREFIX: z.string().default('Cordon'),
+  QUARANTINE_USER: bool.default(false),
+});
+export type CredentialsEnv = z.infer<typeof envSchema>;
+
+/** Reads and validates the environment; throws naming every bad variable. */
+export const configFromEnv = (env: NodeJS.ProcessEnv): { env: CredentialsEnv; config: Omit<CredentialsConfig, 'partition'> } => {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  const eq = e.PROTECTED_TAG.indexOf('=');
+  return {
+    env: e,
+    config: {
+      protectedTag: { key: e.PROTECTED_TAG.slice(0, eq), value: e.PROTECTED_TAG.slice(eq + 1) },
+      allowlist: e.ALLOWLIST.split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+      ownRolePrefix: e.OWN_ROLE_PREFIX,
+      quarantineUser: e.QUARANTINE_USER,
+    },
+  };
+};
+
+/** The subset of the Lambda context used here. */
+export interface LambdaContextLike {
+  readonly invokedFunctionArn: string;
+  readonly awsRequestId: string;
+}
+
+const { env, config } = configFromEnv(process.env);
+const iam = new IAMClient({ region: env.AWS_REGION });
+const sts = new STSClient({ region: env.AWS_REGION });
+const s3 = new S3Client({ region: env.AWS_REGION });
+const evidence = evidenceFromEnv();
+const guardrails = guardrailsFromEnv();
+const reader = new S3EvidenceReader(s3, env.EVIDENCE_BUCKET, env.EVIDENCE_PREFIX);
+
+/** The home IAM client, or one signed with the member role's credentials. */
+const iamFor = (access: AccountAccess): IAMClient =>
+  access.credentials ? new IAMClient({ region: env.AWS_REGION, credentials: access.credentials }) : iam;
+
+export const handler = async (event: unknown, context: LambdaContextLike): Promise<RespondResult> => {
+  const [, partition = 'aws', , , account = ''] = context.invokedFunctionArn.split(':');
+  return respond(event, {
+    evidence,
+    reader,
+    guardrails,
+    config: { ...config, partition },
+    clock: () => new Date(),
+    homeAccount: account,
+    homeRegion: env.AWS_REGION,
+    access: (incidentId) =>
+      accountAccess({ sts, homeAccount: account, partition, ...(env.MEMBER_ROLE_NAME ? { memberRoleName: env.MEMBER_ROLE_NAME } : {}) }, incidentId),
+    iamFor,
+    actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId },
+  });
+};
