@@ -146,6 +146,33 @@ export const configSchema = z
       memberRoleName: pattern(ROLE_NAME, 'an IAM role name').default('CordonMemberResponder'),
       /** Principal ARNs allowed to assume the auditor role (default: this account's administrators). */
       auditorPrincipals: list(pattern(IAM_PRINCIPAL_ARN, 'an IAM principal ARN')).default([]),
+      isolation: z
+        .strictObject(
+          {
+            /** Instance profile put on an isolated instance in place of its own; unset = remove it. */
+            quarantineProfileArn: pattern(
+              /^arn:aws[a-z-]*:iam::\d{12}:instance-profile\/[A-Za-z0-9+=,.@_/-]+$/,
+              'an instance profile ARN',
+            ).optional(),
+            /** The role inside that profile: the only role Cordon may pass to EC2. */
+            quarantineRoleArn: pattern(/^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]+$/, 'an IAM role ARN').optional(),
+          },
+          { error: 'must be an object' },
+        )
+        .prefault({}),
+      credentials: z
+        .strictObject(
+          {
+            /**
+             * Also attach a user-wide deny-all and delete the console password on every leaked user
+             * key. Off by default: it stops the user's other, unleaked keys too. Findings that show
+             * the user itself compromised (console sign-in) quarantine regardless.
+             */
+            quarantineUser: bool().default(false),
+          },
+          { error: 'must be an object' },
+        )
+        .prefault({}),
       notifications: z
         .strictObject(
           {

@@ -2,6 +2,7 @@ import type { App, Environment } from 'aws-cdk-lib';
 import type { CordonConfig } from './config';
 import { DetectionStack } from './detection-stack';
 import { EvidenceStack } from './evidence-stack';
+import { ResponseStack } from './response-stack';
 
 export interface CordonAppProps {
   readonly config: CordonConfig;
@@ -12,6 +13,7 @@ export interface CordonAppProps {
 /** Every Cordon stack, wired. `bin/app.ts` and the tests build the app the same way. */
 export class CordonApp {
   readonly evidence: EvidenceStack;
+  readonly response: ResponseStack;
   /** Absent when GuardDuty, Security Hub and CloudTrail are all managed elsewhere. */
   readonly detection?: DetectionStack;
 
@@ -22,6 +24,12 @@ export class CordonApp {
       env,
       terminationProtection: true,
       description: 'Cordon: WORM evidence vault, signing key and chain heads (stateful)',
+    });
+    this.response = new ResponseStack(app, 'CordonResponse', {
+      config,
+      evidence: this.evidence,
+      env,
+      description: 'Cordon: responders, routing, kill switch and notifications (stateless)',
     });
     const detects = config.guardDuty.enabled || config.securityHub.enabled || config.cloudTrail.enabled;
     if (detects) {

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -37,6 +37,11 @@ export class EvidenceStack extends Stack {
   readonly auditorRole: iam.IRole;
   /** COMPLIANCE retention applied to every record. */
   readonly retention: Duration;
+  /**
+   * Name of the export holding the bucket ARN. Grants in other stacks import it by this name, so
+   * their policies (and the cdk-nag findings on their prefixes) name the bucket stably.
+   */
+  readonly bucketArnExportName: string;
 
   constructor(scope: Construct, id: string, props: EvidenceStackProps) {
     super(scope, id, props);
@@ -105,6 +110,8 @@ export class EvidenceStack extends Stack {
       ],
     ]);
     this.bucket = bucket;
+    this.bucketArnExportName = `${this.stackName}-EvidenceBucketArn`;
+    new CfnOutput(this, 'EvidenceBucketArn', { value: bucket.bucketArn, exportName: this.bucketArnExportName });
 
     const auditorPrincipals = config.auditorPrincipals.length
       ? config.auditorPrincipals.map((arn) => new iam.ArnPrincipal(arn))
@@ -206,5 +213,76 @@ export class EvidenceStack extends Stack {
     this.chainHeads = chainHeads;
 
     Tags.of(this).add('cordon:component', 'evidence');
+  }
+
+  /**
+   * What a function that appends records needs, and nothing more: sign with the signing key only,
+   * put (with its own retention) under `records/` only, update chain heads only. Identity policy
+   * statements, so no resource policy here refers back to another stack.
+   */
+  grantAppend(grantee: iam.IGrantable): void {
+    this.grantStatements(grantee, [
+      { actions: ['kms:Sign'], resources: [this.signingKey.keyArn] },
+      { actions: ['s3:PutObject', 's3:PutObjectRetention'], resources: [this.objectsArn(grantee, 'records/*')] },
+      { actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], resources: [this.chainHeads.tableArn] },
+      ...this.dataKeyUse(),
+    ]);
+  }
+
+  /** Reading an incident's records back (release / restore undo an action from its evidence). */
+  grantReadRecords(grantee: iam.IGrantable): void {
+    this.grantStatements(grantee, [
+      { actions: ['s3:GetObject'], resources: [this.objectsArn(grantee, 'records/*')] },
+      { actions: ['s3:ListBucket'], resources: [this.bucketArnFor(grantee)], conditions: { StringLike: { 's3:prefix': ['records/*'] } } },
+      { actions: ['kms:Decrypt'], resources: [this.dataKey.keyArn] },
+    ]);
+  }
+
+  /** The checkpoint writer: reads changed heads, signs, writes `checkpoints/` and `keys/`. */
+  grantCheckpoint(grantee: iam.IGrantable): void {
+    this.grantStatements(grantee, [
+      { actions: ['kms:Sign', 'kms:GetPublicKey'], resources: [this.signingKey.keyArn] },
+      {
+        actions: ['s3:PutObject', 's3:PutObjectRetention'],
+        resources: [this.objectsArn(grantee, 'checkpoints/*'), this.objectsArn(grantee, 'keys/*')],
+      },
+      { actions: ['s3:GetObject'], resources: [this.objectsArn(grantee, 'checkpoints/*')] },
+      {
+        actions: ['s3:ListBucket'],
+        resources: [this.bucketArnFor(grantee)],
+        conditions: { StringLike: { 's3:prefix': ['checkpoints/*'] } },
+      },
+      { actions: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [this.chainHeads.tableArn] },
+      ...this.dataKeyUse(),
+    ]);
+  }
+
+  /** The bucket ARN as the grantee's stack must spell it: direct here, by named import elsewhere. */
+  private bucketArnFor(grantee: iam.IGrantable): string {
+    const local = Construct.isConstruct(grantee) && Stack.of(grantee) === this;
+    return local ? this.bucket.bucketArn : Fn.importValue(this.bucketArnExportName);
+  }
+
+  private objectsArn(grantee: iam.IGrantable, pattern: string): string {
+    return `${this.bucketArnFor(grantee)}/${pattern}`;
+  }
+
+  /** SSE-KMS objects and the CMK-encrypted table need the data key, via those services only. */
+  private dataKeyUse(): iam.PolicyStatementProps[] {
+    return [
+      {
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [this.dataKey.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': [`s3.${this.region}.amazonaws.com`, `dynamodb.${this.region}.amazonaws.com`] },
+        },
+      },
+    ];
+  }
+
+  private grantStatements(grantee: iam.IGrantable, statements: iam.PolicyStatementProps[]): void {
+    for (const props of statements) {
+      grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement(props));
+    }
   }
 }

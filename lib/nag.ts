@@ -20,3 +20,22 @@ export const acknowledge = (scope: IConstruct, findings: readonly Acknowledgemen
 /** How cdk-nag names a resource's ARN in IAM5 finding ids: `<LogicalId.Arn>`. */
 export const arnToken = (resource: IConstruct): string =>
   `<${Stack.of(resource).getLogicalId(resource.node.defaultChild as CfnElement)}.Arn>`;
+
+/** How cdk-nag prints a resource string containing tokens: `{Ref: X}` as `<X>`, GetAtt as `<A.B>`. */
+export const nagResource = (stack: Stack, value: string): string => {
+  const render = (part: unknown): string => {
+    if (typeof part === 'string') return part;
+    if (part && typeof part === 'object') {
+      const o = part as Record<string, unknown>;
+      if ('Ref' in o) return `<${String(o.Ref)}>`;
+      if ('Fn::GetAtt' in o) return `<${(o['Fn::GetAtt'] as string[]).join('.')}>`;
+      if ('Fn::Join' in o) {
+        const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+        return parts.map(render).join(sep);
+      }
+      if ('Fn::ImportValue' in o) return render(o['Fn::ImportValue']);
+    }
+    return JSON.stringify(part);
+  };
+  return render(stack.resolve(value));
+};

@@ -1,0 +1,179 @@
+import { Duration, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import type { CordonConfig } from './config';
+import { ResponderFunction } from './constructs/responder-function';
+import type { EvidenceStack } from './evidence-stack';
+import { acknowledge } from './nag';
+import { credentialPolicy, isolationPolicy } from './responder-policies';
+
+export interface ResponseStackProps extends StackProps {
+  readonly config: CordonConfig;
+  readonly evidence: EvidenceStack;
+}
+
+/** The kill switch's parameter name: runbooks and the CLI name it, so it is fixed. */
+export const MODE_PARAMETER_NAME = '/cordon/mode';
+
+/**
+ * The stateless half: responder functions, their schedules and rules, the kill switch. Safe to
+ * destroy and redeploy; everything it proves lives in the evidence stack.
+ */
+export class ResponseStack extends Stack {
+  /** Encrypts the functions' log groups and dead-letter queues. */
+  readonly key: kms.IKey;
+  readonly modeParameter: ssm.IStringParameter;
+  readonly checkpoint: ResponderFunction;
+  readonly eventDlq: sqs.IQueue;
+  readonly isolateInstance: ResponderFunction;
+  readonly revokeCredentials: ResponderFunction;
+
+  constructor(scope: Construct, id: string, props: ResponseStackProps) {
+    super(scope, id, props);
+    const { config, evidence } = props;
+
+    const key = new kms.Key(this, 'ResponseKey', {
+      alias: 'alias/cordon/response',
+      description: 'Cordon: encrypts responder logs, dead-letter queues and notifications',
+      enableKeyRotation: true,
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogs',
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*` },
+        },
+      }),
+    );
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEventBridgeDeadLetters',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    this.key = key;
+
+    /** Events EventBridge could not deliver to a function after its retries. */
+    this.eventDlq = new sqs.Queue(this, 'EventDlq', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.eventDlq, [
+      ['AwsSolutions-SQS3', 'this queue is itself the dead-letter queue of the EventBridge targets'],
+      ['Serverless-SQSRedrivePolicy', 'this queue is itself the dead-letter queue of the EventBridge targets'],
+    ]);
+
+    this.modeParameter = new ssm.StringParameter(this, 'ModeParameter', {
+      parameterName: MODE_PARAMETER_NAME,
+      description: 'Cordon kill switch: enforce | dry-run | off. Anything else stops every responder (fail closed).',
+      stringValue: config.mode,
+      allowedPattern: '^(enforce|dry-run|off)$',
+    });
+
+    const evidenceEnv = {
+      EVIDENCE_BUCKET: evidence.bucket.bucketName,
+      SIGNING_KEY_ID: evidence.signingKey.keyArn,
+      HEADS_TABLE: evidence.chainHeads.tableName,
+      RETENTION_DAYS: String(config.evidenceRetentionDays),
+    };
+
+    this.checkpoint = new ResponderFunction(this, 'Checkpoint', {
+      handler: 'checkpoint',
+      description: 'Cordon: signed checkpoint over the evidence chain heads, every 5 minutes',
+      key,
+      environment: evidenceEnv,
+      timeout: Duration.minutes(1),
+      reservedConcurrentExecutions: 1,
+    });
+    evidence.grantCheckpoint(this.checkpoint);
+    new events.Rule(this, 'CheckpointSchedule', {
+      description: 'Cordon: write an evidence checkpoint every 5 minutes, empty intervals included',
+      schedule: events.Schedule.rate(Duration.minutes(5)),
+      targets: [new targets.LambdaFunction(this.checkpoint, { retryAttempts: 2, maxEventAge: Duration.minutes(10), deadLetterQueue: this.eventDlq })],
+    });
+    acknowledge(this.checkpoint.role!, [
+      [`AwsSolutions-IAM5[Resource::${evidence.bucketArnExportName}/checkpoints/*]`, 'checkpoint objects are named by sequence number under this prefix only'],
+      [`AwsSolutions-IAM5[Resource::${evidence.bucketArnExportName}/keys/*]`, 'public keys are named by their fingerprint under this prefix only'],
+    ]);
+
+    const responderEnv = {
+      ...evidenceEnv,
+      MODE_PARAMETER: this.modeParameter.parameterName,
+      PROTECTED_TAG: `${config.protectedTag.key}=${config.protectedTag.value}`,
+      ...(this.actsInMembers(config) ? { MEMBER_ROLE_NAME: config.memberRoleName } : {}),
+    };
+
+    this.isolateInstance = new ResponderFunction(this, 'IsolateInstance', {
+      handler: 'isolate-instance',
+      description: 'Cordon: isolate a compromised EC2 instance (and release it), evidenced step by step',
+      key,
+      environment: {
+        ...responderEnv,
+        MINIMUM_SEVERITY: String(config.minimumSeverity),
+        ...(config.isolation.quarantineProfileArn ? { QUARANTINE_PROFILE_ARN: config.isolation.quarantineProfileArn } : {}),
+      },
+      timeout: Duration.minutes(5),
+    });
+    this.revokeCredentials = new ResponderFunction(this, 'RevokeCredentials', {
+      handler: 'revoke-credentials',
+      description: 'Cordon: revoke leaked keys and stolen sessions (and restore them), evidenced step by step',
+      key,
+      environment: {
+        ...responderEnv,
+        ALLOWLIST: config.allowlistedPrincipals.join(','),
+        OWN_ROLE_PREFIX: 'Cordon',
+        QUARANTINE_USER: String(config.credentials.quarantineUser),
+      },
+      timeout: Duration.minutes(2),
+    });
+    for (const fn of [this.isolateInstance, this.revokeCredentials]) {
+      evidence.grantAppend(fn);
+      evidence.grantReadRecords(fn);
+      this.modeParameter.grantRead(fn);
+      this.grantAssumeMemberRole(fn, config);
+      acknowledge(fn.role!, [
+        [`AwsSolutions-IAM5[Resource::${evidence.bucketArnExportName}/records/*]`, 'records are keyed records/{incidentId}/{seq}.json: one object per record under this prefix'],
+      ]);
+    }
+    isolationPolicy(this, config).attachToRole(this.isolateInstance.role!);
+    credentialPolicy(this).attachToRole(this.revokeCredentials.role!);
+
+    Tags.of(this).add('cordon:component', 'response');
+  }
+
+  /** Whether responders may act outside this account (and so assume member roles). */
+  private actsInMembers(config: CordonConfig): boolean {
+    return config.memberAccounts.length > 0 || config.memberOrganizationalUnits.length > 0;
+  }
+
+  /**
+   * sts:AssumeRole (+ TagSession: sessions carry the incident id) on the member responder role
+   * only: by account when accounts are listed, by organization when OUs are.
+   */
+  private grantAssumeMemberRole(fn: ResponderFunction, config: CordonConfig): void {
+    if (!this.actsInMembers(config)) return;
+    const byOrg = config.memberOrganizationalUnits.length > 0 && config.organizationId !== undefined;
+    const accounts = byOrg ? ['*'] : config.memberAccounts;
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'AssumeMemberResponder',
+        actions: ['sts:AssumeRole', 'sts:TagSession'],
+        resources: accounts.map((account) => `arn:${this.partition}:iam::${account}:role/${config.memberRoleName}`),
+        ...(byOrg ? { conditions: { StringEquals: { 'aws:ResourceOrgID': config.organizationId } } } : {}),
+      }),
+    );
+  }
+}
