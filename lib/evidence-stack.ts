@@ -222,8 +222,10 @@ export class EvidenceStack extends Stack {
    */
   grantAppend(grantee: iam.IGrantable): void {
     this.grantStatements(grantee, [
-      { actions: ['kms:Sign'], resources: [this.signingKey.keyArn] },
+      // GetPublicKey: the signature block names the key's fingerprint, read once per container.
+      { actions: ['kms:Sign', 'kms:GetPublicKey'], resources: [this.signingKey.keyArn] },
       { actions: ['s3:PutObject', 's3:PutObjectRetention'], resources: [this.objectsArn(grantee, 'records/*')] },
+      // UpdateItem allocates seq conditionally; GetItem re-reads the head after a lost race.
       { actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], resources: [this.chainHeads.tableArn] },
       ...this.dataKeyUse(),
     ]);
@@ -234,7 +236,7 @@ export class EvidenceStack extends Stack {
     this.grantStatements(grantee, [
       { actions: ['s3:GetObject'], resources: [this.objectsArn(grantee, 'records/*')] },
       { actions: ['s3:ListBucket'], resources: [this.bucketArnFor(grantee)], conditions: { StringLike: { 's3:prefix': ['records/*'] } } },
-      { actions: ['kms:Decrypt'], resources: [this.dataKey.keyArn] },
+      ...this.dataKeyUse(),
     ]);
   }
 

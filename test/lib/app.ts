@@ -33,5 +33,6 @@ export const templates = (input: CordonConfigInput = {}) => {
   return {
     evidence: Template.fromStack(cordon.evidence),
     detection: Template.fromStack(cordon.detection),
+    response: Template.fromStack(cordon.response),
   };
 };

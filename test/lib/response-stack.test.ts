@@ -1,0 +1,146 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { templates } from './app';
+
+type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
+
+const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+/** Every statement that applies to a function's role: its inline default policy and attached managed policies. */
+const roleStatements = (t: Template, roleIdPrefix: string): Statement[] => {
+  const resources = t.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  const roleId = Object.keys(resources).find((id) => id.startsWith(roleIdPrefix) && resources[id]!.Type === 'AWS::IAM::Role')!;
+  const refersToRole = (roles: unknown) => JSON.stringify(roles ?? []).includes(`"${roleId}"`);
+  return Object.values(resources)
+    .filter((r) => (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') && refersToRole(r.Properties.Roles))
+    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+};
+
+const allowing = (statements: Statement[], action: string) =>
+  statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes(action));
+
+describe('response stack', () => {
+  let response: Template;
+  beforeAll(() => {
+    ({ response } = templates({ regions: ['eu-west-1'] }));
+  });
+
+  it('runs every responder on Node.js 24 / ARM64 with tracing, reserved concurrency and a DLQ', () => {
+    const functions = response.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions).length).toBeGreaterThanOrEqual(3);
+    for (const fn of Object.values(functions) as { Properties: Record<string, unknown> }[]) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        ReservedConcurrentExecutions: expect.any(Number),
+        DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [expect.stringMatching(/Dlq/), 'Arn'] } },
+      });
+    }
+    response.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('IsolateInstanceDlq'), 'Arn'] } } },
+    });
+  });
+
+  it('puts every responder role under the evidence-writer path the vault exempts', () => {
+    for (const role of Object.values(response.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'lambda.amazonaws.com' } }] } } }))) {
+      expect((role as { Properties: { Path: string } }).Properties.Path).toBe('/cordon/evidence-writer/');
+    }
+  });
+
+  it('gives an appending function kms:Sign on the signing key, PutObject on records/* and UpdateItem on the heads table only', () => {
+    const statements = roleStatements(response, 'IsolateInstanceRole');
+    const sign = allowing(statements, 'kms:Sign');
+    expect(sign).toHaveLength(1);
+    expect(JSON.stringify(sign[0]!.Resource)).toContain('SigningKey');
+    const put = allowing(statements, 's3:PutObject');
+    expect(put.map((s) => s.Resource)).toEqual([{ 'Fn::Join': ['', [{ 'Fn::ImportValue': 'CordonEvidence-EvidenceBucketArn' }, '/records/*']] }]);
+    expect(actionsOf(put[0]!)).toEqual(['s3:PutObject', 's3:PutObjectRetention']);
+    const update = allowing(statements, 'dynamodb:UpdateItem');
+    expect(update).toHaveLength(1);
+    expect(JSON.stringify(update[0]!.Resource)).toContain('ChainHeads');
+    expect(statements.flatMap(actionsOf)).not.toContain('s3:DeleteObject');
+  });
+
+  it('limits EC2 mutations to this account and Cordon’s regions', () => {
+    const statements = roleStatements(response, 'IsolateInstanceRole');
+    const modify = allowing(statements, 'ec2:ModifyNetworkInterfaceAttribute');
+    expect(modify).toHaveLength(1);
+    const resources = JSON.stringify(modify[0]!.Resource);
+    expect(resources).toContain(':ec2:",{"Ref":"AWS::Region"},":",{"Ref":"AWS::AccountId"},":network-interface/*');
+    expect(resources).toContain(':ec2:eu-west-1:",{"Ref":"AWS::AccountId"},":network-interface/*');
+    const describe = allowing(statements, 'ec2:DescribeInstances')[0]!;
+    expect(describe.Condition).toEqual({ StringEquals: { 'aws:RequestedRegion': [{ Ref: 'AWS::Region' }, 'eu-west-1'] } });
+  });
+
+  it('lets the isolation responder create security groups only with the cordon:isolation request tag', () => {
+    const statements = roleStatements(response, 'IsolateInstanceRole');
+    const create = allowing(statements, 'ec2:CreateSecurityGroup');
+    const onGroups = create.filter((s) => JSON.stringify(s.Resource).includes('security-group/*'));
+    expect(onGroups).toHaveLength(1);
+    expect(onGroups[0]!.Condition).toEqual({ Null: { 'aws:RequestTag/cordon:isolation': 'false' } });
+    const edits = allowing(statements, 'ec2:RevokeSecurityGroupEgress');
+    expect(edits[0]!.Condition).toEqual({ Null: { 'aws:ResourceTag/cordon:isolation': 'false' } });
+  });
+
+  it('denies the credential responder any role edit on Cordon, service-linked and Identity Center roles, and any key deletion', () => {
+    const statements = roleStatements(response, 'RevokeCredentialsRole');
+    const denyRoles = statements.find((s) => s.Sid === 'NeverTouchOwnServiceOrSsoRoles')!;
+    expect(denyRoles.Effect).toBe('Deny');
+    expect(JSON.stringify(denyRoles.Resource)).toEqual(expect.stringContaining('role/aws-service-role/*'));
+    expect(JSON.stringify(denyRoles.Resource)).toEqual(expect.stringContaining('role/aws-reserved/*'));
+    expect(JSON.stringify(denyRoles.Resource)).toEqual(expect.stringContaining('role/cordon/*'));
+    const denyDelete = statements.find((s) => s.Sid === 'NeverDeleteEvidence')!;
+    expect(denyDelete).toMatchObject({ Effect: 'Deny', Resource: '*' });
+    expect(actionsOf(denyDelete)).toContain('iam:DeleteAccessKey');
+    expect(allowing(statements, 'iam:DeleteAccessKey')).toEqual([]);
+  });
+
+  it('does not let the isolation responder pass roles unless a quarantine profile and its role are configured', () => {
+    expect(allowing(roleStatements(response, 'IsolateInstanceRole'), 'iam:PassRole')).toEqual([]);
+    const { response: withProfile } = templates({
+      isolation: {
+        quarantineProfileArn: 'arn:aws:iam::111122223333:instance-profile/Quarantine',
+        quarantineRoleArn: 'arn:aws:iam::111122223333:role/Quarantine',
+      },
+    });
+    const pass = allowing(roleStatements(withProfile, 'IsolateInstanceRole'), 'iam:PassRole');
+    expect(pass).toEqual([
+      expect.objectContaining({
+        Resource: 'arn:aws:iam::111122223333:role/Quarantine',
+        Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      }),
+    ]);
+  });
+
+  it('assumes member roles only when member accounts are configured', () => {
+    expect(allowing(roleStatements(response, 'IsolateInstanceRole'), 'sts:AssumeRole')).toEqual([]);
+    const { response: withMembers } = templates({ memberAccounts: ['111122223333'] });
+    const assume = allowing(roleStatements(withMembers, 'RevokeCredentialsRole'), 'sts:AssumeRole');
+    expect(assume).toHaveLength(1);
+    expect(assume[0]!.Resource).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:role/CordonMemberResponder']],
+    });
+  });
+
+  it('creates the kill switch with the configured first-deploy mode and only valid values', () => {
+    response.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/cordon/mode',
+      Value: 'dry-run',
+      AllowedPattern: '^(enforce|dry-run|off)$',
+    });
+    const { response: enforced } = templates({ mode: 'enforce' });
+    enforced.hasResourceProperties('AWS::SSM::Parameter', { Name: '/cordon/mode', Value: 'enforce' });
+  });
+
+  it('writes a checkpoint every 5 minutes with retries and a dead-letter queue', () => {
+    response.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [
+        Match.objectLike({
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 600 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventDlq'), 'Arn'] } },
+        }),
+      ],
+    });
+  });
+});
