@@ -8,6 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import { Construct } from 'constructs';
 import type { CordonConfig } from './config';
+import { accessLogBucket, allowCloudWatchLogs } from './constructs/shared';
 import { acknowledge } from './nag';
 
 export interface DetectionStackProps extends StackProps {
@@ -94,21 +95,7 @@ export class DetectionStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    const accessLogs = new s3.Bucket(this, 'TrailAccessLogBucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(ct.logRetentionDays), noncurrentVersionExpiration: Duration.days(30) }],
-    });
-    acknowledge(accessLogs, [
-      ['AwsSolutions-S1', 'this is the access-log target of the trail bucket; logging it to itself would loop'],
-      ['NIST.800.53.R5-S3BucketLoggingEnabled', 'this is the access-log target of the trail bucket; logging it to itself would loop'],
-      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'access logs of the trail bucket are a secondary record'],
-      ['NIST.800.53.R5-S3DefaultEncryptionKMS', 'S3 server access log delivery supports only SSE-S3 on the target bucket'],
-    ]);
+    const accessLogs = accessLogBucket(this, 'TrailAccessLogBucket', 'the trail bucket', ct.logRetentionDays);
 
     const bucket = new s3.Bucket(this, 'TrailBucket', {
       encryption: s3.BucketEncryption.KMS,
@@ -144,17 +131,7 @@ export class DetectionStack extends Stack {
       encryptionKey: key,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchLogs',
-        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*` },
-        },
-      }),
-    );
+    allowCloudWatchLogs(key);
 
     // CloudTrail encrypts each log file under a data key scoped to trails of this account.
     const trailArns = `arn:${this.partition}:cloudtrail:*:${this.account}:trail/*`;

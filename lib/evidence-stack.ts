@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { CordonConfig } from './config';
+import { accessLogBucket } from './constructs/shared';
 import { acknowledge, arnToken } from './nag';
 
 /**
@@ -65,29 +66,8 @@ export class EvidenceStack extends Stack {
     });
     this.signingKey = signingKey;
 
-    const accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {
-      // Server access log delivery supports SSE-S3 only.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [
-        {
-          id: 'expire-access-logs',
-          expiration: Duration.days(config.evidenceRetentionDays),
-          noncurrentVersionExpiration: Duration.days(30),
-        },
-      ],
-    });
-    acknowledge(accessLogBucket, [
-      ['AwsSolutions-S1', 'this is the access-log target of the evidence bucket; logging it to itself would loop'],
-      ['NIST.800.53.R5-S3BucketLoggingEnabled', 'this is the access-log target of the evidence bucket; logging it to itself would loop'],
-      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'access logs are a secondary record; the evidence itself is WORM-locked'],
-      ['NIST.800.53.R5-S3DefaultEncryptionKMS', 'S3 server access log delivery supports only SSE-S3 on the target bucket'],
-    ]);
-    this.accessLogBucket = accessLogBucket;
+    const accessLogs = accessLogBucket(this, 'AccessLogBucket', 'the evidence bucket', config.evidenceRetentionDays);
+    this.accessLogBucket = accessLogs;
 
     const bucket = new s3.Bucket(this, 'EvidenceBucket', {
       objectLockEnabled: true,
@@ -100,7 +80,7 @@ export class EvidenceStack extends Stack {
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: RemovalPolicy.RETAIN,
-      serverAccessLogsBucket: accessLogBucket,
+      serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'evidence-bucket/',
     });
     acknowledge(bucket, [
