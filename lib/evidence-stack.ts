@@ -205,6 +205,8 @@ export class EvidenceStack extends Stack {
       // GetPublicKey: the signature block names the key's fingerprint, read once per container.
       { actions: ['kms:Sign', 'kms:GetPublicKey'], resources: [this.signingKey.keyArn] },
       { actions: ['s3:PutObject', 's3:PutObjectRetention'], resources: [this.objectsArn(grantee, 'records/*')] },
+      // GetObject (also what HeadObject needs): the previous record exists; a taken key holds this record.
+      { actions: ['s3:GetObject'], resources: [this.objectsArn(grantee, 'records/*')] },
       // UpdateItem allocates seq conditionally; GetItem re-reads the head after a lost race.
       { actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], resources: [this.chainHeads.tableArn] },
       ...this.dataKeyUse(),

@@ -56,9 +56,26 @@ export class ChainContentionError extends Error {
   override readonly name = 'ChainContentionError';
 }
 
+/** The head table and the store disagree: appending would fork the chain. */
+export class ChainIntegrityError extends Error {
+  override readonly name = 'ChainIntegrityError';
+}
+
 /** `{ payload, signature }` in RFC 8785 canonical form (payload < signature; signature keys sorted). */
 export const envelopeBytes = (canonicalPayload: string, signature: Signature): Buffer =>
   Buffer.from(`{"payload":${canonicalPayload},"signature":${canonicalJson(signature)}}`);
+
+/** Hash of a stored envelope's payload; undefined when it is not an envelope. */
+const storedHash = (body: Buffer): string | undefined => {
+  let root: unknown;
+  try {
+    root = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined; // not JSON: not the record we wrote
+  }
+  const payload = typeof root === 'object' && root !== null ? (root as { payload?: unknown }).payload : undefined;
+  return payload === undefined ? undefined : sha256(canonicalJson(payload)).toString('hex');
+};
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
@@ -155,9 +172,15 @@ export class EvidenceChain implements EvidenceWriter {
     });
     const [outcome] = await Promise.all([
       this.options.store.put(key, body),
-      this.repairPredecessor(chainId, keyFor, won.previous, signerRef),
+      // Best effort: a failed check or repair must not fail this append (the record is stored).
+      this.repairPredecessor(chainId, keyFor, won.previous, signerRef).catch((error: unknown) =>
+        this.logger.warn('could not check or repair the previous evidence record', {
+          key: won.previous ? keyFor(won.previous.seq) : undefined,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        }),
+      ),
     ]);
-    if (outcome === 'exists') this.logger.debug('evidence object already present', { key });
+    if (outcome === 'exists') await this.confirmExisting(key, won.hash);
     this.storedSeq.set(chainId, won.seq);
     return { key, incidentId: chainId, seq: won.seq, hash: won.hash, body };
   }
@@ -191,6 +214,22 @@ export class EvidenceChain implements EvidenceWriter {
       if (attempt > 1) await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
     }
     throw new ChainContentionError(`could not advance chain ${chainId} after ${this.maxAttempts} conditional writes`);
+  }
+
+  /**
+   * Our freshly allocated key is taken. Legitimate only if another writer repaired this very
+   * record (same payload); anything else means the heads table is behind the bucket (restored or
+   * reset) and appending would fork the chain: refuse loudly.
+   */
+  private async confirmExisting(key: string, hash: string): Promise<void> {
+    const body = await this.options.store.read(key);
+    if (body && storedHash(body) === hash) {
+      this.logger.debug('evidence record already stored by a repairing writer', { key });
+      return;
+    }
+    throw new ChainIntegrityError(
+      `${key} already holds a different record: the chain head table is behind the evidence bucket (restored or reset?); not appending`,
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { sha256 } from './canonical';
 
 /** Write-once object storage for evidence. `put` never overwrites. */
@@ -8,11 +8,13 @@ export interface EvidenceStore {
   /** `created`, or `exists` when the key is already taken (the caller decides whether that is fine). */
   put(key: string, body: Buffer, contentType?: string): Promise<'created' | 'exists'>;
   exists(key: string): Promise<boolean>;
+  /** The stored bytes, or undefined when absent. */
+  read(key: string): Promise<Buffer | undefined>;
 }
 
 export interface S3EvidenceStoreOptions {
   readonly bucket: string;
-  /** Prepended to every key, e.g. `prod/`. @default - none */
+  /** Prepended to every key, e.g. `prod/` (a missing trailing slash is added). @default - none */
   readonly prefix?: string;
   /** COMPLIANCE retention from the time of the write. */
   readonly retentionDays: number;
@@ -38,7 +40,8 @@ export class S3EvidenceStore implements EvidenceStore {
     if (!Number.isInteger(options.retentionDays) || options.retentionDays < 1) {
       throw new Error(`expected retentionDays to be a positive integer, received ${options.retentionDays}`);
     }
-    this.prefix = options.prefix ?? '';
+    const prefix = options.prefix ?? '';
+    this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
     this.clock = options.clock ?? (() => new Date());
   }
 
@@ -73,6 +76,16 @@ export class S3EvidenceStore implements EvidenceStore {
       return true;
     } catch (error) {
       if (httpStatus(error) === 404 || errorName(error) === 'NotFound') return false;
+      throw error;
+    }
+  }
+
+  async read(key: string): Promise<Buffer | undefined> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key }));
+      return out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
+    } catch (error) {
+      if (httpStatus(error) === 404 || errorName(error) === 'NoSuchKey') return undefined;
       throw error;
     }
   }
@@ -113,6 +126,15 @@ export class LocalEvidenceStore implements EvidenceStore {
       throw error;
     }
   }
+
+  async read(key: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.path(key));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
 }
 
 /** In memory, for tests and benchmarks. */
@@ -127,5 +149,9 @@ export class MemoryEvidenceStore implements EvidenceStore {
 
   exists(key: string): Promise<boolean> {
     return Promise.resolve(this.objects.has(key));
+  }
+
+  read(key: string): Promise<Buffer | undefined> {
+    return Promise.resolve(this.objects.get(key));
   }
 }

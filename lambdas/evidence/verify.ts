@@ -241,7 +241,7 @@ const readPayload = (bytes: Buffer): ParsedPayload | string => {
  * whole and its payload canonicalised again.
  */
 const parseEnvelope = (body: Buffer): ParsedEnvelope | string => {
-  if (body.length > PAYLOAD_PREFIX.length && body.subarray(0, PAYLOAD_PREFIX.length).equals(PAYLOAD_PREFIX)) {
+  if (body.length > PAYLOAD_PREFIX.length && PAYLOAD_PREFIX.compare(body, 0, PAYLOAD_PREFIX.length) === 0) {
     const at = body.lastIndexOf(SIGNATURE_MARK);
     const tail = at > PAYLOAD_PREFIX.length ? CANONICAL_TAIL.exec(body.toString('latin1', at)) : null;
     const keyIdLiteral = tail?.[2];
@@ -277,8 +277,8 @@ export class Verifier {
   private readonly corruptSlots = new Set<string>();
   private readonly problems: Problem[] = [];
   private readonly seen = new Set<string>();
-  /** Every evidence key seen, parsable or not. */
-  private readonly occupied = new Set<string>();
+  /** Keys of objects that could not be parsed. */
+  private readonly corruptKeys: string[] = [];
   private objects = 0;
   private ignored = 0;
   private readonly started = performance.now();
@@ -307,7 +307,6 @@ export class Verifier {
       this.ignored += 1;
       return;
     }
-    this.occupied.add(key);
     const parsed = parseEnvelope(body);
     if (typeof parsed === 'string') {
       this.corrupt(key, parsed);
@@ -353,7 +352,8 @@ export class Verifier {
       time: payload.time,
       canonicalKey,
       sig,
-      ...(payload.type === 'checkpoint' ? { heads: payload.heads, merkleRoot: payload.merkleRoot } : {}),
+      heads: payload.type === 'checkpoint' ? payload.heads : undefined,
+      merkleRoot: payload.type === 'checkpoint' ? payload.merkleRoot : undefined,
     });
   }
 
@@ -366,6 +366,7 @@ export class Verifier {
     } else if (checkpointSlot?.[1] !== undefined) {
       this.corruptSlots.add(slotId(CHECKPOINT_CHAIN, Number(checkpointSlot[1])));
     }
+    this.corruptKeys.push(key);
     this.report({ code: 'MODIFIED', key, message: `not a valid evidence object: ${why}` });
   }
 
@@ -373,31 +374,37 @@ export class Verifier {
     const trusted = (e: Entry): boolean => e.sig === 'ok' || e.sig === 'unchecked';
 
     // Placement: entries at a key other than their own are MOVED (absent from their key) or REPLAYED (a copy).
-    const byHash = new Map<string, Entry[]>();
-    for (const e of this.entries) {
-      const list = byHash.get(e.hash);
-      if (list) list.push(e);
-      else byHash.set(e.hash, [e]);
-    }
-    for (const list of byHash.values()) {
-      const home = list.find((e) => e.key === e.canonicalKey);
-      const strays = list.filter((e) => e !== home).sort((a, b) => (a.key < b.key ? -1 : 1));
-      strays.forEach((e, i) => {
-        if (home || i > 0) {
-          e.duplicate = true;
-          const original = home ?? strays[0];
-          this.report({
-            code: 'REPLAYED',
-            key: e.key,
-            chain: e.chain,
-            seq: e.seq,
-            message: `copy of ${e.type === 'record' ? `incident ${e.chain} seq ${e.seq}` : `checkpoint ${e.seq}`}, which is present at ${original?.key ?? e.canonicalKey}`,
-          });
-        } else if (!this.occupied.has(e.canonicalKey)) {
-          this.report({ code: 'MOVED', key: e.key, chain: e.chain, seq: e.seq, message: `belongs at ${e.canonicalKey}, which is absent` });
-        }
-        // else: another record holds its key; the chain analysis reports the FORK.
-      });
+    const strays = this.entries.filter((e) => e.key !== e.canonicalKey);
+    if (strays.length > 0) {
+      const occupied = new Set([...this.entries.map((e) => e.key), ...this.corruptKeys]);
+      const strayHashes = new Set(strays.map((e) => e.hash));
+      const byHash = new Map<string, Entry[]>();
+      for (const e of this.entries) {
+        if (!strayHashes.has(e.hash)) continue;
+        const list = byHash.get(e.hash);
+        if (list) list.push(e);
+        else byHash.set(e.hash, [e]);
+      }
+      for (const list of byHash.values()) {
+        const home = list.find((e) => e.key === e.canonicalKey);
+        const away = list.filter((e) => e !== home).sort((a, b) => (a.key < b.key ? -1 : 1));
+        away.forEach((e, i) => {
+          if (home || i > 0) {
+            e.duplicate = true;
+            const original = home ?? away[0];
+            this.report({
+              code: 'REPLAYED',
+              key: e.key,
+              chain: e.chain,
+              seq: e.seq,
+              message: `copy of ${e.type === 'record' ? `incident ${e.chain} seq ${e.seq}` : `checkpoint ${e.seq}`}, which is present at ${original?.key ?? e.canonicalKey}`,
+            });
+          } else if (!occupied.has(e.canonicalKey)) {
+            this.report({ code: 'MOVED', key: e.key, chain: e.chain, seq: e.seq, message: `belongs at ${e.canonicalKey}, which is absent` });
+          }
+          // else: another record holds its key; the chain analysis reports the FORK.
+        });
+      }
     }
 
     // Chains: position -> distinct entries.
@@ -448,21 +455,28 @@ export class Verifier {
         return at && at.length === 1 && at[0] && trusted(at[0]) ? at[0] : undefined;
       };
       const present = (seq: number): boolean => chain.has(seq) || this.corruptSlots.has(slotId(chainId, seq));
-      const hashes = new Map<string, Entry>();
-      const successors = new Map<string, Entry[]>();
       let maxSeq = -1;
       for (const [seq, at] of chain) {
-        maxSeq = Math.max(maxSeq, seq);
-        for (const e of at) {
-          if (isCheckpoints) checkpoints += 1;
-          else records += 1;
-          if (!trusted(e)) continue;
-          hashes.set(e.hash, e);
-          const list = successors.get(e.prevHash);
-          if (list) list.push(e);
-          else successors.set(e.prevHash, [e]);
-        }
+        if (seq > maxSeq) maxSeq = seq;
+        if (isCheckpoints) checkpoints += at.length;
+        else records += at.length;
       }
+      // Only needed to explain a broken link: built on first use.
+      let links: { hashes: Map<string, Entry>; successors: Map<string, Entry[]> } | undefined;
+      const linkIndex = () => {
+        if (links) return links;
+        links = { hashes: new Map(), successors: new Map() };
+        for (const at of chain.values()) {
+          for (const e of at) {
+            if (!trusted(e)) continue;
+            links.hashes.set(e.hash, e);
+            const list = links.successors.get(e.prevHash);
+            if (list) list.push(e);
+            else links.successors.set(e.prevHash, [e]);
+          }
+        }
+        return links;
+      };
       for (const slot of this.corruptSlots) {
         const [c, s] = slot.split('\u0000');
         if (c === chainId) maxSeq = Math.max(maxSeq, Number(s));
@@ -524,8 +538,8 @@ export class Verifier {
         const p = single(seq - 1);
         if (!p) continue;
         if (r.prevHash !== p.hash) {
-          const siblings = successors.get(r.prevHash) ?? [];
-          const other = hashes.get(r.prevHash);
+          const siblings = linkIndex().successors.get(r.prevHash) ?? [];
+          const other = linkIndex().hashes.get(r.prevHash);
           if (siblings.length > 1) {
             this.report({
               code: 'FORK',

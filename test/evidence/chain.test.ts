@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  ChainIntegrityError,
   EvidenceChain,
   GENESIS_HASH,
   InvalidEvidenceError,
@@ -96,7 +97,7 @@ describe('evidence chain', () => {
     const heads = new MemoryChainHeads();
     const crashing = new EvidenceChain({
       signer,
-      store: { put: () => Promise.reject(new Error('lambda timed out')), exists: (key) => store.exists(key) },
+      store: { put: () => Promise.reject(new Error('lambda timed out')), exists: (key) => store.exists(key), read: (key) => store.read(key) },
       heads,
     });
     await expect(crashing.append('inc-c', input())).rejects.toThrow('lambda timed out');
@@ -108,6 +109,32 @@ describe('evidence chain', () => {
     expect([...store.objects.keys()].sort()).toEqual(['records/inc-c/00000000.json', 'records/inc-c/00000001.json']);
     const report = verifyObjects(asObjects(store.objects), { publicKeys: [await verifyKeyOf(signer)] });
     expect(report.problems).toEqual([]);
+  });
+
+  it('still appends when the predecessor check is denied (the repair is best effort)', async () => {
+    const signer = LocalSigner.generate();
+    const store = new MemoryEvidenceStore();
+    const heads = new MemoryChainHeads();
+    await new EvidenceChain({ signer, store, heads }).append('inc-d', input());
+    const warnings: string[] = [];
+    const denied = new EvidenceChain({
+      signer,
+      store: { put: (k, b) => store.put(k, b), exists: () => Promise.reject(new Error('AccessDenied')), read: (k) => store.read(k) },
+      heads,
+      logger: { debug: () => undefined, warn: (message: string) => warnings.push(message) },
+    });
+    expect((await denied.append('inc-d', input())).seq).toBe(1);
+    expect(warnings).toEqual(['could not check or repair the previous evidence record']);
+  });
+
+  it('rejects appending when the heads table is behind the bucket (it would fork the chain)', async () => {
+    const signer = LocalSigner.generate();
+    const store = new MemoryEvidenceStore();
+    await new EvidenceChain({ signer, store, heads: new MemoryChainHeads() }).append('inc-r', input());
+    // The heads table is lost or restored from an old backup: a new writer starts again at seq 0.
+    const reset = new EvidenceChain({ signer, store, heads: new MemoryChainHeads() });
+    await expect(reset.append('inc-r', input({ action: 'other' }))).rejects.toThrow(ChainIntegrityError);
+    expect(store.objects.size).toBe(1);
   });
 
   it.each([

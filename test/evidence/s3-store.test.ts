@@ -1,4 +1,4 @@
-import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createHash } from 'node:crypto';
@@ -53,6 +53,15 @@ describe('S3 evidence store', () => {
     s3.on(HeadObjectCommand, { Key: 'prod/a' }).resolves({}).on(HeadObjectCommand, { Key: 'prod/b' }).rejects(s3Error('NotFound', 404));
     expect(await store.exists('a')).toBe(true);
     expect(await store.exists('b')).toBe(false);
+  });
+
+  it('reads an object back, and undefined for a missing key', async () => {
+    s3.on(GetObjectCommand, { Key: 'prod/a' })
+      .resolves({ Body: { transformToByteArray: () => Promise.resolve(new Uint8Array([1, 2])) } as never })
+      .on(GetObjectCommand, { Key: 'prod/b' })
+      .rejects(s3Error('NoSuchKey', 404));
+    expect(await store.read('a')).toEqual(Buffer.from([1, 2]));
+    expect(await store.read('b')).toBeUndefined();
   });
 
   it('rejects a retention that is not a positive whole number of days', () => {

@@ -1,0 +1,251 @@
+/**
+ * Evidence benchmarks.
+ *
+ * Verify throughput: 10k and 100k records (100 records per incident, a checkpoint every 10k
+ * appends) written by the real EvidenceChain with a local P-256 signer into memory, then verified
+ * on this thread (one core) — with every signature checked, and in chain+checkpoint mode. Also
+ * reported: records/s per CPU-second, and the machine's own ceilings (crypto.verify alone; JSON.parse
+ * + SHA-256 alone) so the figures can be judged on a loaded machine.
+ *
+ * Round trips: KMS, S3 and DynamoDB stubs answer every call after a fixed latency (the DynamoDB
+ * stub enforces the conditions and returns the current item on a failed condition, as DynamoDB
+ * does); sequential round trips per append = depth of the longest chain of dependent calls.
+ */
+import { generateKeyPairSync, hash, verify } from 'node:crypto';
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { HeadObjectCommand, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DynamoChainHeads,
+  EvidenceChain,
+  KmsSigner,
+  LocalSigner,
+  MemoryChainHeads,
+  MemoryEvidenceStore,
+  S3EvidenceStore,
+  publicKeyFrom,
+  verifyObjects,
+  writeCheckpoint,
+  type EvidenceInput,
+  type VerifyKey,
+} from '../lambdas/evidence';
+import type { BenchRow } from './types';
+
+const sample = (i: number): EvidenceInput => ({
+  kind: i % 10 === 0 ? 'intent' : 'step',
+  mode: 'enforce',
+  trigger: { source: 'aws.guardduty', findingId: `finding-${i >> 4}`, findingType: 'Backdoor:EC2/C&CActivity.B', severity: 8, eventId: `ev-${i}` },
+  target: { type: 'ec2-instance', id: 'i-0123456789abcdef0', account: '111122223333', region: 'eu-west-1' },
+  action: 'ec2:ModifyNetworkInterfaceAttribute',
+  reason: 'isolate every ENI',
+  before: { networkInterfaceId: 'eni-0a1b2c3d4e5f', groups: ['sg-0123456789abcdef0', 'sg-0fedcba9876543210'] },
+  after: { networkInterfaceId: 'eni-0a1b2c3d4e5f', groups: ['sg-isolation0123456'] },
+  awsRequestIds: [`5f3c1d2e-${i}`],
+  actor: { arn: 'arn:aws:lambda:eu-west-1:111122223333:function:cordon-isolate-instance', requestId: `req-${i}` },
+});
+
+/** `count` records, 100 per incident, a checkpoint every 10k appends and at the end. */
+const generate = async (count: number, signer: LocalSigner): Promise<{ key: string; body: Buffer }[]> => {
+  let now = Date.parse('2026-01-01T00:00:00.000Z');
+  const clock = () => new Date((now += 10));
+  const store = new MemoryEvidenceStore();
+  const heads = new MemoryChainHeads({ clock });
+  const chain = new EvidenceChain({ signer, store, heads, clock });
+  for (let i = 0; i < count; i += 1) {
+    await chain.append(`inc-${String(Math.floor(i / 100)).padStart(6, '0')}`, sample(i));
+    if ((i + 1) % 10_000 === 0) await writeCheckpoint({ chain, heads, clock, settleMs: 0 });
+  }
+  await writeCheckpoint({ chain, heads, clock, settleMs: 0 });
+  return [...store.objects].map(([key, body]) => ({ key, body }));
+};
+
+const measure = (objects: { key: string; body: Buffer }[], key: VerifyKey, signatures: boolean) => {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const report = verifyObjects(objects, { publicKeys: [key], signatures });
+  const wall = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  if (!report.ok) throw new Error(`generated set did not verify: ${JSON.stringify(report.problems.slice(0, 3))}`);
+  return { perSecond: objects.length / wall, perCpuSecond: objects.length / ((used.user + used.system) / 1e6) };
+};
+
+// ---- round trips ------------------------------------------------------------------------------
+
+const LATENCY_MS = 25;
+
+/**
+ * Counts calls and the critical path: a call's depth is 1 + the deepest call that had completed
+ * when it started, so calls in flight together share a depth. Exact whatever the CPU load.
+ */
+class Calls {
+  readonly byName = new Map<string, number>();
+  total = 0;
+  private completedDepth = 0;
+  deepest = 0;
+
+  reset(): void {
+    this.completedDepth = 0;
+    this.deepest = 0;
+  }
+
+  /** Answers after the latency; `value` runs at answer time (and may throw). */
+  call<T>(name: string, value: () => T): Promise<T> {
+    this.total += 1;
+    this.byName.set(name, (this.byName.get(name) ?? 0) + 1);
+    const depth = this.completedDepth + 1;
+    this.deepest = Math.max(this.deepest, depth);
+    return new Promise((done, fail) =>
+      setTimeout(() => {
+        this.completedDepth = Math.max(this.completedDepth, depth);
+        try {
+          done(value());
+        } catch (error) {
+          fail(error);
+        }
+      }, LATENCY_MS),
+    );
+  }
+}
+
+const stubs = (calls: Calls, spki: Buffer) => {
+  const table = new Map<string, Record<string, AttributeValue>>();
+  const objects = new Set<string>();
+  const ddb = {
+    send: (command: unknown) => {
+      if (command instanceof UpdateItemCommand) {
+        return calls.call('UpdateItem', () => {
+          const i = command.input;
+          const pk = i.Key?.pk?.S ?? '';
+          const old = table.get(pk);
+          const prev = i.ExpressionAttributeValues?.[':prev']?.N;
+          const ok = i.ConditionExpression === 'attribute_not_exists(pk)' ? !old : old?.seq?.N === prev;
+          if (!ok) {
+            throw new ConditionalCheckFailedException({ message: 'condition', $metadata: {}, ...(old ? { Item: old } : {}) });
+          }
+          const v = i.ExpressionAttributeValues ?? {};
+          const item: Record<string, AttributeValue> = { pk: { S: pk } };
+          for (const [name, ref] of [['seq', ':seq'], ['headHash', ':hash'], ['headTime', ':time'], ['updatedAt', ':now'], ['payload', ':payload']] as const) {
+            const value = v[ref];
+            if (value) item[name] = value;
+          }
+          table.set(pk, item);
+          return { Attributes: old };
+        });
+      }
+      if (command instanceof GetItemCommand) {
+        return calls.call('GetItem', () => ({ Item: table.get(command.input.Key?.pk?.S ?? '') }));
+      }
+      throw new Error('unexpected DynamoDB command');
+    },
+  } as unknown as DynamoDBClient;
+  const kms = {
+    send: (command: unknown) => {
+      if (command instanceof GetPublicKeyCommand) {
+        return calls.call('GetPublicKey', () => ({ KeyId: 'arn:aws:kms:eu-west-1:111122223333:key/bench', KeySpec: 'ECC_NIST_P256', PublicKey: spki }));
+      }
+      if (command instanceof SignCommand) {
+        // Round trips only: the bytes are a placeholder, not a signature.
+        return calls.call('Sign', () => ({ Signature: new Uint8Array(72) }));
+      }
+      throw new Error('unexpected KMS command');
+    },
+  } as unknown as KMSClient;
+  const s3 = {
+    send: (command: unknown) => {
+      if (command instanceof PutObjectCommand) {
+        return calls.call('PutObject', () => {
+          const key = command.input.Key ?? '';
+          if (objects.has(key)) throw new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 } });
+          objects.add(key);
+          return {};
+        });
+      }
+      if (command instanceof HeadObjectCommand) {
+        return calls.call('HeadObject', () => {
+          if (!objects.has(command.input.Key ?? '')) throw new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } });
+          return {};
+        });
+      }
+      throw new Error('unexpected S3 command');
+    },
+  } as unknown as S3Client;
+  return { ddb, kms, s3 };
+};
+
+const writerOn = (clients: ReturnType<typeof stubs>) =>
+  new EvidenceChain({
+    signer: new KmsSigner(clients.kms, 'alias/cordon'),
+    store: new S3EvidenceStore(clients.s3, { bucket: 'b', retentionDays: 2555 }),
+    heads: new DynamoChainHeads(clients.ddb, { tableName: 't' }),
+  });
+
+const timed = async (calls: Calls, work: () => Promise<unknown>) => {
+  const before = calls.total;
+  calls.reset();
+  await work();
+  return { trips: calls.deepest, calls: calls.total - before };
+};
+
+export async function benchEvidence(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const signer = LocalSigner.generate('local:bench');
+  const key = publicKeyFrom((await signer.identity()).publicKeyDer, 'bench key');
+
+  // BENCH_EVIDENCE_RECORDS shrinks the large set for a quick run.
+  const large = Number(process.env.BENCH_EVIDENCE_RECORDS ?? 100_000);
+  const sets: [string, { key: string; body: Buffer }[]][] = [];
+  for (const n of [10_000, large]) sets.push([`${n / 1000}k`, await generate(n, signer)]);
+  const big = sets[sets.length - 1]?.[1] ?? [];
+  for (const [label, set] of sets) {
+    const sig = measure(set, key, true);
+    const chain = measure(set, key, false);
+    rows.push(
+      { name: `evidence verify ${label}, every signature (wall)`, value: sig.perSecond, unit: 'rec/s', goal: '>= 8,000' },
+      { name: `evidence verify ${label}, every signature (per CPU-s)`, value: sig.perCpuSecond, unit: 'rec/s' },
+      { name: `evidence verify ${label}, chain+checkpoint (wall)`, value: chain.perSecond, unit: 'rec/s', goal: '>= 100,000' },
+      { name: `evidence verify ${label}, chain+checkpoint (per CPU-s)`, value: chain.perCpuSecond, unit: 'rec/s' },
+    );
+  }
+
+  // The machine's ceilings, same records: one crypto.verify each; JSON.parse + SHA-256 of each payload.
+  const probe = big.slice(0, 20_000).map(({ body }) => {
+    const text = body.toString();
+    const at = text.lastIndexOf(',"signature":{');
+    const payload = Buffer.from(text.slice(11, at));
+    return { payload, sig: Buffer.from((JSON.parse(text.slice(at + 13, -1)) as { value: string }).value, 'base64') };
+  });
+  let start = performance.now();
+  for (const p of probe) verify('sha256', p.payload, key.key, p.sig);
+  rows.push({ name: 'machine ceiling: crypto.verify P-256 alone', value: probe.length / ((performance.now() - start) / 1000), unit: 'op/s' });
+  start = performance.now();
+  for (const p of probe) {
+    JSON.parse(p.payload.toString());
+    hash('sha256', p.payload, 'hex');
+  }
+  rows.push({ name: 'machine ceiling: JSON.parse + SHA-256 alone', value: probe.length / ((performance.now() - start) / 1000), unit: 'op/s' });
+
+  // Round trips per append.
+  const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'der', type: 'spki' });
+  const calls = new Calls();
+  const clients = stubs(calls, spki);
+  const cold = await timed(calls, () => writerOn(clients).append('inc-rt', sample(0)));
+  const writer = writerOn(clients);
+  await writer.append('inc-rt-warm', sample(1));
+  const warm = await timed(calls, () => writer.append('inc-rt-warm', sample(2)));
+  const other = writerOn(clients);
+  await other.append('inc-x', sample(3)); // identity fetched; head of inc-rt unknown to `other`
+  const stale = await timed(calls, () => other.append('inc-rt', sample(4)));
+  rows.push(
+    { name: 'evidence append: sequential AWS round trips (warm writer)', value: warm.trips, unit: 'trips', goal: '<= 2' },
+    { name: 'evidence append: AWS calls (warm writer)', value: warm.calls, unit: 'calls' },
+    { name: 'evidence append: round trips, cold start new incident', value: cold.trips, unit: 'trips' },
+    { name: 'evidence append: round trips, writer new to an existing incident', value: stale.trips, unit: 'trips' },
+  );
+  return rows;
+}
