@@ -298,8 +298,9 @@ export const isolationDecision = (
   if (finding?.sample && mode === 'enforce') {
     return { skip: { reason: 'sample-finding', message: `finding ${finding.id} is a guardduty sample finding: never acted on in enforce mode` } };
   }
+  // Only automatic GuardDuty findings are gated: a Security Hub custom action is an analyst's decision.
   if (
-    target.kind !== 'manual' &&
+    target.kind === 'guardduty' &&
     config.minimumSeverity !== undefined &&
     finding?.severity !== undefined &&
     finding.severity < config.minimumSeverity

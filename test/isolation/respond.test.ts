@@ -482,6 +482,16 @@ describe('isolation response', () => {
     expect(s.world.enis.every((e) => e.groups[0] === ISOLATION_SG)).toBe(true);
   });
 
+  it('acts on an analyst’s custom action whatever the finding’s severity (only automatic findings are gated)', async () => {
+    const s = setup({ config: { minimumSeverity: 9 } });
+    const event = copyOf(fixture('securityhub-custom-action-afsbp-ec2-8-instance-1.json')) as {
+      detail: { findings: { Resources: { Id: string }[] }[] };
+    };
+    event.detail.findings[0]!.Resources[0]!.Id = `arn:aws:ec2:${REGION}:${HOME}:instance/${INSTANCE_ID}`;
+    const summary = await respond(event, s.deps);
+    expect(summary.decision).toBe('act');
+  });
+
   it('reports each result when one event names several targets', async () => {
     const s = setup();
     const event = copyOf(fixture('securityhub-custom-action-afsbp-ec2-8-instance-1.json')) as {
