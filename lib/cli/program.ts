@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, type CliIo, processIo } from './io';
 import { registerVerify } from './verify';
+import { registerDrill } from './drill';
+import { registerInvoke } from './invoke';
 
 export { EXIT, processIo, type CliIo } from './io';
 
@@ -15,6 +17,8 @@ export const buildProgram = (io: CliIo, exit: { code: number }): Command => {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError();
   registerVerify(program, io, exit);
+  registerDrill(program, io, exit);
+  registerInvoke(program, io, exit);
   return program;
 };
 

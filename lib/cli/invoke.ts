@@ -1,0 +1,386 @@
+import { readFileSync } from 'node:fs';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { Option, type Command } from 'commander';
+import { EXIT, type CliIo } from './io';
+
+/**
+ * `cordon isolate | release | revoke | restore | invoke`: invoke the DEPLOYED responders with the
+ * manual payloads their parsers accept (lambdas/findings/ec2.ts `manualRequestSchema`,
+ * lambdas/findings/credentials.ts `manualRevokeSchema` / `manualPatternSchema` /
+ * `manualRestoreSchema`). The function is `--function`, else CORDON_ISOLATE_FUNCTION (isolate,
+ * release) or CORDON_REVOKE_FUNCTION (revoke, restore). Credentials and region come from the
+ * standard chain (AWS_PROFILE / --profile, AWS_REGION / --function-region, SSO, ...).
+ *
+ * Exit codes: 0 the function answered; 1 it failed (FunctionError); 2 no credentials, no function
+ * name, or bad input.
+ */
+
+export const ISOLATE_FUNCTION_ENV = 'CORDON_ISOLATE_FUNCTION';
+export const REVOKE_FUNCTION_ENV = 'CORDON_REVOKE_FUNCTION';
+export const REQUESTED_BY_ENV = 'CORDON_REQUESTED_BY';
+
+export const NO_CREDENTIALS = 'no AWS credentials found: set AWS_PROFILE or run aws sso login';
+
+type Responder = 'isolation' | 'credentials';
+
+/** Usage or environment problem: exit 2. */
+class InvokeInputError extends Error {
+  override readonly name = 'InvokeInputError';
+}
+
+interface CommonFlags {
+  readonly function?: string;
+  readonly profile?: string;
+  readonly functionRegion?: string;
+  readonly json?: boolean;
+  readonly reason: string;
+  readonly requestedBy?: string;
+  readonly ticket?: string;
+}
+
+interface IsolateFlags extends CommonFlags {
+  readonly account?: string;
+  readonly region?: string;
+  readonly force?: boolean;
+  readonly findingId?: string;
+  readonly detectorId?: string;
+}
+
+interface ReleaseFlags extends CommonFlags {
+  readonly account?: string;
+  readonly region?: string;
+  readonly incidentId?: string;
+  readonly reattachAsg?: boolean;
+}
+
+interface RevokeFlags extends CommonFlags {
+  readonly account?: string;
+  readonly accessKeyId?: string;
+  readonly userName?: string;
+  readonly roleName?: string;
+  readonly force?: boolean;
+  readonly pathPrefix?: string;
+  readonly tag?: string;
+  readonly olderThanDays?: number;
+  readonly preview?: boolean;
+  readonly confirm?: string;
+}
+
+interface RawFlags {
+  readonly function?: string;
+  readonly profile?: string;
+  readonly functionRegion?: string;
+  readonly json?: boolean;
+  readonly payload: string;
+}
+
+/** What the responders return (isolation ResponseSummary / credentials RespondResult), loosely. */
+interface ResponderAnswer {
+  readonly decision?: string;
+  readonly reason?: string;
+  readonly incidentId?: string;
+  readonly instanceId?: string;
+  readonly steps?: readonly { id?: string; action?: string; status?: string; error?: string; target?: { type?: string; id?: string } }[];
+  readonly evidenceKeys?: readonly string[];
+  readonly digest?: string;
+  readonly matches?: readonly Record<string, unknown>[];
+  readonly results?: readonly ResponderAnswer[];
+}
+
+const nonNegativeInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvokeInputError(`expected --older-than-days to be a whole number, received ${value}`);
+  return n;
+};
+
+const requester = (flags: CommonFlags, env: NodeJS.ProcessEnv): string => {
+  const who = flags.requestedBy ?? env[REQUESTED_BY_ENV];
+  if (!who) throw new InvokeInputError(`expected --requested-by WHO (or ${REQUESTED_BY_ENV}): every manual action names its requester`);
+  return who;
+};
+
+const functionName = (flags: { function?: string }, responder: Responder, env: NodeJS.ProcessEnv): string => {
+  const variable = responder === 'isolation' ? ISOLATE_FUNCTION_ENV : REVOKE_FUNCTION_ENV;
+  const name = flags.function ?? env[variable];
+  if (!name) throw new InvokeInputError(`expected --function NAME or ${variable} (the deployed ${responder} function's name or ARN)`);
+  return name;
+};
+
+const opt = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
+  value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+
+const common = (flags: CommonFlags, env: NodeJS.ProcessEnv) => ({
+  reason: flags.reason,
+  requestedBy: requester(flags, env),
+  ...opt('ticket', flags.ticket),
+});
+
+/** `{action: 'isolate', instanceId | findingId+detectorId, account?, region?, reason, requestedBy, ticket?, force?}` */
+export const isolatePayload = (instanceId: string | undefined, flags: IsolateFlags, env: NodeJS.ProcessEnv): Record<string, unknown> => {
+  const byFinding = flags.findingId !== undefined || flags.detectorId !== undefined;
+  if (byFinding === (instanceId !== undefined)) {
+    throw new InvokeInputError('expected an instance id, or --finding-id with --detector-id (not both)');
+  }
+  if (byFinding && (!flags.findingId || !flags.detectorId)) throw new InvokeInputError('expected both --finding-id and --detector-id');
+  return {
+    action: 'isolate',
+    ...opt('instanceId', instanceId),
+    ...opt('findingId', flags.findingId),
+    ...opt('detectorId', flags.detectorId),
+    ...opt('account', flags.account),
+    ...opt('region', flags.region),
+    ...common(flags, env),
+    ...(flags.force ? { force: true } : {}),
+  };
+};
+
+/** `{action: 'release', instanceId, incidentId?, reattachAsg?, account?, region?, reason, requestedBy, ticket?}` */
+export const releasePayload = (instanceId: string, flags: ReleaseFlags, env: NodeJS.ProcessEnv): Record<string, unknown> => ({
+  action: 'release',
+  instanceId,
+  ...opt('incidentId', flags.incidentId),
+  ...(flags.reattachAsg ? { reattachAsg: true } : {}),
+  ...opt('account', flags.account),
+  ...opt('region', flags.region),
+  ...common(flags, env),
+});
+
+/**
+ * A direct revoke `{action: 'revoke', accessKeyId? userName? | roleName, ...}`, or a pattern
+ * `{action: 'revoke', pattern: {...}, preview? | confirm?, ...}` when --preview, --confirm,
+ * --path-prefix, --tag or --older-than-days is given.
+ */
+export const revokePayload = (flags: RevokeFlags, env: NodeJS.ProcessEnv): Record<string, unknown> => {
+  const isPattern =
+    flags.preview === true || flags.confirm !== undefined || flags.pathPrefix !== undefined || flags.tag !== undefined || flags.olderThanDays !== undefined;
+  if (!isPattern) {
+    if (flags.accessKeyId === undefined && flags.userName === undefined && flags.roleName === undefined) {
+      throw new InvokeInputError('expected --access-key-id, --user-name or --role-name (or a pattern with --preview)');
+    }
+    return {
+      action: 'revoke',
+      ...opt('accessKeyId', flags.accessKeyId),
+      ...opt('userName', flags.userName),
+      ...opt('roleName', flags.roleName),
+      ...opt('account', flags.account),
+      ...common(flags, env),
+      ...(flags.force ? { force: true } : {}),
+    };
+  }
+  if (flags.roleName !== undefined || flags.force) throw new InvokeInputError('a pattern revokes user access keys: --role-name and --force do not apply');
+  if (flags.preview && flags.confirm !== undefined) throw new InvokeInputError('expected --preview first, then --confirm DIGEST: not both');
+  let tag: { key: string; value: string } | undefined;
+  if (flags.tag !== undefined) {
+    const eq = flags.tag.indexOf('=');
+    if (eq <= 0) throw new InvokeInputError(`expected --tag KEY=VALUE, received ${flags.tag}`);
+    tag = { key: flags.tag.slice(0, eq), value: flags.tag.slice(eq + 1) };
+  }
+  return {
+    action: 'revoke',
+    pattern: {
+      ...opt('accessKeyId', flags.accessKeyId),
+      ...opt('userName', flags.userName),
+      ...opt('pathPrefix', flags.pathPrefix),
+      ...opt('tag', tag),
+      ...opt('olderThanDays', flags.olderThanDays),
+    },
+    ...(flags.preview ? { preview: true } : {}),
+    ...opt('confirm', flags.confirm),
+    ...opt('account', flags.account),
+    ...common(flags, env),
+  };
+};
+
+/** `{action: 'restore', incidentId, reason, requestedBy, ticket?}` */
+export const restorePayload = (incidentId: string, flags: CommonFlags, env: NodeJS.ProcessEnv): Record<string, unknown> => ({
+  action: 'restore',
+  incidentId,
+  ...common(flags, env),
+});
+
+const CREDENTIAL_ERRORS = new Set(['CredentialsProviderError', 'TokenProviderError']);
+
+const describeAnswer = (a: ResponderAnswer, indent = ''): string[] => {
+  const lines = [
+    `${indent}decision  ${(a.decision ?? '(none)').toUpperCase()}${a.reason ? ` — ${a.reason}` : ''}`,
+    ...(a.incidentId ? [`${indent}incident  ${a.incidentId}${a.instanceId ? `  (${a.instanceId})` : ''}`] : []),
+  ];
+  for (const s of a.steps ?? []) {
+    const target = s.target ? ` ${s.target.type ?? ''}/${s.target.id ?? ''}` : '';
+    lines.push(`${indent}  step  ${(s.status ?? '').padEnd(9)} ${s.action ?? ''}${target}  ${s.id ?? ''}${s.error ? `  (${s.error})` : ''}`);
+  }
+  if (a.digest) {
+    lines.push(`${indent}digest    ${a.digest}`);
+    lines.push(`${indent}          to revoke these keys, send the same request with --confirm ${a.digest}`);
+  }
+  for (const m of a.matches ?? []) lines.push(`${indent}  match ${JSON.stringify(m)}`);
+  for (const k of a.evidenceKeys ?? []) lines.push(`${indent}  evidence  ${k}`);
+  return lines;
+};
+
+interface InvokeContext {
+  readonly io: CliIo;
+  readonly exit: { code: number };
+}
+
+/** Invokes synchronously, prints the answer, sets the exit code. */
+const invoke = async (
+  ctx: InvokeContext,
+  flags: { profile?: string; functionRegion?: string; json?: boolean },
+  name: string,
+  payload: unknown,
+): Promise<void> => {
+  const { io, exit } = ctx;
+  const client = new LambdaClient({ ...opt('profile', flags.profile), ...opt('region', flags.functionRegion) });
+  let out;
+  try {
+    out = await client.send(
+      new InvokeCommand({ FunctionName: name, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(payload)) }),
+    );
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    if (CREDENTIAL_ERRORS.has(e.name)) {
+      io.stderr(`cordon: ${NO_CREDENTIALS} (${e.message})\n`);
+      exit.code = EXIT.unusable;
+      return;
+    }
+    if (/region is missing/i.test(e.message)) {
+      io.stderr('cordon: no AWS region: set AWS_REGION, a profile region, or --function-region\n');
+      exit.code = EXIT.unusable;
+      return;
+    }
+    io.stderr(`cordon: invoking ${name} failed: ${e.name}: ${e.message}\n`);
+    exit.code = EXIT.unusable;
+    return;
+  } finally {
+    client.destroy();
+  }
+  const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
+  let answer: unknown;
+  try {
+    answer = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    answer = text;
+  }
+  if (out.FunctionError) {
+    const err = (answer ?? {}) as { errorType?: string; errorMessage?: string };
+    io.stderr(`cordon: ${name} failed (${out.FunctionError}): ${err.errorType ?? 'Error'}: ${err.errorMessage ?? text}\n`);
+    if (flags.json) io.stdout(`${text}\n`);
+    exit.code = EXIT.tampered;
+    return;
+  }
+  if (flags.json) {
+    io.stdout(`${JSON.stringify(answer, null, 2)}\n`);
+  } else {
+    const a = (answer ?? {}) as ResponderAnswer;
+    const lines = [`${name}${out.ExecutedVersion ? ` (version ${out.ExecutedVersion})` : ''}`, ...describeAnswer(a)];
+    for (const r of a.results ?? []) lines.push('', ...describeAnswer(r, '  '));
+    io.stdout(`${lines.join('\n')}\n`);
+  }
+  exit.code = EXIT.ok;
+};
+
+const withClientOptions = (c: Command, functionRequired = false): Command =>
+  (functionRequired
+    ? c.requiredOption('--function <name>', 'the deployed function name or ARN')
+    : c.option('--function <name>', `the deployed function name or ARN (default: ${ISOLATE_FUNCTION_ENV} for isolate/release, ${REVOKE_FUNCTION_ENV} for revoke/restore)`))
+    .option('--profile <name>', 'AWS profile (default: AWS_PROFILE / the default chain)')
+    .option('--function-region <region>', "the function's region (default: AWS_REGION / the profile's region)")
+    .option('--json', 'print the function response as JSON');
+
+const withRequest = (c: Command): Command =>
+  c
+    .requiredOption('--reason <text>', 'why: recorded in the evidence')
+    .option('--requested-by <who>', `who asks: recorded in the evidence (default: ${REQUESTED_BY_ENV})`)
+    .option('--ticket <id>', 'change or incident ticket');
+
+export const registerInvoke = (program: Command, io: CliIo, exit: { code: number }, env: NodeJS.ProcessEnv = process.env): void => {
+  const ctx: InvokeContext = { io, exit };
+  const run = async (work: () => Promise<void>): Promise<void> => {
+    try {
+      await work();
+    } catch (error) {
+      if (!(error instanceof InvokeInputError)) throw error;
+      io.stderr(`cordon: ${error.message}\n`);
+      exit.code = EXIT.unusable;
+    }
+  };
+
+  withClientOptions(
+    withRequest(
+      program
+        .command('isolate')
+        .description(`isolate an EC2 instance with the deployed isolation function (${ISOLATE_FUNCTION_ENV})`)
+        .argument('[instance-id]', 'i-0123456789abcdef0 (or name a GuardDuty finding with --finding-id/--detector-id)')
+        .option('--account <id>', "the instance's account (default: the function's)")
+        .option('--region <region>', "the instance's region (default: the function's)")
+        .option('--force', 'override the protected tag (evidenced with requester and reason)')
+        .option('--finding-id <id>', 'isolate the instance of this GuardDuty finding')
+        .option('--detector-id <id>', 'the detector of --finding-id'),
+    ),
+  ).action((instanceId: string | undefined, flags: IsolateFlags) =>
+    run(() => invoke(ctx, flags, functionName(flags, 'isolation', env), isolatePayload(instanceId, flags, env))),
+  );
+
+  withClientOptions(
+    withRequest(
+      program
+        .command('release')
+        .description(`undo an isolation from its evidence (${ISOLATE_FUNCTION_ENV})`)
+        .argument('<instance-id>', 'the isolated instance')
+        .option('--incident-id <id>', "the isolation's incident (default: the instance's cordon:incident tag)")
+        .option('--reattach-asg', 'put the instance back in its Auto Scaling group')
+        .option('--account <id>', "the instance's account (default: the function's)")
+        .option('--region <region>', "the instance's region (default: the function's)"),
+    ),
+  ).action((instanceId: string, flags: ReleaseFlags) =>
+    run(() => invoke(ctx, flags, functionName(flags, 'isolation', env), releasePayload(instanceId, flags, env))),
+  );
+
+  withClientOptions(
+    withRequest(
+      program
+        .command('revoke')
+        .description(`revoke credentials with the deployed credentials function (${REVOKE_FUNCTION_ENV}); patterns are previewed first`)
+        .option('--access-key-id <id>', 'the leaked access key (AKIA... or ASIA...)')
+        .option('--user-name <name>', 'the key owner; alone: the user itself is compromised')
+        .option('--role-name <name>', 'revoke every session of this role issued before now')
+        .option('--account <id>', "the principal's account (default: the function's)")
+        .option('--force', 'override the protected tag / allowlist (never root, service-linked, SSO or Cordon roles)')
+        .option('--path-prefix <path>', 'pattern: users under this IAM path, e.g. /contractors/')
+        .option('--tag <key=value>', 'pattern: users with this tag')
+        .addOption(new Option('--older-than-days <n>', 'pattern: keys older than this').argParser(nonNegativeInt))
+        .option('--preview', 'pattern: list the matching keys and return a digest; changes nothing')
+        .option('--confirm <digest>', "pattern: revoke what the preview listed (the preview's digest)"),
+    ),
+  ).action((flags: RevokeFlags) => run(() => invoke(ctx, flags, functionName(flags, 'credentials', env), revokePayload(flags, env))));
+
+  withClientOptions(
+    withRequest(
+      program
+        .command('restore')
+        .description(`undo a revocation from its evidence (${REVOKE_FUNCTION_ENV})`)
+        .argument('<incident-id>', 'inc-<24 hex>, the revocation incident'),
+    ),
+  ).action((incidentId: string, flags: CommonFlags) =>
+    run(() => invoke(ctx, flags, functionName(flags, 'credentials', env), restorePayload(incidentId, flags, env))),
+  );
+
+  withClientOptions(
+    program
+      .command('invoke')
+      .description('invoke a Cordon function with a raw JSON payload (an event to replay, or a manual request)')
+      .requiredOption('--payload <json|@file>', 'the payload, inline JSON or @path/to/event.json'),
+    true,
+  ).action((flags: RawFlags) =>
+    run(async () => {
+      let payload: unknown;
+      try {
+        payload = JSON.parse(flags.payload.startsWith('@') ? readFileSync(flags.payload.slice(1), 'utf8') : flags.payload);
+      } catch (error) {
+        throw new InvokeInputError(`expected --payload to be JSON or @file: ${(error as Error).message}`);
+      }
+      await invoke(ctx, flags, flags.function ?? '', payload);
+    }),
+  );
+};
