@@ -99,6 +99,36 @@ const cloudTrailSchema = z.strictObject(
   { error: 'must be an object' },
 );
 
+export const REGION_CONCURRENCY_TYPES = ['SEQUENTIAL', 'PARALLEL'] as const;
+export const CALL_AS = ['SELF', 'DELEGATED_ADMIN'] as const;
+export const GUARDDUTY_AUTO_ENABLE = ['NEW', 'ALL'] as const;
+
+/** Organization-wide deployment (lib/organization-stack.ts); used only when organizationId is set. */
+const organizationSchema = z.strictObject(
+  {
+    /** Operation preferences of the member responder role's StackSet. */
+    stackSet: z
+      .strictObject(
+        {
+          failureTolerancePercentage: int(0, 100).default(10),
+          maxConcurrentPercentage: int(1, 100).default(25),
+          regionConcurrencyType: z
+            .enum(REGION_CONCURRENCY_TYPES, { error: `must be one of ${REGION_CONCURRENCY_TYPES.join(', ')}` })
+            .default('PARALLEL'),
+          /** `DELEGATED_ADMIN` when the security account is a StackSets delegated administrator. */
+          callAs: z.enum(CALL_AS, { error: `must be one of ${CALL_AS.join(', ')}` }).default('DELEGATED_ADMIN'),
+        },
+        { error: 'must be an object' },
+      )
+      .prefault({}),
+    /** Keep the member role in an account that leaves the OUs (false: it is removed with the account). */
+    retainStacksOnAccountRemoval: bool().default(false),
+    /** GuardDuty auto-enable for organization members: `NEW` accounts only, or `ALL`. */
+    guardDutyAutoEnable: z.enum(GUARDDUTY_AUTO_ENABLE, { error: `must be one of ${GUARDDUTY_AUTO_ENABLE.join(', ')}` }).default('NEW'),
+  },
+  { error: 'must be an object' },
+);
+
 export const configSchema = z
   .strictObject(
     {
@@ -140,6 +170,8 @@ export const configSchema = z
       memberOrganizationalUnits: list(pattern(OU_ID, 'an OU id like ou-ab12-cdef3456 or a root id r-ab12')).default([]),
       /** Other accounts Cordon may act in (single-account deploys leave this empty). */
       memberAccounts: list(pattern(ACCOUNT_ID, 'a 12-digit account id')).default([]),
+      /** The region of the response stack; default: the CLI's region (CDK_DEFAULT_REGION). */
+      homeRegion: pattern(REGION, 'a region name like eu-west-1').optional(),
       /** Regions other than the home region whose findings are forwarded. */
       regions: list(pattern(REGION, 'a region name like eu-west-1')).default([]),
       /** Name of the role Cordon assumes in member accounts. */
@@ -177,6 +209,26 @@ export const configSchema = z
         .strictObject(
           {
             emails: list(pattern(EMAIL, 'an email address')).default([]),
+            /** AWS Chatbot Slack channel (the workspace must be authorised in the Chatbot console first). */
+            slack: z
+              .strictObject(
+                {
+                  workspaceId: pattern(/^[0-9A-Z]{1,255}$/, 'a Slack workspace id like T0123ABCD'),
+                  channelId: pattern(/^[A-Za-z0-9]{1,255}$/, 'a Slack channel id like C0123ABCD'),
+                },
+                { error: 'must be an object with workspaceId and channelId' },
+              )
+              .optional(),
+          },
+          { error: 'must be an object' },
+        )
+        .prefault({}),
+      organization: organizationSchema.prefault({}),
+      alarms: z
+        .strictObject(
+          {
+            /** Alarm when the kill switch has not been `enforce` for this many hours (1 hour periods, at most 7 days). */
+            modeNotEnforcedHours: int(1, 168).default(24),
           },
           { error: 'must be an object' },
         )

@@ -2,6 +2,7 @@ import type { App, Environment } from 'aws-cdk-lib';
 import type { CordonConfig } from './config';
 import { DetectionStack } from './detection-stack';
 import { EvidenceStack } from './evidence-stack';
+import { addOrganizationStacks, type OrganizationStacks } from './organization-stack';
 import { ResponseStack } from './response-stack';
 
 export interface CordonAppProps {
@@ -16,6 +17,8 @@ export class CordonApp {
   readonly response: ResponseStack;
   /** Absent when GuardDuty, Security Hub and CloudTrail are all managed elsewhere. */
   readonly detection?: DetectionStack;
+  /** Member role (stage), organization wiring and regional forwarders; see organization-stack.ts. */
+  readonly organization: OrganizationStacks;
 
   constructor(app: App, props: CordonAppProps) {
     const { config, env } = props;
@@ -38,6 +41,9 @@ export class CordonApp {
         env,
         description: 'Cordon: GuardDuty, Security Hub and CloudTrail',
       });
+      // The response stack's Security Hub custom actions need the hub to exist first.
+      if (config.securityHub.enabled) this.response.addStackDependency(this.detection, 'Security Hub custom actions need the hub');
     }
+    this.organization = addOrganizationStacks(app, { config, env, response: this.response, ...(this.detection ? { detection: this.detection } : {}) });
   }
 }

@@ -7,9 +7,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { CordonConfig } from './config';
+import { Alarms } from './constructs/alarms';
+import { GuardrailsTable } from './constructs/guardrails-table';
+import { Notifications } from './constructs/notifications';
 import { ResponderFunction } from './constructs/responder-function';
+import { FindingRouting } from './constructs/routing';
 import type { EvidenceStack } from './evidence-stack';
-import { acknowledge } from './nag';
+import { allowCloudWatchLogs } from './constructs/shared';
+import { acknowledge, nagResource } from './nag';
 import { credentialPolicy, isolationPolicy } from './responder-policies';
 
 export interface ResponseStackProps extends StackProps {
@@ -32,6 +37,11 @@ export class ResponseStack extends Stack {
   readonly eventDlq: sqs.IQueue;
   readonly isolateInstance: ResponderFunction;
   readonly revokeCredentials: ResponderFunction;
+  /** Breaker windows and idempotency records of the responders. */
+  readonly guardrailsTable: GuardrailsTable;
+  /** One message per incident decision, and every alarm. */
+  readonly notifications: Notifications;
+  readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: ResponseStackProps) {
     super(scope, id, props);
@@ -42,17 +52,7 @@ export class ResponseStack extends Stack {
       description: 'Cordon: encrypts responder logs, dead-letter queues and notifications',
       enableKeyRotation: true,
     });
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchLogs',
-        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*` },
-        },
-      }),
-    );
+    allowCloudWatchLogs(key);
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowEventBridgeDeadLetters',
@@ -109,7 +109,20 @@ export class ResponseStack extends Stack {
       [`AwsSolutions-IAM5[Resource::${evidence.bucketArnExportName}/keys/*]`, 'public keys are named by their fingerprint under this prefix only'],
     ]);
 
+    this.guardrailsTable = new GuardrailsTable(this, 'GuardrailsTable', { key });
+    this.notifications = new Notifications(this, 'Notifications', {
+      key,
+      emails: config.notifications.emails,
+      ...(config.notifications.slack ? { slack: config.notifications.slack } : {}),
+      securityHubRegions: config.securityHub.enabled ? [this.region, ...config.regions] : [],
+    });
+
     const responderEnv = {
+      GUARDRAILS_TABLE: this.guardrailsTable.tableName,
+      BREAKER_MAX_CONTAINMENTS: String(config.breaker.maxContainments),
+      BREAKER_WINDOW_MINUTES: String(config.breaker.windowMinutes),
+      NOTIFY_TOPIC_ARN: this.notifications.topic.topicArn,
+      SECURITY_HUB_WRITEBACK: String(config.securityHub.enabled),
       ...evidenceEnv,
       MODE_PARAMETER: this.modeParameter.parameterName,
       PROTECTED_TAG: `${config.protectedTag.key}=${config.protectedTag.value}`,
@@ -140,6 +153,8 @@ export class ResponseStack extends Stack {
       timeout: Duration.minutes(2),
     });
     for (const fn of [this.isolateInstance, this.revokeCredentials]) {
+      this.guardrailsTable.grantGuardrails(fn);
+      this.notifications.grantNotify(fn);
       evidence.grantAppend(fn);
       evidence.grantReadRecords(fn);
       this.modeParameter.grantRead(fn);
@@ -150,6 +165,22 @@ export class ResponseStack extends Stack {
     }
     isolationPolicy(this, config).attachToRole(this.isolateInstance.role!);
     credentialPolicy(this).attachToRole(this.revokeCredentials.role!);
+    new FindingRouting(this, 'Routing', { config, isolateInstance: this.isolateInstance, revokeCredentials: this.revokeCredentials, deadLetterQueue: this.eventDlq });
+
+    this.alarms = new Alarms(this, 'Alarms', {
+      topic: this.notifications.topic,
+      functions: { Checkpoint: this.checkpoint, IsolateInstance: this.isolateInstance, RevokeCredentials: this.revokeCredentials },
+      deadLetterQueues: {
+        EventDlq: this.eventDlq,
+        CheckpointDlq: this.checkpoint.dlq,
+        IsolateInstanceDlq: this.isolateInstance.dlq,
+        RevokeCredentialsDlq: this.revokeCredentials.dlq,
+      },
+      responders: [this.isolateInstance, this.revokeCredentials],
+      heartbeatTarget: this.isolateInstance,
+      eventDlq: this.eventDlq,
+      modeNotEnforcedHours: config.alarms.modeNotEnforcedHours,
+    });
 
     Tags.of(this).add('cordon:component', 'response');
   }
@@ -166,14 +197,35 @@ export class ResponseStack extends Stack {
   private grantAssumeMemberRole(fn: ResponderFunction, config: CordonConfig): void {
     if (!this.actsInMembers(config)) return;
     const byOrg = config.memberOrganizationalUnits.length > 0 && config.organizationId !== undefined;
-    const accounts = byOrg ? ['*'] : config.memberAccounts;
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'AssumeMemberResponder',
-        actions: ['sts:AssumeRole', 'sts:TagSession'],
-        resources: accounts.map((account) => `arn:${this.partition}:iam::${account}:role/${config.memberRoleName}`),
-        ...(byOrg ? { conditions: { StringEquals: { 'aws:ResourceOrgID': config.organizationId } } } : {}),
-      }),
-    );
+    const roleIn = (account: string) => `arn:${this.partition}:iam::${account}:role/${config.memberRoleName}`;
+    if (config.memberAccounts.length > 0) {
+      // Listed accounts by exact ARN: they may sit outside the organization.
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'AssumeListedMemberResponder',
+          actions: ['sts:AssumeRole', 'sts:TagSession'],
+          resources: config.memberAccounts.map(roleIn),
+        }),
+      );
+    }
+    if (byOrg) {
+      // Accounts join the member OUs over time: any account, but only inside the organization.
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'AssumeOrganizationMemberResponder',
+          actions: ['sts:AssumeRole', 'sts:TagSession'],
+          resources: [roleIn('*')],
+          conditions: { StringEquals: { 'aws:ResourceOrgID': config.organizationId } },
+        }),
+      );
+    }
+    if (byOrg) {
+      acknowledge(fn.role!, [
+        [
+          `AwsSolutions-IAM5[Resource::${nagResource(this, `arn:${this.partition}:iam::*:role/${config.memberRoleName}`)}]`,
+          'the member role of any account of the organization (aws:ResourceOrgID), accounts join the member OUs over time; one role name only',
+        ],
+      ]);
+    }
   }
 }

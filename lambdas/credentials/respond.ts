@@ -4,12 +4,16 @@ import type { Actor, EvidenceInput, EvidenceWriter, Mode, TargetRef, Trigger } f
 import {
   parseCredentialEvent,
   targetRefOf,
+  type CredentialRequest,
   type CredentialTarget,
   type PatternRequest,
   type RestoreRequest,
   type RevokeRequest,
 } from '../findings/credentials';
-import type { Guardrails } from '../guardrails/types';
+import { BREAKER_OPEN_LOG, breakerOpenReason, type BreakerAdmission, type Guardrails } from '../guardrails/types';
+import { deliverDecision } from '../notify/deliver';
+import { findingsFor, securityHubFindingsOf } from '../notify/findings';
+import type { Notifier } from '../notify/notifier';
 import type { AccountAccess } from '../shared/assume';
 import { errorMessage } from '../shared/errors';
 import type { EvidenceReader } from './evidence-reader';
@@ -44,7 +48,13 @@ export interface RespondDeps {
   /** The function (ARN + request id). */
   readonly actor: Actor;
   readonly logger?: Logger;
+  /** Told of every decision (one message per incident), after its evidence. A failed
+   * notification is evidenced as an `error` record and never fails the response. @default none */
+  readonly notifier?: Notifier;
 }
+
+/** The responder's name in notifications, idempotency keys and breaker items. */
+export const CREDENTIALS_RESPONDER = 'revoke-credentials';
 
 export type Decision = 'act' | 'skip' | 'escalate' | 'dry-run' | 'preview' | 'refused';
 
@@ -73,12 +83,31 @@ const defaultLogger = new Logger({ serviceName: 'cordon-credentials' });
 /** Appends and remembers record keys, in order of completion. */
 class Recorder {
   readonly keys: string[] = [];
+  /** Member role assumed per account, so every record about a target there names it. */
+  private readonly assumed = new Map<string, string>();
+  /** The event's region, named on every record about an account (IAM itself is global). */
+  private region?: string;
   constructor(
     private readonly evidence: EvidenceWriter,
     readonly incidentId: string,
   ) {}
+  noteAccess(access: AccountAccess): void {
+    this.region ??= access.region;
+    if (access.assumedRoleArn) this.assumed.set(access.account, access.assumedRoleArn);
+  }
+  /** Adds the target's region and the assumed member role (when one was) to a record. */
+  enrich(input: EvidenceInput): EvidenceInput {
+    const account = input.target?.account;
+    if (!input.target || !account) return input;
+    const role = this.assumed.get(account);
+    return {
+      ...input,
+      target: { ...input.target, ...(input.target.region || !this.region ? {} : { region: this.region }) },
+      ...(role && !input.actor.assumedRoleArn ? { actor: { ...input.actor, assumedRoleArn: role } } : {}),
+    };
+  }
   async append(input: EvidenceInput): Promise<string> {
-    const stored = await this.evidence.append(this.incidentId, input);
+    const stored = await this.evidence.append(this.incidentId, this.enrich(input));
     this.keys.push(stored.key);
     return stored.key;
   }
@@ -107,13 +136,16 @@ const planDetail = (p: Plan): Record<string, unknown> =>
   }) as unknown as Record<string, unknown>;
 
 /** Per-invocation IAM clients by account (IAM is global: one client per account). */
-const clientsFor = (deps: RespondDeps, incidentId: string) => {
-  const resolve = deps.access(incidentId);
+const clientsFor = (deps: RespondDeps, rec: Recorder, region: string) => {
+  const resolve = deps.access(rec.incidentId);
   const cache = new Map<string, Promise<IAMClient>>();
   return (account: string): Promise<IAMClient> => {
     let hit = cache.get(account);
     if (!hit) {
-      hit = resolve(account, deps.homeRegion).then((a) => deps.iamFor(a));
+      hit = resolve(account, region).then((a) => {
+        rec.noteAccess(a);
+        return deps.iamFor(a);
+      });
       cache.set(account, hit);
     }
     return hit;
@@ -218,7 +250,7 @@ const carryOut = async (
   }
   const results = await execute(p.steps, {
     iamFor: clients,
-    evidence: { append: async (id, input) => { const s = await flow.deps.evidence.append(id, input); rec.keys.push(s.key); return s; } },
+    evidence: { append: async (id, input) => { const s = await flow.deps.evidence.append(id, rec.enrich(input)); rec.keys.push(s.key); return s; } },
     incidentId: rec.incidentId,
     mode,
     trigger: flow.trigger,
@@ -261,7 +293,7 @@ const revoke = async (req: RevokeRequest, deps: RespondDeps, logger: Logger): Pr
   const target: TargetRef = first ? targetRefOf(first) : { type: 'iam', id: '(none)' };
   const rec = new Recorder(deps.evidence, req.incidentId);
   const flow: Flow = { rec, trigger: req.trigger, actor, target, deps, logger };
-  const clients = clientsFor(deps, req.incidentId);
+  const clients = clientsFor(deps, rec, req.region);
   const observeAll = (): Promise<ObservedState[]> =>
     Promise.all(
       req.targets.map(async (t) => {
@@ -303,6 +335,40 @@ const revoke = async (req: RevokeRequest, deps: RespondDeps, logger: Logger): Pr
   const targets = req.targets.map((t, i) => resolvedTarget(t, states[i] ?? { kind: 'none' }));
   const p = makePlan(targets, states, deps.config, { now: deps.clock(), incidentId: req.incidentId, force: req.force });
   if (!observed) extra.stateAssumed = 'sample finding: IAM not observed, state assumed (key Active, no tags, no console password)';
+  // Blast-radius breaker: automatic revocations only. A manual request is the human decision
+  // (evidenced with its requester); a dry-run changes nothing and consumes nothing.
+  const breaker = deps.guardrails.breaker;
+  if (breaker && gated === 'enforce' && p.steps.length > 0) {
+    if (req.requestedBy) {
+      extra.breaker = { bypassed: `manual request by ${req.requestedBy}` };
+    } else {
+      let admission: BreakerAdmission;
+      try {
+        admission = await breaker.admit({ incidentId: req.incidentId, action: CREDENTIALS_RESPONDER });
+      } catch (error) {
+        const reason = `breaker-unavailable: ${errorMessage(error)}`;
+        logger.error('blast-radius breaker unavailable: no action', { error: errorMessage(error) });
+        await rec.append({ kind: 'escalation', mode: gated, trigger: req.trigger, target, action: 'escalate:breaker-unavailable', reason, actor, detail: { ...extra, ...planDetail(p) } });
+        return { decision: 'escalate', reason, incidentId: rec.incidentId, steps: [], evidenceKeys: rec.keys };
+      }
+      if (!admission.admitted) {
+        const reason = breakerOpenReason(admission);
+        logger.warn('blast-radius breaker open: escalating', { ...BREAKER_OPEN_LOG, ...admission });
+        await rec.append({
+          kind: 'escalation',
+          mode: gated,
+          trigger: req.trigger,
+          target,
+          action: 'escalate:breaker-open',
+          reason,
+          actor,
+          detail: { ...extra, breaker: { ...admission }, ...planDetail(p) },
+        });
+        return { decision: 'escalate', reason, incidentId: rec.incidentId, steps: [], evidenceKeys: rec.keys };
+      }
+      extra.breaker = { ...admission };
+    }
+  }
   return carryOut(flow, gated, p, 'credentials:revoke', extra, clients);
 };
 
@@ -317,7 +383,7 @@ const pattern = async (req: PatternRequest, deps: RespondDeps, logger: Logger): 
     await rec.append({ kind: 'skip', mode: 'dry-run', trigger: req.trigger, target, action: 'refuse:no-preview', reason, actor, detail: base });
     return { decision: 'refused', reason, incidentId: rec.incidentId, steps: [], evidenceKeys: rec.keys };
   }
-  const clients = clientsFor(deps, req.incidentId);
+  const clients = clientsFor(deps, rec, req.region);
   const now = deps.clock();
   const [mode, found] = await Promise.all([
     readMode(deps.guardrails),
@@ -391,11 +457,62 @@ const restore = async (req: RestoreRequest, deps: RespondDeps, logger: Logger): 
     return { decision: 'skip', reason, incidentId: rec.incidentId, steps: [], evidenceKeys: rec.keys };
   }
   const p: Plan = { decision: r.steps.length > 0 ? 'act' : 'escalate', steps: r.steps, escalations: [], notes: [], cutoff: deps.clock().toISOString() };
-  return carryOut(flow, gated, p, 'credentials:restore', base, clientsFor(deps, req.incidentId), r.notRestorable);
+  return carryOut(flow, gated, p, 'credentials:restore', base, clientsFor(deps, rec, req.region), r.notRestorable);
+};
+
+/** The target a request's records (and its notification) name. */
+const requestTarget = (req: Exclude<CredentialRequest, { kind: 'skip' }>): TargetRef => {
+  switch (req.kind) {
+    case 'revoke': {
+      const first = req.targets[0];
+      return first ? targetRefOf(first) : { type: 'iam', id: '(none)' };
+    }
+    case 'pattern':
+      return { type: 'iam-access-key-pattern', id: JSON.stringify(req.pattern), account: req.account };
+    case 'restore':
+      return { type: 'incident', id: req.incidentId };
+  }
+};
+
+/** One notification per decision, after its evidence; a failed one adds its `error` record's key. */
+const announce = async (
+  event: unknown,
+  req: Exclude<CredentialRequest, { kind: 'skip' }>,
+  result: RespondResult,
+  mode: Promise<ModeResult>,
+  deps: RespondDeps,
+  logger: Logger,
+): Promise<RespondResult> => {
+  // Previews and refusals answer the person who asked; they are not incident decisions.
+  if (!deps.notifier || result.decision === 'preview' || result.decision === 'refused') return result;
+  const m = await mode;
+  const requestedBy = req.requestedBy;
+  const errorKey = await deliverDecision(
+    deps.notifier,
+    {
+      responder: CREDENTIALS_RESPONDER,
+      incidentId: result.incidentId,
+      decision: result.decision,
+      ...(result.reason ? { reason: result.reason } : {}),
+      mode: m.ok ? m.mode : 'unreadable',
+      trigger: req.trigger,
+      target: requestTarget(req),
+      ...(requestedBy ? { requestedBy } : {}),
+      steps: result.steps.map((s) => ({ id: s.id, action: s.action, status: s.status, ...(s.error ? { error: s.error } : {}) })),
+      evidenceKeys: result.evidenceKeys,
+      findings: findingsFor(securityHubFindingsOf(event), req.trigger.findingId),
+    },
+    { evidence: deps.evidence, actor: { ...deps.actor, ...(requestedBy ? { requestedBy } : {}) }, logger },
+  );
+  return errorKey ? { ...result, evidenceKeys: [...result.evidenceKeys, errorKey] } : result;
 };
 
 /** Entry point of the credential responder. Throws only on transient AWS failures (retry) and evidence outages. */
-export const respond = async (event: unknown, deps: RespondDeps): Promise<RespondResult> => {
+export const respond = async (event: unknown, input: RespondDeps): Promise<RespondResult> => {
+  // The mode is read once per invocation: the decision and its notification see the same value.
+  const modeOnce = input.guardrails.mode();
+  modeOnce.catch(() => undefined);
+  const deps: RespondDeps = { ...input, guardrails: { ...input.guardrails, mode: () => modeOnce } };
   const logger = deps.logger ?? defaultLogger;
   const req = parseCredentialEvent(event, {
     homeAccount: deps.homeAccount,
@@ -419,10 +536,10 @@ export const respond = async (event: unknown, deps: RespondDeps): Promise<Respon
       return { decision: 'skip', reason: req.reason, incidentId: req.incidentId, steps: [], evidenceKeys: rec.keys };
     }
     case 'revoke':
-      return revoke(req, deps, logger);
+      return announce(event, req, await revoke(req, deps, logger), readMode(deps.guardrails), deps, logger);
     case 'pattern':
-      return pattern(req, deps, logger);
+      return announce(event, req, await pattern(req, deps, logger), readMode(deps.guardrails), deps, logger);
     case 'restore':
-      return restore(req, deps, logger);
+      return announce(event, req, await restore(req, deps, logger), readMode(deps.guardrails), deps, logger);
   }
 };

@@ -12,7 +12,10 @@ import { z } from 'zod';
 import { S3EvidenceReader } from '../credentials/evidence-reader';
 import { evidenceFromEnv } from '../evidence/from-env';
 import { guardrailsFromEnv } from '../guardrails/from-env';
-import { respond, type ResponseSummary } from '../isolation/respond';
+import { idempotencyFromEnv } from '../guardrails/idempotency-from-env';
+import { heartbeat, isHeartbeat, runGuarded } from '../guardrails/handle';
+import { ISOLATION_RESPONDER, respond, type ResponseSummary } from '../isolation/respond';
+import { notifierFromEnv } from '../notify/from-env';
 import type { ClientsFor, Ec2Clients, IsolationConfig } from '../isolation/types';
 
 /**
@@ -43,6 +46,16 @@ export const envSchema = z.object({
     .optional(),
   /** Automatic findings below this severity (0-10) are skipped. */
   MINIMUM_SEVERITY: z.coerce.number().min(0).max(10).optional(),
+  /** Breaker counts and idempotency records; unset = every automatic containment escalates and
+   * duplicates are not suppressed (see guardrails/from-env.ts). */
+  GUARDRAILS_TABLE: z.string().min(1).optional(),
+  BREAKER_MAX_CONTAINMENTS: z.coerce.number().int().min(1).optional(),
+  BREAKER_WINDOW_MINUTES: z.coerce.number().int().min(1).optional(),
+  IDEMPOTENCY_EXPIRY_HOURS: z.coerce.number().int().min(1).optional(),
+  /** SNS topic told of every decision; unset = no message. */
+  NOTIFY_TOPIC_ARN: z.string().regex(/^arn:[\w-]+:sns:/, { error: 'NOTIFY_TOPIC_ARN must be an sns topic arn' }).optional(),
+  /** `true`: write decisions back to Security Hub findings (BatchUpdateFindings). */
+  SECURITY_HUB_WRITEBACK: z.enum(['true', 'false']).optional(),
 });
 export type IsolationEnv = z.infer<typeof envSchema>;
 
@@ -68,6 +81,8 @@ export const configFromEnv = (env: NodeJS.ProcessEnv): { env: IsolationEnv; conf
 export interface LambdaContextLike {
   readonly invokedFunctionArn: string;
   readonly awsRequestId: string;
+  /** Bounds an idempotency record's INPROGRESS state to this invocation. */
+  getRemainingTimeInMillis?(): number;
 }
 
 const logger = new Logger({ serviceName: 'cordon-isolate-instance' });
@@ -75,6 +90,12 @@ const { env, config } = configFromEnv(process.env);
 const sts = new STSClient({ region: env.AWS_REGION });
 const evidence = evidenceFromEnv();
 const guardrails = guardrailsFromEnv();
+const notifier = notifierFromEnv();
+/** Outcomes that depended on an outage are decided again on the next delivery. */
+const OUTAGE_REASONS = new Set(['breaker-unavailable', 'account-access', 'observe-failed']);
+const idempotency = idempotencyFromEnv<ResponseSummary>(ISOLATION_RESPONDER, {
+  isFinal: (s) => ![s, ...(s.results ?? [])].some((r) => r.reason !== undefined && OUTAGE_REASONS.has(r.reason)),
+});
 const reader = new S3EvidenceReader(new S3Client({ region: env.AWS_REGION }), env.EVIDENCE_BUCKET, env.EVIDENCE_PREFIX);
 
 /** Clients with the function's own credentials, per region, reused across invocations. */
@@ -115,25 +136,40 @@ export const handler = async (event: unknown, context: LambdaContextLike): Promi
   const arn = context.invokedFunctionArn.split(':');
   const homeAccount = arn[4] ?? '';
   logger.appendKeys({ requestId: context.awsRequestId });
-  const summary = await respond(
+  if (isHeartbeat(event)) {
+    const mode = await heartbeat(guardrails, logger);
+    return { decision: 'skip', reason: mode.ok ? 'heartbeat' : 'heartbeat: mode unreadable', incidentId: 'heartbeat', steps: [], evidenceKeys: [] };
+  }
+  const summary = await runGuarded({
     event,
-    {
-      evidence,
-      guardrails,
-      clientsFor,
-      sts,
-      homeAccount,
-      homeRegion: env.AWS_REGION,
-      ...(env.MEMBER_ROLE_NAME ? { memberRoleName: env.MEMBER_ROLE_NAME } : {}),
-      ...(arn[1] ? { partition: arn[1] } : {}),
-      config,
-      actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId },
-      reader,
-      guardDutyFor,
-      logger,
-    },
-    { requestId: context.awsRequestId },
-  );
+    context,
+    responder: ISOLATION_RESPONDER,
+    guardrails,
+    ...(idempotency ? { idempotency } : {}),
+    evidence,
+    logger,
+    respond: (checked) =>
+      respond(
+        event,
+        {
+          evidence,
+          guardrails: checked,
+          ...(notifier ? { notifier } : {}),
+          clientsFor,
+          sts,
+          homeAccount,
+          homeRegion: env.AWS_REGION,
+          ...(env.MEMBER_ROLE_NAME ? { memberRoleName: env.MEMBER_ROLE_NAME } : {}),
+          ...(arn[1] ? { partition: arn[1] } : {}),
+          config,
+          actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId },
+          reader,
+          guardDutyFor,
+          logger,
+        },
+        { requestId: context.awsRequestId },
+      ),
+  });
   logger.info('isolate-instance done', {
     decision: summary.decision,
     reason: summary.reason,

@@ -1,12 +1,16 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { z } from 'zod';
 import { S3EvidenceReader } from '../credentials/evidence-reader';
-import { respond, type RespondResult } from '../credentials/respond';
+import { CREDENTIALS_RESPONDER, respond, type RespondResult } from '../credentials/respond';
 import type { CredentialsConfig } from '../credentials/types';
 import { evidenceFromEnv } from '../evidence/from-env';
 import { guardrailsFromEnv } from '../guardrails/from-env';
+import { heartbeat, isHeartbeat, runGuarded } from '../guardrails/handle';
+import { idempotencyFromEnv } from '../guardrails/idempotency-from-env';
+import { notifierFromEnv } from '../notify/from-env';
 import { accountAccess, type AccountAccess } from '../shared/assume';
 
 /**
@@ -36,6 +40,16 @@ export const envSchema = z.object({
   ALLOWLIST: z.string().default(''),
   OWN_ROLE_PREFIX: z.string().default('Cordon'),
   QUARANTINE_USER: bool.default(false),
+  /** Breaker counts and idempotency records; unset = every automatic revocation escalates and
+   * duplicates are not suppressed (see guardrails/from-env.ts). */
+  GUARDRAILS_TABLE: z.string().min(1).optional(),
+  BREAKER_MAX_CONTAINMENTS: z.coerce.number().int().min(1).optional(),
+  BREAKER_WINDOW_MINUTES: z.coerce.number().int().min(1).optional(),
+  IDEMPOTENCY_EXPIRY_HOURS: z.coerce.number().int().min(1).optional(),
+  /** SNS topic told of every decision; unset = no message. */
+  NOTIFY_TOPIC_ARN: z.string().regex(/^arn:[\w-]+:sns:/, { error: 'NOTIFY_TOPIC_ARN must be an sns topic arn' }).optional(),
+  /** `true`: write decisions back to Security Hub findings (BatchUpdateFindings). */
+  SECURITY_HUB_WRITEBACK: bool.optional(),
 });
 export type CredentialsEnv = z.infer<typeof envSchema>;
 
@@ -64,6 +78,8 @@ export const configFromEnv = (env: NodeJS.ProcessEnv): { env: CredentialsEnv; co
 export interface LambdaContextLike {
   readonly invokedFunctionArn: string;
   readonly awsRequestId: string;
+  /** Bounds an idempotency record's INPROGRESS state to this invocation. */
+  getRemainingTimeInMillis?(): number;
 }
 
 const { env, config } = configFromEnv(process.env);
@@ -73,6 +89,12 @@ const s3 = new S3Client({ region: env.AWS_REGION });
 const evidence = evidenceFromEnv();
 const guardrails = guardrailsFromEnv();
 const reader = new S3EvidenceReader(s3, env.EVIDENCE_BUCKET, env.EVIDENCE_PREFIX);
+const logger = new Logger({ serviceName: 'cordon-revoke-credentials' });
+const notifier = notifierFromEnv();
+/** A decision that depended on an outage is decided again on the next delivery. */
+const idempotency = idempotencyFromEnv<RespondResult>(CREDENTIALS_RESPONDER, {
+  isFinal: (r) => !(r.reason ?? '').startsWith('breaker-unavailable'),
+});
 
 /** The home IAM client, or one signed with the member role's credentials. */
 const iamFor = (access: AccountAccess): IAMClient =>
@@ -80,17 +102,34 @@ const iamFor = (access: AccountAccess): IAMClient =>
 
 export const handler = async (event: unknown, context: LambdaContextLike): Promise<RespondResult> => {
   const [, partition = 'aws', , , account = ''] = context.invokedFunctionArn.split(':');
-  return respond(event, {
-    evidence,
-    reader,
+  logger.appendKeys({ requestId: context.awsRequestId });
+  if (isHeartbeat(event)) {
+    const mode = await heartbeat(guardrails, logger);
+    return { decision: 'skip', reason: mode.ok ? 'heartbeat' : 'heartbeat: mode unreadable', incidentId: 'heartbeat', steps: [], evidenceKeys: [] };
+  }
+  return runGuarded({
+    event,
+    context,
+    responder: CREDENTIALS_RESPONDER,
     guardrails,
-    config: { ...config, partition },
-    clock: () => new Date(),
-    homeAccount: account,
-    homeRegion: env.AWS_REGION,
-    access: (incidentId) =>
-      accountAccess({ sts, homeAccount: account, partition, ...(env.MEMBER_ROLE_NAME ? { memberRoleName: env.MEMBER_ROLE_NAME } : {}) }, incidentId),
-    iamFor,
-    actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId },
+    ...(idempotency ? { idempotency } : {}),
+    evidence,
+    logger,
+    respond: (checked) =>
+      respond(event, {
+        evidence,
+        reader,
+        guardrails: checked,
+        ...(notifier ? { notifier } : {}),
+        config: { ...config, partition },
+        clock: () => new Date(),
+        homeAccount: account,
+        homeRegion: env.AWS_REGION,
+        access: (incidentId) =>
+          accountAccess({ sts, homeAccount: account, partition, ...(env.MEMBER_ROLE_NAME ? { memberRoleName: env.MEMBER_ROLE_NAME } : {}) }, incidentId),
+        iamFor,
+        actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId },
+        logger,
+      }),
   });
 };

@@ -13,7 +13,10 @@ import {
 } from '../findings/ec2';
 import { fromSdkFinding } from '../findings/guardduty';
 import { incidentIdFor } from '../findings/incident';
-import type { Guardrails } from '../guardrails/types';
+import { BREAKER_OPEN_LOG, breakerOpenReason, type BreakerAdmission, type Guardrails } from '../guardrails/types';
+import { deliverDecision } from '../notify/deliver';
+import { findingsFor, securityHubFindingsOf, type SecurityHubFindingRef } from '../notify/findings';
+import type { Notifier } from '../notify/notifier';
 import { accountAccess, type AccountAccess } from '../shared/assume';
 import { errorMessage, TransientAwsError } from '../shared/errors';
 import { isolationFromRecords, type EvidenceReader } from './evidence-reader';
@@ -62,7 +65,13 @@ export interface RespondDeps {
   /** GuardDuty client (function's own credentials) in a region: manual requests naming a finding. */
   readonly guardDutyFor?: (region: string) => GuardDutyClient;
   readonly logger?: RespondLogger;
+  /** Told of every decision on a target (one message per incident), after its evidence. A failed
+   * notification is evidenced as an `error` record and never fails the response. @default none */
+  readonly notifier?: Notifier;
 }
+
+/** The responder's name in notifications, idempotency keys and breaker items. */
+export const ISOLATION_RESPONDER = 'isolate-instance';
 
 export type ResponseDecision = 'act' | 'skip' | 'escalate' | 'dry-run';
 
@@ -135,9 +144,14 @@ export const respond = async (event: unknown, deps: RespondDeps, context: ParseC
     else skips.push(r.skip);
   }
 
+  // Parse skips (not an EC2 event, malformed) are evidenced but not announced: they are not
+  // incidents. Every decision on a target is announced once, after its own evidence.
+  const findings = securityHubFindingsOf(event);
   const results = await Promise.all([
     ...skips.map((skip) => recordParseSkip(skip, modeP, deps, log)),
-    ...targets.map((target) => respondToTarget(target, modeP, deps, log)),
+    ...targets.map((target) =>
+      respondToTarget(target, modeP, deps, log).then((summary) => announce(target, summary, modeP, findings, deps, log)),
+    ),
   ]);
   if (results.length === 1 && results[0]) return results[0];
   const top = results.reduce((a, b) => (DECISION_RANK[b.decision] > DECISION_RANK[a.decision] ? b : a));
@@ -153,6 +167,46 @@ export const respond = async (event: unknown, deps: RespondDeps, context: ParseC
 
 /** A manual request naming a GuardDuty finding: GetFindings (SDK result is PascalCase), then the
  * automatic path's parser; the request keeps its requester, reason and `force`. */
+/** One notification per target decision; a failed one adds its `error` record's key. */
+const announce = async (
+  target: Ec2Target,
+  summary: ResponseSummary,
+  modeP: Promise<Settled<Mode>>,
+  refs: readonly SecurityHubFindingRef[],
+  deps: RespondDeps,
+  log: RespondLogger,
+): Promise<ResponseSummary> => {
+  if (!deps.notifier) return summary;
+  const mode = await modeP;
+  const errorKey = await deliverDecision(
+    deps.notifier,
+    {
+      responder: ISOLATION_RESPONDER,
+      incidentId: summary.incidentId,
+      decision: summary.decision,
+      ...(summary.reason ? { reason: summary.reason } : {}),
+      mode: mode.ok ? mode.value : 'unreadable',
+      trigger: target.trigger,
+      target: {
+        type: 'ec2-instance',
+        id: target.instance.instanceId,
+        account: target.instance.account ?? deps.homeAccount,
+        region: target.instance.region ?? deps.homeRegion,
+      },
+      ...(target.kind === 'manual' ? { requestedBy: target.requestedBy } : {}),
+      steps: summary.steps,
+      evidenceKeys: summary.evidenceKeys,
+      findings: findingsFor(refs, target.trigger.findingId),
+    },
+    {
+      evidence: deps.evidence,
+      actor: { ...deps.actor, ...(target.kind === 'manual' ? { requestedBy: target.requestedBy } : {}) },
+      logger: log,
+    },
+  );
+  return errorKey ? { ...summary, evidenceKeys: [...summary.evidenceKeys, errorKey] } : summary;
+};
+
 const resolveFindingRequest = async (
   request: ManualFindingRequest,
   deps: RespondDeps,
@@ -357,6 +411,34 @@ const respondToTarget = async (
 
   const steps = planIsolation(target, state, deps.config);
   const dryRun = mode.value === 'dry-run';
+  // Blast-radius breaker: automatic containments only. A manual request is the human decision
+  // (evidenced with its requester); a dry-run contains nothing and consumes nothing.
+  let admission: BreakerAdmission | undefined;
+  const breaker = deps.guardrails.breaker;
+  if (breaker && !dryRun && target.kind !== 'manual') {
+    try {
+      admission = await breaker.admit({ incidentId: ctx.incidentId, action: ISOLATION_RESPONDER });
+    } catch (error) {
+      log.error('blast-radius breaker unavailable: no action', { incidentId: ctx.incidentId, error: errorMessage(error) });
+      await append(deps, ctx, 'escalation', mode.value, {
+        action: 'escalate:breaker-unavailable',
+        reason: errorMessage(error),
+        before: summaryOfState(state),
+        detail: { plan: steps },
+      });
+      return summary('escalate', 'breaker-unavailable');
+    }
+    if (!admission.admitted) {
+      log.warn('blast-radius breaker open: escalating', { ...BREAKER_OPEN_LOG, incidentId: ctx.incidentId, ...admission });
+      await append(deps, ctx, 'escalation', mode.value, {
+        action: 'escalate:breaker-open',
+        reason: breakerOpenReason(admission),
+        before: summaryOfState(state),
+        detail: { breaker: { ...admission }, plan: steps },
+      });
+      return summary('escalate', 'breaker-open');
+    }
+  }
   await append(deps, ctx, 'intent', mode.value, {
     action: 'isolate-instance',
     reason: dryRun ? 'dry-run: the plan is recorded, nothing is changed' : target.kind === 'manual' ? target.reason : `finding ${target.finding.type}`,
@@ -365,6 +447,8 @@ const respondToTarget = async (
       dryRun,
       plan: steps,
       ...(decision.override ? { override: decision.override } : {}),
+      ...(admission ? { breaker: { ...admission } } : {}),
+      ...(breaker && target.kind === 'manual' ? { breaker: { bypassed: `manual request by ${target.requestedBy}` } } : {}),
       ...('finding' in target && target.finding ? { finding: target.finding } : {}),
       ...(target.kind === 'manual' && target.ticket ? { ticket: target.ticket } : {}),
       ...(target.kind === 'securityhub' && target.customAction ? { customAction: target.customAction } : {}),

@@ -36,3 +36,9 @@ export const templates = (input: CordonConfigInput = {}) => {
     response: Template.fromStack(cordon.response),
   };
 };
+
+/** The response stack (for logical ids) and its template, for a config input. */
+export const response = (input: CordonConfigInput = {}) => {
+  const { cordon } = buildCordon(input);
+  return { stack: cordon.response, template: Template.fromStack(cordon.response) };
+};

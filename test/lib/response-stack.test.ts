@@ -55,9 +55,10 @@ describe('response stack', () => {
     const put = allowing(statements, 's3:PutObject');
     expect(put.map((s) => s.Resource)).toEqual([{ 'Fn::Join': ['', [{ 'Fn::ImportValue': 'CordonEvidence-EvidenceBucketArn' }, '/records/*']] }]);
     expect(actionsOf(put[0]!)).toEqual(['s3:PutObject', 's3:PutObjectRetention']);
-    const update = allowing(statements, 'dynamodb:UpdateItem');
+    const update = allowing(statements, 'dynamodb:UpdateItem').filter((s) => JSON.stringify(s.Resource).includes('CordonEvidence'));
     expect(update).toHaveLength(1);
     expect(JSON.stringify(update[0]!.Resource)).toContain('ChainHeads');
+    expect(actionsOf(update[0]!)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(statements.flatMap(actionsOf)).not.toContain('s3:DeleteObject');
   });
 
@@ -120,6 +121,16 @@ describe('response stack', () => {
     expect(assume[0]!.Resource).toEqual({
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:role/CordonMemberResponder']],
     });
+    const { response: withOrg } = templates({
+      organizationId: 'o-abc1234567',
+      memberOrganizationalUnits: ['ou-ab12-cdef3456'],
+      memberAccounts: ['111122223333'],
+    });
+    const both = allowing(roleStatements(withOrg, 'IsolateInstanceRole'), 'sts:AssumeRole');
+    expect(both.map((s) => [s.Sid, s.Condition])).toEqual([
+      ['AssumeListedMemberResponder', undefined],
+      ['AssumeOrganizationMemberResponder', { StringEquals: { 'aws:ResourceOrgID': 'o-abc1234567' } }],
+    ]);
   });
 
   it('creates the kill switch with the configured first-deploy mode and only valid values', () => {

@@ -1,0 +1,230 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { BatchUpdateFindingsCommand, type SecurityHubClient } from '@aws-sdk/client-securityhub';
+import type { Mode, TargetRef, Trigger } from '../evidence/types';
+import { errorMessage } from '../shared/errors';
+import type { SecurityHubFindingRef } from './findings';
+
+/** One step of a decision, as both responders summarise it. */
+export interface DecisionStep {
+  readonly id: string;
+  readonly action: string;
+  readonly status: string;
+  readonly error?: string;
+}
+
+/** One incident decision: what was decided, why, which steps succeeded or failed, the evidence. */
+export interface IncidentDecision {
+  /** `isolate-instance` | `revoke-credentials`. */
+  readonly responder: string;
+  readonly incidentId: string;
+  /** `act`, `skip`, `escalate`, `dry-run`. */
+  readonly decision: string;
+  readonly reason?: string;
+  readonly mode: Mode | 'unreadable';
+  readonly trigger: Trigger;
+  readonly target?: TargetRef;
+  /** Manual requests: who asked. */
+  readonly requestedBy?: string;
+  readonly steps: readonly DecisionStep[];
+  readonly evidenceKeys: readonly string[];
+  /** Where the decision is written back to Security Hub; empty = nowhere. */
+  readonly findings: readonly SecurityHubFindingRef[];
+}
+
+/** Tells people (and Security Hub) about a decision. Throws `NotificationError` when any part of
+ * the delivery failed; callers evidence that and carry on (see deliver.ts). */
+export interface Notifier {
+  notify(decision: IncidentDecision): Promise<void>;
+}
+
+export const noopNotifier: Notifier = { notify: async () => undefined };
+
+export class NotificationError extends Error {
+  override readonly name = 'NotificationError';
+  constructor(readonly failures: readonly string[]) {
+    super(`notification failed: ${failures.join('; ')}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering (pure)
+// ---------------------------------------------------------------------------------------------
+
+export const NOTE_MAX = 512;
+const SUBJECT_MAX = 100;
+
+/** RESOLVED only when the containment ran and every step succeeded; otherwise a human must look. */
+export const workflowStatusOf = (d: IncidentDecision): 'RESOLVED' | 'NOTIFIED' =>
+  d.decision === 'act' && d.steps.length > 0 && d.steps.every((s) => s.status === 'succeeded') ? 'RESOLVED' : 'NOTIFIED';
+
+const count = (d: IncidentDecision, status: string): number => d.steps.filter((s) => s.status === status).length;
+
+const stepLine = (d: IncidentDecision): string => {
+  if (d.steps.length === 0) return 'no step run';
+  const failed = d.steps.filter((s) => s.status === 'failed').length;
+  const parts = [`${count(d, 'succeeded')} of ${d.steps.length} steps succeeded`];
+  if (failed) parts.push(`${failed} failed`);
+  const other = d.steps.length - count(d, 'succeeded') - failed;
+  if (other) parts.push(`${other} ${d.decision === 'dry-run' ? 'planned' : 'not run'}`);
+  return parts.join(', ');
+};
+
+const targetText = (t: TargetRef | undefined): string =>
+  t ? `${t.type} ${t.id}${t.account ? ` in ${t.account}` : ''}${t.region ? `/${t.region}` : ''}` : 'no target';
+
+const truncate = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 3)}...`);
+
+/** The Security Hub note: decision and evidence keys, at most 512 characters. */
+export const noteText = (d: IncidentDecision): string => {
+  const head = `cordon ${d.responder}: ${d.decision}${d.reason ? ` (${d.reason})` : ''}; ${stepLine(d)}; incident ${d.incidentId}; evidence:`;
+  let text = head;
+  for (const [i, key] of d.evidenceKeys.entries()) {
+    const more = d.evidenceKeys.length - i - 1;
+    const next = `${text} ${key}${more ? ',' : ''}`;
+    const tail = more ? ` +${more} more` : '';
+    if (next.length + tail.length > NOTE_MAX) {
+      return truncate(`${text} +${d.evidenceKeys.length - i} more`, NOTE_MAX);
+    }
+    text = next;
+  }
+  if (d.evidenceKeys.length === 0) text = `${text} none`;
+  return truncate(text, NOTE_MAX);
+};
+
+/** SNS subjects: ASCII, no line breaks, at most 100 characters. */
+export const subjectOf = (d: IncidentDecision): string =>
+  truncate(`Cordon ${d.decision}: ${d.responder} ${d.target?.id ?? d.incidentId}`.replace(/[^\x20-\x7e]/g, '?'), SUBJECT_MAX);
+
+/** The e-mail body: readable without any tool. */
+export const emailText = (d: IncidentDecision): string =>
+  [
+    `Decision: ${d.decision}${d.reason ? ` (${d.reason})` : ''}`,
+    `Responder: ${d.responder} (mode ${d.mode})`,
+    `Target: ${targetText(d.target)}`,
+    `Trigger: ${d.trigger.source}${d.trigger.findingType ? ` ${d.trigger.findingType}` : ''}${d.trigger.findingId ? ` finding ${d.trigger.findingId}` : ''}${d.trigger.severity !== undefined ? ` severity ${d.trigger.severity}` : ''}`,
+    ...(d.requestedBy ? [`Requested by: ${d.requestedBy}`] : []),
+    `Incident: ${d.incidentId}`,
+    `Steps: ${stepLine(d)}`,
+    ...d.steps.map((s) => `  ${s.status.padEnd(9)} ${s.action} ${s.id}${s.error ? `: ${s.error}` : ''}`),
+    `Evidence (${d.evidenceKeys.length} records):`,
+    ...d.evidenceKeys.map((k) => `  ${k}`),
+  ].join('\n');
+
+/** AWS Chatbot custom notification (https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html). */
+export const chatbotMessage = (d: IncidentDecision): Record<string, unknown> => ({
+  version: '1.0',
+  source: 'custom',
+  id: d.incidentId,
+  content: {
+    textType: 'client-markdown',
+    title: subjectOf(d),
+    description: truncate(
+      [
+        `*${d.decision}*${d.reason ? ` (${d.reason})` : ''} on ${targetText(d.target)}, mode ${d.mode}`,
+        `${stepLine(d)}${d.steps.some((s) => s.status === 'failed') ? `; failed: ${d.steps.filter((s) => s.status === 'failed').map((s) => s.id).join(', ')}` : ''}`,
+        `incident \`${d.incidentId}\`, ${d.evidenceKeys.length} evidence records`,
+      ].join('\n'),
+      8000,
+    ),
+    keywords: [d.responder, d.decision],
+  },
+  metadata: { threadId: d.incidentId, summary: subjectOf(d), eventType: 'cordon-decision' },
+});
+
+/** The machine-readable message other subscribers (SQS, Lambda) receive. */
+export const decisionJson = (d: IncidentDecision): Record<string, unknown> => ({
+  kind: 'cordon-decision',
+  responder: d.responder,
+  incidentId: d.incidentId,
+  decision: d.decision,
+  ...(d.reason ? { reason: d.reason } : {}),
+  mode: d.mode,
+  trigger: d.trigger,
+  ...(d.target ? { target: d.target } : {}),
+  ...(d.requestedBy ? { requestedBy: d.requestedBy } : {}),
+  steps: d.steps,
+  evidenceKeys: d.evidenceKeys,
+  workflowStatus: workflowStatusOf(d),
+});
+
+/** The exact SNS Publish input for a decision: one message, rendered per protocol. */
+export const publishInput = (topicArn: string, d: IncidentDecision) => ({
+  TopicArn: topicArn,
+  Subject: subjectOf(d),
+  MessageStructure: 'json',
+  Message: JSON.stringify({
+    default: JSON.stringify(decisionJson(d)),
+    email: emailText(d),
+    https: JSON.stringify(chatbotMessage(d)),
+  }),
+  MessageAttributes: {
+    decision: { DataType: 'String', StringValue: d.decision },
+    responder: { DataType: 'String', StringValue: d.responder },
+    incidentId: { DataType: 'String', StringValue: d.incidentId },
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// AWS implementation
+// ---------------------------------------------------------------------------------------------
+
+export interface AwsNotifierOptions {
+  readonly sns?: Pick<SNSClient, 'send'>;
+  /** Unset = no message (the decision is still written back to Security Hub). */
+  readonly topicArn?: string;
+  /** Security Hub client of a region; unset = no write-back. */
+  readonly securityHubFor?: (region: string) => Pick<SecurityHubClient, 'send'>;
+}
+
+/**
+ * Publishes one SNS message per decision and, when the decision is about findings Security Hub
+ * knows, writes it back with BatchUpdateFindings (workflow status + note). Both are attempted;
+ * every failure (including unprocessed findings) is reported in one NotificationError.
+ */
+export class AwsNotifier implements Notifier {
+  constructor(private readonly options: AwsNotifierOptions) {}
+
+  async notify(d: IncidentDecision): Promise<void> {
+    const tasks: Promise<string[]>[] = [];
+    const { sns, topicArn, securityHubFor } = this.options;
+    if (sns && topicArn) {
+      tasks.push(
+        sns.send(new PublishCommand(publishInput(topicArn, d))).then(
+          () => [],
+          (error: unknown) => [`sns publish: ${errorMessage(error)}`],
+        ),
+      );
+    }
+    if (securityHubFor && d.findings.length > 0) {
+      const byRegion = new Map<string, SecurityHubFindingRef[]>();
+      for (const f of d.findings) byRegion.set(f.region, [...(byRegion.get(f.region) ?? []), f]);
+      for (const [region, refs] of byRegion) {
+        tasks.push(this.writeBack(securityHubFor(region), region, refs, d));
+      }
+    }
+    const failures = (await Promise.all(tasks)).flat();
+    if (failures.length > 0) throw new NotificationError(failures);
+  }
+
+  private async writeBack(
+    client: Pick<SecurityHubClient, 'send'>,
+    region: string,
+    refs: readonly SecurityHubFindingRef[],
+    d: IncidentDecision,
+  ): Promise<string[]> {
+    try {
+      const out = await client.send(
+        new BatchUpdateFindingsCommand({
+          FindingIdentifiers: refs.map((r) => ({ Id: r.id, ProductArn: r.productArn })),
+          Workflow: { Status: workflowStatusOf(d) },
+          Note: { Text: noteText(d), UpdatedBy: 'cordon' },
+        }),
+      );
+      return (out.UnprocessedFindings ?? []).map(
+        (u) => `security hub ${region}: finding ${u.FindingIdentifier?.Id ?? '?'} not updated (${u.ErrorCode ?? 'error'}: ${u.ErrorMessage ?? ''})`,
+      );
+    } catch (error) {
+      return [`security hub ${region}: BatchUpdateFindings failed: ${errorMessage(error)}`];
+    }
+  }
+}

@@ -1,0 +1,148 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** Namespace of the metrics Cordon derives from its own logs. */
+export const METRIC_NAMESPACE = 'Cordon';
+
+export interface AlarmsProps {
+  /** Every alarm publishes here. */
+  readonly topic: sns.ITopic;
+  /** Functions whose Errors > 0 alarm, by a readable name. */
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /** Dead-letter queues whose visible messages > 0 alarm, by a readable name. */
+  readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
+  /** Responders: their log lines carry `breaker: "open"` and `modeEnforced: 0|1`. */
+  readonly responders: readonly lambda.Function[];
+  /** Receives `{"cordon": "heartbeat"}` every 15 minutes, so the mode is logged without findings. */
+  readonly heartbeatTarget: lambda.IFunction;
+  /** Dead-letter queue of the heartbeat rule. */
+  readonly eventDlq: sqs.IQueue;
+  /** @default 24 */
+  readonly modeNotEnforcedHours?: number;
+}
+
+/**
+ * Alarms that page through the topic:
+ * - each function's Errors > 0 and each dead-letter queue's visible messages > 0 (5 minutes);
+ * - breaker open: a metric filter on the responders' structured log field `breaker = "open"`
+ *   (Cordon/BreakerOpen), any in 5 minutes;
+ * - mode not enforce: a metric filter turns each `modeEnforced` log field (1 = enforce, 0 = dry-run,
+ *   off or unreadable; logged per invocation and by a 15-minute heartbeat, so it has data without
+ *   findings) into Cordon/ModeEnforced; the alarm fires when its hourly maximum stayed below 1 for
+ *   `modeNotEnforcedHours` hours. Missing data breaches: a silent responder is not proof of enforce.
+ */
+export class Alarms extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly breakerOpen: cloudwatch.Alarm;
+  readonly modeNotEnforced: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: AlarmsProps) {
+    super(scope, id);
+    const action = new actions.SnsAction(props.topic);
+    const add = (alarm: cloudwatch.Alarm): cloudwatch.Alarm => {
+      alarm.addAlarmAction(action);
+      this.alarms.push(alarm);
+      return alarm;
+    };
+
+    for (const [name, fn] of Object.entries(props.functions)) {
+      add(
+        new cloudwatch.Alarm(this, `${name}Errors`, {
+          alarmDescription: `Cordon: ${name} failed (an invocation threw; see its logs and dead-letter queue)`,
+          metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
+      add(
+        new cloudwatch.Alarm(this, `${name}Messages`, {
+          alarmDescription: `Cordon: ${name} holds events that were never handled`,
+          metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    props.responders.forEach((fn, i) => {
+      new logs.MetricFilter(this, `BreakerOpenFilter${i}`, {
+        logGroup: fn.logGroup,
+        filterPattern: logs.FilterPattern.stringValue('$.breaker', '=', 'open'),
+        metricNamespace: METRIC_NAMESPACE,
+        metricName: 'BreakerOpen',
+        metricValue: '1',
+      });
+      new logs.MetricFilter(this, `ModeFilter${i}`, {
+        logGroup: fn.logGroup,
+        filterPattern: logs.FilterPattern.any(
+          logs.FilterPattern.numberValue('$.modeEnforced', '=', 0),
+          logs.FilterPattern.numberValue('$.modeEnforced', '=', 1),
+        ),
+        metricNamespace: METRIC_NAMESPACE,
+        metricName: 'ModeEnforced',
+        metricValue: '$.modeEnforced',
+      });
+    });
+
+    this.breakerOpen = add(
+      new cloudwatch.Alarm(this, 'BreakerOpen', {
+        alarmDescription: 'Cordon: the blast-radius breaker is open: automatic containments are escalated, not made',
+        metric: new cloudwatch.Metric({
+          namespace: METRIC_NAMESPACE,
+          metricName: 'BreakerOpen',
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.SUM,
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+
+    const hours = props.modeNotEnforcedHours ?? 24;
+    this.modeNotEnforced = add(
+      new cloudwatch.Alarm(this, 'ModeNotEnforced', {
+        alarmDescription: `Cordon: the kill switch has not been enforce for ${hours} hours (dry-run, off, or unreadable)`,
+        metric: new cloudwatch.Metric({
+          namespace: METRIC_NAMESPACE,
+          metricName: 'ModeEnforced',
+          period: Duration.hours(1),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: hours,
+        datapointsToAlarm: hours,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+    );
+
+    new events.Rule(this, 'Heartbeat', {
+      description: 'Cordon: read and log the kill switch every 15 minutes (feeds the mode alarm)',
+      schedule: events.Schedule.rate(Duration.minutes(15)),
+      targets: [
+        new targets.LambdaFunction(props.heartbeatTarget, {
+          event: events.RuleTargetInput.fromObject({ cordon: 'heartbeat' }),
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(10),
+          deadLetterQueue: props.eventDlq,
+        }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,158 @@
+import * as path from 'node:path';
+import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import type { CordonConfig } from '../config';
+import { acknowledge, arnToken } from '../nag';
+
+type Features = CordonConfig['guardDuty']['features'];
+
+/** GuardDuty organization feature names (UpdateOrganizationConfiguration `Features[].Name`). */
+export const ORG_FEATURE_NAMES: Record<keyof Features, string> = {
+  s3DataEvents: 'S3_DATA_EVENTS',
+  eksAuditLogs: 'EKS_AUDIT_LOGS',
+  ebsMalwareProtection: 'EBS_MALWARE_PROTECTION',
+  rdsLoginEvents: 'RDS_LOGIN_EVENTS',
+  runtimeMonitoring: 'RUNTIME_MONITORING',
+  lambdaNetworkLogs: 'LAMBDA_NETWORK_LOGS',
+};
+
+/** Runtime Monitoring agents GuardDuty manages itself, auto-enabled with the feature. */
+const RUNTIME_AGENTS = ['EKS_ADDON_MANAGEMENT', 'ECS_FARGATE_AGENT_MANAGEMENT', 'EC2_AGENT_MANAGEMENT'];
+
+/** `Features` of the request: each configured feature auto-enabled like the members, or NONE. */
+export const orgFeatures = (features: Features, autoEnable: 'NEW' | 'ALL') =>
+  (Object.keys(ORG_FEATURE_NAMES) as (keyof Features)[]).map((key) => {
+    const status = features[key] ? autoEnable : 'NONE';
+    return {
+      Name: ORG_FEATURE_NAMES[key],
+      AutoEnable: status,
+      ...(key === 'runtimeMonitoring' ? { AdditionalConfiguration: RUNTIME_AGENTS.map((Name) => ({ Name, AutoEnable: status })) } : {}),
+    };
+  });
+
+export interface GuardDutyOrganizationConfigProps {
+  readonly config: CordonConfig;
+  /** The delegated administrator's detector id in this region. */
+  readonly detectorId: string;
+  /** Encrypts the function's log group. */
+  readonly key: kms.IKey;
+}
+
+/**
+ * GuardDuty organization auto-enable (members and features) through a custom resource, because
+ * no CloudFormation resource sets feature auto-enable. The function may only update and describe
+ * the organization configuration of this one detector. Deleting the resource changes nothing.
+ */
+export class GuardDutyOrganizationConfig extends Construct {
+  readonly resource: CustomResource;
+  readonly onEvent: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: GuardDutyOrganizationConfigProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const { config, detectorId, key } = props;
+    const autoEnable = config.organization.guardDutyAutoEnable;
+
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Cordon: sets GuardDuty organization auto-enable on the administrator detector',
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'OrganizationConfigurationOfThisDetector',
+        actions: ['guardduty:UpdateOrganizationConfiguration', 'guardduty:DescribeOrganizationConfiguration'],
+        resources: [`arn:${stack.partition}:guardduty:${stack.region}:${stack.account}:detector/${detectorId}`],
+      }),
+    );
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      encryptionKey: key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    logGroup.grantWrite(role);
+
+    // The ResponderFunction defaults (Node.js 24, ARM64, ESM, tracing, KMS log group), without its
+    // evidence-writer role path and DLQ: this function writes no evidence and is called synchronously.
+    this.onEvent = new NodejsFunction(this, 'OnEvent', {
+      entry: path.join(__dirname, '..', '..', 'lambdas', 'handlers', 'guardduty-org-config.ts'),
+      handler: 'handler',
+      description: 'Cordon: GuardDuty organization auto-enable (custom resource)',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.minutes(1),
+      tracing: lambda.Tracing.ACTIVE,
+      role,
+      logGroup,
+      reservedConcurrentExecutions: 1,
+      environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'cordon' },
+      bundling: {
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
+    });
+
+    // The framework function gets its own role (no AWS managed policy) and a KMS-encrypted log group.
+    const providerLogs = new logs.LogGroup(this, 'ProviderLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      encryptionKey: key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const frameworkRole = new iam.Role(this, 'ProviderRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Cordon: custom resource framework of the GuardDuty organization configuration',
+    });
+    providerLogs.grantWrite(frameworkRole);
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: this.onEvent,
+      logGroup: providerLogs,
+      frameworkOnEventRole: frameworkRole,
+    });
+    const framework = 'the custom resource framework function of aws-cdk-lib (custom_resources.Provider), which CDK defines';
+    acknowledge(frameworkRole, [
+      [`AwsSolutions-IAM5[Resource::${arnToken(this.onEvent)}:*]`, 'the framework invokes any version of the onEvent function, which it names by ARN'],
+      [`AwsSolutions-IAM5[Resource::${arnToken(providerLogs)}:*]`, 'log streams of the framework’s own log group, whose names Lambda generates'],
+      ['NIST.800.53.R5-IAMNoInlinePolicy', 'the inline policy holds the framework’s own grants: invoke this onEvent function, write its own log group'],
+    ]);
+    acknowledge(provider, [
+      ['NIST.800.53.R5-LambdaInsideVPC', `${framework}: it calls only Lambda and CloudFormation`],
+      ['NIST.800.53.R5-LambdaDLQ', `${framework}: called synchronously by CloudFormation, failures are reported to the stack`],
+      ['Serverless-LambdaDLQ', `${framework}: called synchronously by CloudFormation, failures are reported to the stack`],
+      ['NIST.800.53.R5-LambdaConcurrency', `${framework}: it runs only during deployments of this stack`],
+      ['Serverless-LambdaDefaultMemorySize', `${framework}: its memory is not configurable and it runs only during deployments`],
+      ['Serverless-LambdaTracing', `${framework}: its tracing is not configurable and it runs only during deployments`],
+    ]);
+
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::CordonGuardDutyOrganizationConfiguration',
+      properties: {
+        DetectorId: detectorId,
+        AutoEnableOrganizationMembers: autoEnable,
+        Features: orgFeatures(config.guardDuty.features, autoEnable),
+      },
+    });
+
+    acknowledge(role, [
+      ['AwsSolutions-IAM5[Resource::*]', 'X-Ray PutTraceSegments / PutTelemetryRecords support no resource-level permissions'],
+      [`AwsSolutions-IAM5[Resource::${arnToken(logGroup)}:*]`, 'log streams of this function’s own log group, whose names Lambda generates'],
+      ['NIST.800.53.R5-IAMNoInlinePolicy', 'the inline policy holds the grants of this one function, scoped to this detector and its own log group'],
+    ]);
+    acknowledge(this.onEvent, [
+      ['Serverless-LambdaDLQ', 'called synchronously by the custom resource provider, which reports failures to CloudFormation'],
+      ['NIST.800.53.R5-LambdaDLQ', 'called synchronously by the custom resource provider, which reports failures to CloudFormation'],
+      ['NIST.800.53.R5-LambdaInsideVPC', 'calls only the GuardDuty API; a VPC would add NAT or endpoints without isolating anything'],
+    ]);
+  }
+}

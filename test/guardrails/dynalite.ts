@@ -1,0 +1,42 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+
+/** A real DynamoDB (dynalite) on 127.0.0.1 with the guardrails table's key schema. */
+export interface LocalGuardrailsTable {
+  readonly ddb: DynamoDBClient;
+  readonly tableName: string;
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+export const startGuardrailsTable = async (tableName = 'cordon-guardrails'): Promise<LocalGuardrailsTable> => {
+  const server: Server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const ddb = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'dummy', secretAccessKey: 'dummy' },
+    maxAttempts: 1,
+  });
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  return {
+    ddb,
+    tableName,
+    endpoint,
+    stop: async () => {
+      ddb.destroy();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+};
