@@ -17,8 +17,8 @@ export interface DetectionStackProps extends StackProps {
 
 type Features = CordonConfig['guardDuty']['features'];
 
-/** GuardDuty feature names (CloudFormation `Features[].Name`) for each config switch. */
-const FEATURE_NAMES: Record<keyof Features, string> = {
+/** GuardDuty feature names (CloudFormation and API `Features[].Name`) for each config switch. */
+export const FEATURE_NAMES: Record<keyof Features, string> = {
   s3DataEvents: 'S3_DATA_EVENTS',
   eksAuditLogs: 'EKS_AUDIT_LOGS',
   ebsMalwareProtection: 'EBS_MALWARE_PROTECTION',
@@ -28,7 +28,7 @@ const FEATURE_NAMES: Record<keyof Features, string> = {
 };
 
 /** Runtime Monitoring agents GuardDuty manages itself when the feature is on. */
-const RUNTIME_AGENTS = ['EKS_ADDON_MANAGEMENT', 'ECS_FARGATE_AGENT_MANAGEMENT', 'EC2_AGENT_MANAGEMENT'];
+export const RUNTIME_AGENTS = ['EKS_ADDON_MANAGEMENT', 'ECS_FARGATE_AGENT_MANAGEMENT', 'EC2_AGENT_MANAGEMENT'];
 
 const status = (on: boolean) => (on ? 'ENABLED' : 'DISABLED');
 

@@ -7,6 +7,7 @@ import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { z } from 'zod';
+import { parseEnv, protectedTagOf, responderEnvSchema } from '../shared/responder-env';
 // The S3 reader written for credential restore reads the same record layout; the lead may move it
 // to lambdas/evidence. It satisfies isolation's `EvidenceReader` structurally.
 import { S3EvidenceReader } from '../credentials/evidence-reader';
@@ -24,21 +25,7 @@ import type { ClientsFor, Ec2Clients, IsolationConfig } from '../isolation/types
  * Thin: validates the environment, builds clients once, calls lambdas/isolation/respond.ts.
  */
 
-export const envSchema = z.object({
-  AWS_REGION: z.string().min(1),
-  EVIDENCE_BUCKET: z.string().min(1),
-  /** Optional key prefix of the evidence bucket. */
-  EVIDENCE_PREFIX: z.string().default(''),
-  SIGNING_KEY_ID: z.string().min(1),
-  HEADS_TABLE: z.string().min(1),
-  MODE_PARAMETER: z.string().min(1),
-  /** Role assumed in member accounts; unset = this account only. */
-  MEMBER_ROLE_NAME: z.string().regex(/^[\w+=,.@-]{1,64}$/).optional(),
-  /** `key=value`. */
-  PROTECTED_TAG: z
-    .string()
-    .regex(/^[^=]+=.*$/, { error: 'PROTECTED_TAG must be key=value' })
-    .default('cordon:protected=true'),
+export const envSchema = responderEnvSchema.extend({
   /** Replace the instance profile with this one; unset = disassociate it. */
   QUARANTINE_PROFILE_ARN: z
     .string()
@@ -46,31 +33,16 @@ export const envSchema = z.object({
     .optional(),
   /** Automatic findings below this severity (0-10) are skipped. */
   MINIMUM_SEVERITY: z.coerce.number().min(0).max(10).optional(),
-  /** Breaker counts and idempotency records; unset = every automatic containment escalates and
-   * duplicates are not suppressed (see guardrails/from-env.ts). */
-  GUARDRAILS_TABLE: z.string().min(1).optional(),
-  BREAKER_MAX_CONTAINMENTS: z.coerce.number().int().min(1).optional(),
-  BREAKER_WINDOW_MINUTES: z.coerce.number().int().min(1).optional(),
-  IDEMPOTENCY_EXPIRY_HOURS: z.coerce.number().int().min(1).optional(),
-  /** SNS topic told of every decision; unset = no message. */
-  NOTIFY_TOPIC_ARN: z.string().regex(/^arn:[\w-]+:sns:/, { error: 'NOTIFY_TOPIC_ARN must be an sns topic arn' }).optional(),
-  /** `true`: write decisions back to Security Hub findings (BatchUpdateFindings). */
-  SECURITY_HUB_WRITEBACK: z.enum(['true', 'false']).optional(),
 });
 export type IsolationEnv = z.infer<typeof envSchema>;
 
 /** Reads and validates the environment; throws naming every bad variable. */
 export const configFromEnv = (env: NodeJS.ProcessEnv): { env: IsolationEnv; config: IsolationConfig } => {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new Error(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  }
-  const e = parsed.data;
-  const eq = e.PROTECTED_TAG.indexOf('=');
+  const e = parseEnv(envSchema, env);
   return {
     env: e,
     config: {
-      protectedTag: { key: e.PROTECTED_TAG.slice(0, eq), value: e.PROTECTED_TAG.slice(eq + 1) },
+      protectedTag: protectedTagOf(e.PROTECTED_TAG),
       ...(e.QUARANTINE_PROFILE_ARN ? { quarantineProfileArn: e.QUARANTINE_PROFILE_ARN } : {}),
       ...(e.MINIMUM_SEVERITY !== undefined ? { minimumSeverity: e.MINIMUM_SEVERITY } : {}),
     },

@@ -3,6 +3,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { z } from 'zod';
+import { parseEnv, protectedTagOf, responderEnvSchema } from '../shared/responder-env';
 import { S3EvidenceReader } from '../credentials/evidence-reader';
 import { CREDENTIALS_RESPONDER, respond, type RespondResult } from '../credentials/respond';
 import type { CredentialsConfig } from '../credentials/types';
@@ -21,50 +22,21 @@ import { accountAccess, type AccountAccess } from '../shared/assume';
 
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
-export const envSchema = z.object({
-  AWS_REGION: z.string().min(1),
-  EVIDENCE_BUCKET: z.string().min(1),
-  /** Optional key prefix of the evidence bucket. */
-  EVIDENCE_PREFIX: z.string().default(''),
-  SIGNING_KEY_ID: z.string().min(1),
-  HEADS_TABLE: z.string().min(1),
-  MODE_PARAMETER: z.string().min(1),
-  /** Role assumed in member accounts; unset = this account only. */
-  MEMBER_ROLE_NAME: z.string().regex(/^[\w+=,.@-]{1,64}$/).optional(),
-  /** `key=value`. */
-  PROTECTED_TAG: z
-    .string()
-    .regex(/^[^=]+=.*$/, { error: 'PROTECTED_TAG must be key=value' })
-    .default('cordon:protected=true'),
+export const envSchema = responderEnvSchema.extend({
   /** Comma-separated principal ARNs or names. */
   ALLOWLIST: z.string().default(''),
   OWN_ROLE_PREFIX: z.string().default('Cordon'),
   QUARANTINE_USER: bool.default(false),
-  /** Breaker counts and idempotency records; unset = every automatic revocation escalates and
-   * duplicates are not suppressed (see guardrails/from-env.ts). */
-  GUARDRAILS_TABLE: z.string().min(1).optional(),
-  BREAKER_MAX_CONTAINMENTS: z.coerce.number().int().min(1).optional(),
-  BREAKER_WINDOW_MINUTES: z.coerce.number().int().min(1).optional(),
-  IDEMPOTENCY_EXPIRY_HOURS: z.coerce.number().int().min(1).optional(),
-  /** SNS topic told of every decision; unset = no message. */
-  NOTIFY_TOPIC_ARN: z.string().regex(/^arn:[\w-]+:sns:/, { error: 'NOTIFY_TOPIC_ARN must be an sns topic arn' }).optional(),
-  /** `true`: write decisions back to Security Hub findings (BatchUpdateFindings). */
-  SECURITY_HUB_WRITEBACK: bool.optional(),
 });
 export type CredentialsEnv = z.infer<typeof envSchema>;
 
 /** Reads and validates the environment; throws naming every bad variable. */
 export const configFromEnv = (env: NodeJS.ProcessEnv): { env: CredentialsEnv; config: Omit<CredentialsConfig, 'partition'> } => {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new Error(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  }
-  const e = parsed.data;
-  const eq = e.PROTECTED_TAG.indexOf('=');
+  const e = parseEnv(envSchema, env);
   return {
     env: e,
     config: {
-      protectedTag: { key: e.PROTECTED_TAG.slice(0, eq), value: e.PROTECTED_TAG.slice(eq + 1) },
+      protectedTag: protectedTagOf(e.PROTECTED_TAG),
       allowlist: e.ALLOWLIST.split(',')
         .map((s) => s.trim())
         .filter((s) => s !== ''),

@@ -3,27 +3,19 @@ import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { CordonConfig } from '../config';
+import { FEATURE_NAMES, RUNTIME_AGENTS } from '../detection-stack';
 import { acknowledge, arnToken } from '../nag';
+import { ESM_BUNDLING } from './responder-function';
 
 type Features = CordonConfig['guardDuty']['features'];
 
-/** GuardDuty organization feature names (UpdateOrganizationConfiguration `Features[].Name`). */
-export const ORG_FEATURE_NAMES: Record<keyof Features, string> = {
-  s3DataEvents: 'S3_DATA_EVENTS',
-  eksAuditLogs: 'EKS_AUDIT_LOGS',
-  ebsMalwareProtection: 'EBS_MALWARE_PROTECTION',
-  rdsLoginEvents: 'RDS_LOGIN_EVENTS',
-  runtimeMonitoring: 'RUNTIME_MONITORING',
-  lambdaNetworkLogs: 'LAMBDA_NETWORK_LOGS',
-};
-
-/** Runtime Monitoring agents GuardDuty manages itself, auto-enabled with the feature. */
-const RUNTIME_AGENTS = ['EKS_ADDON_MANAGEMENT', 'ECS_FARGATE_AGENT_MANAGEMENT', 'EC2_AGENT_MANAGEMENT'];
+/** The same names as the detector's features (one table, lib/detection-stack.ts). */
+export const ORG_FEATURE_NAMES = FEATURE_NAMES;
 
 /** `Features` of the request: each configured feature auto-enabled like the members, or NONE. */
 export const orgFeatures = (features: Features, autoEnable: 'NEW' | 'ALL') =>
@@ -92,15 +84,7 @@ export class GuardDutyOrganizationConfig extends Construct {
       logGroup,
       reservedConcurrentExecutions: 1,
       environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'cordon' },
-      bundling: {
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
+      bundling: ESM_BUNDLING,
     });
 
     // The framework function gets its own role (no AWS managed policy) and a KMS-encrypted log group.

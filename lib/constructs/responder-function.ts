@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -32,6 +32,18 @@ export interface ResponderFunctionProps {
 }
 
 const HANDLERS = path.join(__dirname, '..', '..', 'lambdas', 'handlers');
+
+/** ESM, tree-shaken and minified: the bundle format decides cold start (TOOLCHAIN.md). */
+export const ESM_BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  mainFields: ['module', 'main'],
+  target: 'node24',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  // CommonJS dependencies bundled into an ESM file still call require().
+  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+};
 
 /**
  * Every Lambda default in one place (STYLE.md #4): Node.js 24 on ARM64, ESM bundle (tree-shaken,
@@ -83,16 +95,7 @@ export class ResponderFunction extends NodejsFunction {
         POWERTOOLS_LOGGER_LOG_EVENT: 'false',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // CommonJS dependencies bundled into an ESM file still call require().
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
+      bundling: ESM_BUNDLING,
     });
     this.dlq = deadLetterQueue;
 

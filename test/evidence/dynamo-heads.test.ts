@@ -1,7 +1,4 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DynamoChainHeads,
   EvidenceChain,
@@ -10,37 +7,20 @@ import {
   MemoryEvidenceStore,
   verifyObjects,
 } from '../../lambdas/evidence';
+import { startLocalTable, type LocalTable } from '../support/dynalite';
 import { asObjects, input, parseBody, verifyKeyOf } from './helpers';
 
 describe('DynamoDB chain heads (real dynalite server)', () => {
-  let server: Server;
+  let local: LocalTable;
   let ddb: DynamoDBClient;
   const tableName = 'cordon-heads';
 
   beforeAll(async () => {
-    server = dynalite({ createTableMs: 0 });
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    const { port } = server.address() as AddressInfo;
-    ddb = new DynamoDBClient({
-      endpoint: `http://127.0.0.1:${port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'dummy', secretAccessKey: 'dummy' },
-      maxAttempts: 1,
-    });
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    local = await startLocalTable(tableName);
+    ddb = local.ddb;
   });
 
-  afterAll(async () => {
-    ddb.destroy();
-    await new Promise<void>((done) => server.close(() => done()));
-  });
+  afterAll(() => local.stop());
 
   it('gives 30 concurrent writers on one incident seq 0..29 with no fork, no gap and an intact hash chain', async () => {
     const signer = LocalSigner.generate();

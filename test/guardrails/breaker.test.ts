@@ -1,12 +1,12 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoBreaker, windowStartOf } from '../../lambdas/guardrails/breaker';
 import { BreakerUnavailableError, breakerOpenReason } from '../../lambdas/guardrails/types';
-import { startGuardrailsTable, type LocalGuardrailsTable } from './dynalite';
+import { startLocalTable, type LocalTable } from '../support/dynalite';
 
 describe('blast-radius breaker (real dynalite DynamoDB)', () => {
-  let local: LocalGuardrailsTable;
+  let local: LocalTable;
   beforeAll(async () => {
-    local = await startGuardrailsTable();
+    local = await startLocalTable('cordon-guardrails');
   });
   afterAll(() => local.stop());
 

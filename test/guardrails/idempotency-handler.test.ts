@@ -6,7 +6,7 @@ import type { ResponseSummary } from '../../lambdas/isolation/respond';
 import { busyWorld, INSTANCE_ID, installWorld, ISOLATION_SG, type Call } from '../support/aws-world';
 import { RecordingEvidenceWriter } from '../support/evidence';
 import { copyOf, fixture } from '../support/fixtures';
-import { startGuardrailsTable, type LocalGuardrailsTable } from './dynalite';
+import { startLocalTable, type LocalTable } from '../support/dynalite';
 
 /**
  * Idempotency through the real handler path: the isolate-instance handler module as deployed
@@ -24,10 +24,10 @@ const sns = mockClient(SNSClient);
 
 type Handler = typeof import('../../lambdas/handlers/isolate-instance').handler;
 let handler: Handler;
-let local: LocalGuardrailsTable;
+let local: LocalTable;
 
 beforeAll(async () => {
-  local = await startGuardrailsTable('cordon-guardrails-handler');
+  local = await startLocalTable('cordon-guardrails-handler');
   Object.assign(process.env, {
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'dummy',

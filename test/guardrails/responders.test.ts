@@ -23,7 +23,7 @@ import { busyWorld, INSTANCE_ID, installWorld, type Call, type World } from '../
 import { RecordingEvidenceWriter } from '../support/evidence';
 import { copyOf, fixture } from '../support/fixtures';
 import { derivedGuardDuty, givenUser, makeDeps } from '../credentials/support';
-import { startGuardrailsTable, type LocalGuardrailsTable } from './dynalite';
+import { startLocalTable, type LocalTable } from '../support/dynalite';
 
 const HOME = '111111111111';
 const REGION = 'eu-west-1';
@@ -159,9 +159,9 @@ describe('guardrails in the isolation responder', () => {
   });
 
   describe('with the DynamoDB breaker (real dynalite)', () => {
-    let local: LocalGuardrailsTable;
+    let local: LocalTable;
     beforeAll(async () => {
-      local = await startGuardrailsTable('cordon-guardrails-responders');
+      local = await startLocalTable('cordon-guardrails-responders');
     });
     afterAll(() => local.stop());
 

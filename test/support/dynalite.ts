@@ -3,15 +3,15 @@ import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
-/** A real DynamoDB (dynalite) on 127.0.0.1 with the guardrails table's key schema. */
-export interface LocalGuardrailsTable {
+/** A real DynamoDB (dynalite) on 127.0.0.1 holding one table keyed by string `pk` (the heads and guardrails tables both are). */
+export interface LocalTable {
   readonly ddb: DynamoDBClient;
   readonly tableName: string;
   readonly endpoint: string;
   stop(): Promise<void>;
 }
 
-export const startGuardrailsTable = async (tableName = 'cordon-guardrails'): Promise<LocalGuardrailsTable> => {
+export const startLocalTable = async (tableName: string): Promise<LocalTable> => {
   const server: Server = dynalite({ createTableMs: 0 });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
