@@ -12,6 +12,23 @@ import type { BenchRow } from './types';
 const HANDLERS = join(__dirname, '..', 'lambdas', 'handlers');
 const RUNS = 9;
 
+/** What a deployed responder's environment holds (lib/response-stack.ts), with placeholder values. */
+const LAMBDA_ENV: NodeJS.ProcessEnv = {
+  PATH: process.env.PATH,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_LAMBDA_FUNCTION_NAME: 'bench',
+  EVIDENCE_BUCKET: 'cordon-evidence-bench',
+  SIGNING_KEY_ID: 'arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000000',
+  HEADS_TABLE: 'cordon-heads-bench',
+  RETENTION_DAYS: '2555',
+  MODE_PARAMETER: '/cordon/mode',
+  GUARDRAILS_TABLE: 'cordon-guardrails-bench',
+  NOTIFY_TOPIC_ARN: 'arn:aws:sns:us-east-1:111111111111:cordon-bench',
+  PROTECTED_TAG: 'cordon:protected=true',
+};
+
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const wallMs = (args: string[]): number => {
@@ -20,7 +37,7 @@ const wallMs = (args: string[]): number => {
     const start = process.hrtime.bigint();
     const result = spawnSync(process.execPath, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' },
+      env: LAMBDA_ENV,
     });
     if (result.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${result.stderr.toString().slice(-1500)}`);
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
@@ -57,7 +74,8 @@ export const benchBundles = async (): Promise<BenchRow[]> => {
     const file = bundle(handler, outdir);
     const loader = join(outdir, `load-${handler}.mjs`);
     // Module init only: import the bundle (clients constructed at module scope), call nothing.
-    writeFileSync(loader, `await import(${JSON.stringify(file)});\n`);
+    // Exit right after the import: calls the module starts (e.g. GetPublicKey) must not count.
+    writeFileSync(loader, `await import(${JSON.stringify(file)});\nprocess.exit(0);\n`);
     const init = wallMs([loader]);
     rows.push(
       { name: `${handler}: bundle size (minified ESM)`, value: statSync(file).size / 1024, unit: 'KiB' },

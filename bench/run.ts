@@ -57,15 +57,29 @@ const format = (value: number): string =>
 const main = async () => {
   const only = process.argv.slice(2);
   const rows: BenchRow[] = [];
-  if (only.length === 0 || only.includes('foundation')) rows.push(...(await foundation()));
-  for (const [file, fn] of MODULES) {
-    if (only.length === 0 || only.includes(file.slice(2))) rows.push(...(await load(file, fn)));
-  }
+  const failures: string[] = [];
+  const run = async (name: string, bench: () => Promise<BenchRow[]>) => {
+    if (only.length > 0 && !only.includes(name)) return;
+    process.stderr.write(`bench: ${name}...\n`);
+    try {
+      const got = await bench();
+      for (const r of got) process.stderr.write(`  ${r.name}: ${format(r.value)} ${r.unit}\n`);
+      rows.push(...got);
+    } catch (error) {
+      failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  await run('foundation', foundation);
+  for (const [file, fn] of MODULES) await run(file.slice(2), () => load(file, fn));
   const width = Math.max(...rows.map((r) => r.name.length), 4);
   process.stdout.write(`${'name'.padEnd(width)}  ${'value'.padStart(12)}  unit      goal\n`);
   process.stdout.write(`${'-'.repeat(width)}  ${'-'.repeat(12)}  --------  ----------\n`);
   for (const r of rows) {
     process.stdout.write(`${r.name.padEnd(width)}  ${format(r.value).padStart(12)}  ${r.unit.padEnd(8)}  ${r.goal ?? ''}\n`);
+  }
+  if (failures.length > 0) {
+    process.stderr.write(`\nbench: ${failures.length} module(s) failed:\n${failures.map((f) => `- ${f.slice(0, 2000)}`).join('\n')}\n`);
+    process.exit(1);
   }
 };
 

@@ -26,15 +26,27 @@ export const buildCordon = (input: CordonConfigInput = {}) => {
   return { app, cordon };
 };
 
-/** Templates of every stack for a config input. */
-export const templates = (input: CordonConfigInput = {}) => {
-  const { cordon } = buildCordon(input);
-  if (!cordon.detection) throw new Error('this config has no detection stack');
-  return {
-    evidence: Template.fromStack(cordon.evidence),
-    detection: Template.fromStack(cordon.detection),
-    response: Template.fromStack(cordon.response),
-  };
+type Templates = { evidence: Template; detection: Template; response: Template };
+const synthesized = new Map<string, Templates>();
+
+/**
+ * Templates of every stack for a config input. Synthesis is the slow part of these tests and a
+ * Template is only read, so each distinct config is synthesized once per test file.
+ */
+export const templates = (input: CordonConfigInput = {}): Templates => {
+  const key = JSON.stringify(input);
+  let hit = synthesized.get(key);
+  if (!hit) {
+    const { cordon } = buildCordon(input);
+    if (!cordon.detection) throw new Error('this config has no detection stack');
+    hit = {
+      evidence: Template.fromStack(cordon.evidence),
+      detection: Template.fromStack(cordon.detection),
+      response: Template.fromStack(cordon.response),
+    };
+    synthesized.set(key, hit);
+  }
+  return hit;
 };
 
 /** The response stack (for logical ids) and its template, for a config input. */
