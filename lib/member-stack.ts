@@ -72,7 +72,7 @@ export class MemberResponderRole extends Construct {
       description: 'Cordon: assumed by the security account responders to contain incidents in this account',
       assumedBy: new iam.SessionTagsPrincipal(assumedBy),
       maxSessionDuration: Duration.hours(1),
-      managedPolicies: [isolationPolicy(stack, config), credentialPolicy(stack)],
+      managedPolicies: [isolationPolicy(stack, config), credentialPolicy(stack, config)],
     });
     // isolationPolicy/credentialPolicy already deny Cordon* roles; a custom role name outside that
     // prefix gets the same protection, so a member session can never edit its own role.

@@ -134,7 +134,7 @@ export const isolationStatements = (stack: Stack, config: CordonConfig, account 
   return statements;
 };
 
-export const credentialStatements = (stack: Stack, account = stack.account): iam.PolicyStatement[] => {
+export const credentialStatements = (stack: Stack, config: CordonConfig, account = stack.account): iam.PolicyStatement[] => {
   const { partition } = stack;
   const users = `arn:${partition}:iam::${account}:user/*`;
   const roles = `arn:${partition}:iam::${account}:role/*`;
@@ -168,6 +168,13 @@ export const credentialStatements = (stack: Stack, account = stack.account): iam
       effect: iam.Effect.DENY,
       actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
       resources: untouchableRoles(partition, account),
+    }),
+    new iam.PolicyStatement({
+      sid: 'NeverRevokeProtectedPrincipals',
+      effect: iam.Effect.DENY,
+      actions: ['iam:UpdateAccessKey', 'iam:PutUserPolicy', 'iam:DeleteLoginProfile', 'iam:PutRolePolicy'],
+      resources: [users, roles],
+      conditions: { StringEquals: { [`iam:ResourceTag/${config.protectedTag.key}`]: config.protectedTag.value } },
     }),
     new iam.PolicyStatement({
       sid: 'NeverDeleteEvidence',
@@ -233,10 +240,10 @@ export const isolationPolicy = (stack: Stack, config: CordonConfig): iam.Managed
 };
 
 /** The credential responder's policy, with a reason for each wildcard cdk-nag reports. */
-export const credentialPolicy = (stack: Stack): iam.ManagedPolicy => {
+export const credentialPolicy = (stack: Stack, config: CordonConfig): iam.ManagedPolicy => {
   const policy = new iam.ManagedPolicy(stack, 'CredentialPolicy', {
     description: 'Cordon: deactivate leaked keys and revoke sessions in this account; never delete',
-    statements: credentialStatements(stack),
+    statements: credentialStatements(stack, config),
   });
   acknowledgeWildcards(stack, policy, CREDENTIAL_REASONS);
   return policy;

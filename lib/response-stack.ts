@@ -164,7 +164,7 @@ export class ResponseStack extends Stack {
       ]);
     }
     isolationPolicy(this, config).attachToRole(this.isolateInstance.role!);
-    credentialPolicy(this).attachToRole(this.revokeCredentials.role!);
+    credentialPolicy(this, config).attachToRole(this.revokeCredentials.role!);
     new FindingRouting(this, 'Routing', { config, isolateInstance: this.isolateInstance, revokeCredentials: this.revokeCredentials, deadLetterQueue: this.eventDlq });
 
     this.alarms = new Alarms(this, 'Alarms', {

@@ -55,7 +55,10 @@ export const isAllowlisted = (
 
 const escalation = (target: CredentialTarget, code: EscalationCode, reason: string): Escalation => ({ code, target, reason });
 
-/** Protected tag, allowlist (overridable with force) and Cordon's own principals (never). */
+/**
+ * Cordon's own principals and the protected tag: never (the function's IAM policy also denies
+ * revoking a principal that carries the tag). The allowlist: unless a manual request forces it.
+ */
 const protection = (
   target: CredentialTarget,
   principal: { type: 'user' | 'role'; account: string; name: string; arn?: string; tags: Readonly<Record<string, string>> },
@@ -68,11 +71,13 @@ const protection = (
     out.escalations.push(escalation(target, 'own-role', `${what} is one of Cordon's own principals (prefix ${config.ownRolePrefix}): Cordon never revokes itself`));
     return true;
   }
-  const overridable: Escalation[] = [];
   const { key, value } = config.protectedTag;
   if (principal.tags[key] === value) {
-    overridable.push(escalation(target, 'protected-tag', `${what} carries the protected tag ${key}=${value}`));
+    const why = `${what} carries the protected tag ${key}=${value}`;
+    out.escalations.push(escalation(target, 'protected-tag', ctx.force ? `${why} (force cannot override it: IAM denies Cordon any change to a protected principal; remove the tag to act)` : why));
+    return true;
   }
+  const overridable: Escalation[] = [];
   const entry = isAllowlisted(config.allowlist, principal);
   if (entry !== undefined) {
     overridable.push(escalation(target, 'allowlisted', `${what} is allowlisted (${entry})`));

@@ -346,7 +346,7 @@ export const registerInvoke = (program: Command, io: CliIo, exit: { code: number
         .option('--user-name <name>', 'the key owner; alone: the user itself is compromised')
         .option('--role-name <name>', 'revoke every session of this role issued before now')
         .option('--account <id>', "the principal's account (default: the function's)")
-        .option('--force', 'override the protected tag / allowlist (never root, service-linked, SSO or Cordon roles)')
+        .option('--force', 'override the allowlist (never the protected tag, root, service-linked, SSO or Cordon roles)')
         .option('--path-prefix <path>', 'pattern: users under this IAM path, e.g. /contractors/')
         .option('--tag <key=value>', 'pattern: users with this tag')
         .addOption(new Option('--older-than-days <n>', 'pattern: keys older than this').argParser(nonNegativeInt))

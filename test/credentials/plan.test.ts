@@ -164,10 +164,18 @@ describe('credential plan: escalations (no step)', () => {
     expect(one(leakedKey, user(), { ...config, allowlist: ['arn:aws:iam::999999999999:user/alice'] }).decision).toBe('act');
   });
 
-  it('acts on a protected principal with force, noting the override, but never on its own roles', () => {
-    const p = one(leakedKey, user({ tags: { 'cordon:protected': 'true' } }), config, true);
-    expect(p.decision).toBe('act');
-    expect(p.notes[0]).toMatch(/^force: acting despite: user alice carries the protected tag/);
+  it('acts on an allowlisted principal with force, noting the override, but never on a protected one or its own roles', () => {
+    const allowlisted = one(leakedKey, user(), { ...config, allowlist: ['alice'] }, true);
+    expect(allowlisted.decision).toBe('act');
+    expect(allowlisted.notes[0]).toMatch(/^force: acting despite: user alice is allowlisted/);
+    const protectedUser = one(leakedKey, user({ tags: { 'cordon:protected': 'true' } }), config, true);
+    expect(protectedUser.decision).toBe('escalate');
+    expect(protectedUser.escalations.map((e) => [e.code, e.reason])).toEqual([
+      [
+        'protected-tag',
+        'user alice carries the protected tag cordon:protected=true (force cannot override it: IAM denies Cordon any change to a protected principal; remove the tag to act)',
+      ],
+    ]);
     expect(one({ ...session, roleName: 'CordonResponder' }, role({ roleName: 'CordonResponder' }), config, true).decision).toBe('escalate');
   });
 

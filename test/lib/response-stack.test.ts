@@ -83,13 +83,19 @@ describe('response stack', () => {
     expect(edits[0]!.Condition).toEqual({ Null: { 'aws:ResourceTag/cordon:isolation': 'false' } });
   });
 
-  it('denies the credential responder any role edit on Cordon, service-linked and Identity Center roles, and any key deletion', () => {
+  it('denies the credential responder any role edit on Cordon, service-linked and Identity Center roles, any change to a protected principal, and any key deletion', () => {
     const statements = roleStatements(response, 'RevokeCredentialsRole');
     const denyRoles = statements.find((s) => s.Sid === 'NeverTouchOwnServiceOrSsoRoles')!;
     expect(denyRoles.Effect).toBe('Deny');
     expect(JSON.stringify(denyRoles.Resource)).toEqual(expect.stringContaining('role/aws-service-role/*'));
     expect(JSON.stringify(denyRoles.Resource)).toEqual(expect.stringContaining('role/aws-reserved/*'));
     expect(JSON.stringify(denyRoles.Resource)).toEqual(expect.stringContaining('role/cordon/*'));
+    const denyProtected = statements.find((s) => s.Sid === 'NeverRevokeProtectedPrincipals')!;
+    expect(denyProtected).toMatchObject({
+      Effect: 'Deny',
+      Action: ['iam:DeleteLoginProfile', 'iam:PutRolePolicy', 'iam:PutUserPolicy', 'iam:UpdateAccessKey'],
+      Condition: { StringEquals: { 'iam:ResourceTag/cordon:protected': 'true' } },
+    });
     const denyDelete = statements.find((s) => s.Sid === 'NeverDeleteEvidence')!;
     expect(denyDelete).toMatchObject({ Effect: 'Deny', Resource: '*' });
     expect(actionsOf(denyDelete)).toContain('iam:DeleteAccessKey');
