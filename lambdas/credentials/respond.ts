@@ -16,7 +16,7 @@ import { findingsFor, securityHubFindingsOf } from '../notify/findings';
 import type { Notifier } from '../notify/notifier';
 import type { AccountAccess } from '../shared/assume';
 import { errorMessage } from '../shared/errors';
-import type { EvidenceReader } from './evidence-reader';
+import type { EvidenceReader } from '../evidence/reader';
 import { execute, type StepResult } from './execute';
 import { observe, observeUser, resolvedTarget } from './observe';
 import { findMatches, matchTargets, patternDigest, type KeyMatch } from './patterns';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { QUARANTINE_PREFIX, REVOKE_SESSIONS_PREFIX } from './policies';
-import type { EvidenceRecordView } from './evidence-reader';
+import type { EvidenceRecordView } from '../evidence/reader';
 import type { Step, StepDraft } from './types';
 
 /**

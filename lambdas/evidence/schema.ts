@@ -48,6 +48,19 @@ export const ActorSchema = z.strictObject({
 export const SignerRefSchema = z.strictObject({ keyId: z.string().min(1), keyFingerprint: hex64 });
 export type SignerRef = z.infer<typeof SignerRefSchema>;
 
+/** What a responder says in a record: the same fields in its input and in the stored payload. */
+const recordContent = {
+  mode: ModeSchema,
+  trigger: TriggerSchema,
+  target: TargetSchema.optional(),
+  action: z.string().min(1),
+  reason: z.string().optional(),
+  before: z.json().optional(),
+  after: z.json().optional(),
+  actor: ActorSchema,
+  detail: z.record(z.string(), z.json()).optional(),
+};
+
 export const RecordPayloadSchema = z.strictObject({
   schemaVersion: z.literal(SCHEMA_VERSION),
   /** `{incidentId}/{seq:08}`: deterministic, so a record is named by its place in the chain. */
@@ -57,16 +70,8 @@ export const RecordPayloadSchema = z.strictObject({
   prevHash: hex64,
   time: isoTime,
   kind: EvidenceKindSchema.exclude(['checkpoint']),
-  mode: ModeSchema,
-  trigger: TriggerSchema,
-  target: TargetSchema.optional(),
-  action: z.string().min(1),
-  reason: z.string().optional(),
-  before: z.json().optional(),
-  after: z.json().optional(),
+  ...recordContent,
   awsRequestIds: z.array(z.string()),
-  actor: ActorSchema,
-  detail: z.record(z.string(), z.json()).optional(),
   controls: z.array(z.string()),
   /** The key that signs this record; binds the envelope's signature metadata to the payload. */
   signer: SignerRefSchema,
@@ -112,16 +117,8 @@ export const CheckpointEnvelopeSchema = z.strictObject({ payload: CheckpointPayl
 
 export const EvidenceInputSchema = z.strictObject({
   kind: EvidenceKindSchema.exclude(['checkpoint'], { error: 'expected a record kind; checkpoint is reserved for checkpoints' }),
-  mode: ModeSchema,
-  trigger: TriggerSchema,
-  target: TargetSchema.optional(),
-  action: z.string().min(1),
-  reason: z.string().optional(),
-  before: z.json().optional(),
-  after: z.json().optional(),
+  ...recordContent,
   awsRequestIds: z.array(z.string()).optional(),
-  actor: ActorSchema,
-  detail: z.record(z.string(), z.json()).optional(),
 });
 
 export const pad8 = (seq: number): string => String(seq).padStart(8, '0');

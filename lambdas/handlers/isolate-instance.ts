@@ -8,9 +8,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { z } from 'zod';
 import { parseEnv, protectedTagOf, responderEnvSchema } from '../shared/responder-env';
-// The S3 reader written for credential restore reads the same record layout; the lead may move it
-// to lambdas/evidence. It satisfies isolation's `EvidenceReader` structurally.
-import { S3EvidenceReader } from '../credentials/evidence-reader';
+import { StoreEvidenceReader } from '../evidence/reader';
+import { S3EvidenceStore } from '../evidence/store';
 import { evidenceFromEnv } from '../evidence/from-env';
 import { guardrailsFromEnv } from '../guardrails/from-env';
 import { idempotencyFromEnv } from '../guardrails/idempotency-from-env';
@@ -68,7 +67,9 @@ const OUTAGE_REASONS = new Set(['breaker-unavailable', 'account-access', 'observ
 const idempotency = idempotencyFromEnv<ResponseSummary>(ISOLATION_RESPONDER, {
   isFinal: (s) => ![s, ...(s.results ?? [])].some((r) => r.reason !== undefined && OUTAGE_REASONS.has(r.reason)),
 });
-const reader = new S3EvidenceReader(new S3Client({ region: env.AWS_REGION }), env.EVIDENCE_BUCKET, env.EVIDENCE_PREFIX);
+const reader = new StoreEvidenceReader(
+  new S3EvidenceStore(new S3Client({ region: env.AWS_REGION }), { bucket: env.EVIDENCE_BUCKET, prefix: env.EVIDENCE_PREFIX, retentionDays: env.RETENTION_DAYS }),
+);
 
 /** Clients with the function's own credentials, per region, reused across invocations. */
 const home = new Map<string, Ec2Clients>();

@@ -4,7 +4,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { z } from 'zod';
 import { parseEnv, protectedTagOf, responderEnvSchema } from '../shared/responder-env';
-import { S3EvidenceReader } from '../credentials/evidence-reader';
+import { StoreEvidenceReader } from '../evidence/reader';
+import { S3EvidenceStore } from '../evidence/store';
 import { CREDENTIALS_RESPONDER, respond, type RespondResult } from '../credentials/respond';
 import type { CredentialsConfig } from '../credentials/types';
 import { evidenceFromEnv } from '../evidence/from-env';
@@ -60,7 +61,7 @@ const sts = new STSClient({ region: env.AWS_REGION });
 const s3 = new S3Client({ region: env.AWS_REGION });
 const evidence = evidenceFromEnv();
 const guardrails = guardrailsFromEnv();
-const reader = new S3EvidenceReader(s3, env.EVIDENCE_BUCKET, env.EVIDENCE_PREFIX);
+const reader = new StoreEvidenceReader(new S3EvidenceStore(s3, { bucket: env.EVIDENCE_BUCKET, prefix: env.EVIDENCE_PREFIX, retentionDays: env.RETENTION_DAYS }));
 const logger = new Logger({ serviceName: 'cordon-revoke-credentials' });
 const notifier = notifierFromEnv();
 /** A decision that depended on an outage is decided again on the next delivery. */

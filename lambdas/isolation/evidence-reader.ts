@@ -1,30 +1,21 @@
 import { z } from 'zod';
-import type { EvidenceKind } from '../evidence/types';
+import type { EvidenceRecordView as StoredRecordView } from '../evidence/reader';
 import type { IsolationRecord } from './plan';
+
+export type { EvidenceReader } from '../evidence/reader';
 
 /**
  * Release reads what the isolation changed from its evidence, not from memory: the step records
  * hold, for each step, the step itself (with the ENI's original groups, the original instance
  * profile, the Auto Scaling group name) and whether it succeeded.
  *
- * `EvidenceReader` is the one thing release needs from the store. The S3 implementation lists
- * `records/{incidentId}/` and returns each object's `payload` (signature checking is `cordon
- * verify`'s job, not the responder's). Which incident: the release request's `incidentId`, else the
- * instance's `cordon:incident` tag, which isolation sets.
+ * `EvidenceReader` (lambdas/evidence/reader.ts) is the one thing release needs from the store.
+ * Which incident: the release request's `incidentId`, else the instance's `cordon:incident` tag,
+ * which isolation sets.
  */
 
 /** The fields of a stored record's payload that release reads. */
-export interface EvidenceRecordView {
-  readonly seq: number;
-  readonly kind: EvidenceKind;
-  readonly action: string;
-  readonly detail?: Record<string, unknown>;
-}
-
-export interface EvidenceReader {
-  /** Every record of the incident, any order; empty when the incident has none. */
-  read(incidentId: string): Promise<readonly EvidenceRecordView[]>;
-}
+export type EvidenceRecordView = Pick<StoredRecordView, 'seq' | 'kind' | 'action' | 'detail'>;
 
 /** The `detail` a step record carries (written by respond.ts `stepRecord`). */
 const stepDetailSchema = z.looseObject({

@@ -11,6 +11,8 @@ export const responderEnvSchema = z.object({
   EVIDENCE_PREFIX: z.string().default(''),
   SIGNING_KEY_ID: z.string().min(1),
   HEADS_TABLE: z.string().min(1),
+  /** COMPLIANCE retention of every record written. */
+  RETENTION_DAYS: z.coerce.number().int().min(1).default(2555),
   MODE_PARAMETER: z.string().min(1),
   /** Role assumed in member accounts; unset = this account only. */
   MEMBER_ROLE_NAME: z.string().regex(/^[\w+=,.@-]{1,64}$/).optional(),

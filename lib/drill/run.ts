@@ -1,12 +1,12 @@
 import { createPublicKey } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { respond as respondCredentials, type RespondResult } from '../../lambdas/credentials/respond';
 import { defaultCredentialsConfig } from '../../lambdas/credentials/types';
-import type { EvidenceRecordView } from '../../lambdas/credentials/evidence-reader';
+import { StoreEvidenceReader } from '../../lambdas/evidence/reader';
 import {
   EvidenceChain,
   LocalEvidenceStore,
@@ -133,24 +133,6 @@ const readSidecar = (dir: string, file: string): Sidecar => {
   return parsed.data;
 };
 
-/** Reads an incident's records back from the drill's folder (release and restore need them). */
-class FolderEvidenceReader {
-  constructor(private readonly root: string) {}
-
-  async read(incidentId: string): Promise<readonly EvidenceRecordView[]> {
-    const dir = join(this.root, 'records', incidentId);
-    let names: string[];
-    try {
-      names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
-    } catch {
-      return [];
-    }
-    return Promise.all(
-      names.map(async (n) => (JSON.parse(await readFile(join(dir, n), 'utf8')) as { payload: EvidenceRecordView }).payload),
-    );
-  }
-}
-
 interface IntentPayload {
   readonly kind?: string;
   readonly detail?: { readonly plan?: readonly { readonly id?: string; readonly action?: string }[] };
@@ -201,7 +183,7 @@ export const runDrill = async (options: DrillOptions = {}): Promise<DrillReport>
   const heads = new MemoryChainHeads({ file: join(outDir, 'heads.json') });
   const chain = new EvidenceChain({ signer, store, heads });
   const guardrails = options.guardrails ?? fixedGuardrails('dry-run');
-  const reader = new FolderEvidenceReader(outDir);
+  const reader = new StoreEvidenceReader(store);
   const credentialsLogger = new Logger({ serviceName: 'cordon-drill', logLevel: 'SILENT' });
 
   const events: EventOutcome[] = [];

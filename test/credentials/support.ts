@@ -16,7 +16,7 @@ import type { AwsStub } from 'aws-sdk-client-mock';
 import { z } from 'zod';
 import type { ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-iam';
 import type { EvidenceInput, EvidenceWriter, Mode, StoredRecord } from '../../lambdas/evidence/types';
-import type { EvidenceReader, EvidenceRecordView } from '../../lambdas/credentials/evidence-reader';
+import type { EvidenceReader, EvidenceRecordView } from '../../lambdas/evidence/reader';
 import type { RespondDeps } from '../../lambdas/credentials/respond';
 import { defaultCredentialsConfig, type CredentialsConfig } from '../../lambdas/credentials/types';
 import type { Guardrails } from '../../lambdas/guardrails/types';
