@@ -6,12 +6,12 @@ import { runDrill } from '../lib/drill/run';
 import type { BenchRow } from './types';
 
 /**
- * `cordon drill` over the real fixtures (../shared/fixtures/real), in-process: wall time of the
+ * `cordon drill` over the real fixtures (test/fixtures/real), in-process: wall time of the
  * whole drill (parse, route, fake observation, plan, signed evidence, checkpoint, offline verify),
  * median of 5 runs after one warm-up, each into a fresh folder; and events per second.
  */
 
-const FIXTURES = join(__dirname, '../../shared/fixtures/real');
+const FIXTURES = join(__dirname, '../test/fixtures/real');
 const RUNS = 5;
 
 const median = (values: readonly number[]): number => {

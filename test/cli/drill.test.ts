@@ -21,7 +21,7 @@ describe('cordon drill (CLI, in-process)', () => {
   });
 
   it('runs over an events folder into a fresh temporary folder when --out is not given', async () => {
-    const r = await run('drill', '--events', join(__dirname, '../../../shared/fixtures/real'), '--json');
+    const r = await run('drill', '--events', join(__dirname, '../fixtures/real'), '--json');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as { outDir: string; ok: boolean; events: unknown[]; crashed: number };
     expect(report).toMatchObject({ ok: true, crashed: 0 });

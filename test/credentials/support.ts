@@ -23,7 +23,7 @@ import type { Guardrails } from '../../lambdas/guardrails/types';
 
 export type IamMock = AwsStub<ServiceInputTypes, ServiceOutputTypes, unknown>;
 
-const FIXTURES = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'real');
+const FIXTURES = join(__dirname, '..', 'fixtures', 'real');
 
 /** A real fixture, as published (never tidied). */
 export const fixture = (name: string): Record<string, unknown> =>

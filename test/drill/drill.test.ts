@@ -12,7 +12,7 @@ import { CUSTOM_ACTION_IDS, routeEvent } from '../../lib/drill/dispatch';
 import { routeFindingType } from '../../lib/routing';
 import { CUSTOM_ACTIONS } from '../../lib/constructs/routing';
 
-const REAL_FIXTURES = join(__dirname, '../../../shared/fixtures/real');
+const REAL_FIXTURES = join(__dirname, '../fixtures/real');
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'cordon-drill-test-'));
 

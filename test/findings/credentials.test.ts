@@ -12,7 +12,7 @@ const revoke = (event: unknown): RevokeRequest => {
 };
 
 describe('credential event parsing: real fixtures', () => {
-  const dir = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'real');
+  const dir = join(__dirname, '..', 'fixtures', 'real');
   const all = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
   it('parses or skips every real fixture with a specific reason, never throws', () => {

@@ -12,7 +12,7 @@ import { MAX_EVENT_PATTERN_LENGTH, type Decision, type Responder } from '../../l
 import { matchesEventPattern } from '../support/event-pattern';
 import { response } from './app';
 
-const REAL = join(__dirname, '../../../shared/fixtures/real');
+const REAL = join(__dirname, '../fixtures/real');
 const fixtureNames = readdirSync(REAL)
   .filter((name) => name.endsWith('.json'))
   .sort();
@@ -163,7 +163,7 @@ describe('routing rules of the response stack', () => {
     atDefault = synth({});
   });
 
-  describe('real events (every file in shared/fixtures/real)', () => {
+  describe('real events (every file in test/fixtures/real)', () => {
     it('has an expectation for every fixture, and a fixture for every expectation', () => {
       expect(Object.keys(EXPECTED).sort()).toEqual(fixtureNames);
     });

@@ -23,7 +23,7 @@ interface CatalogueRow {
   readonly notes: string;
 }
 
-const CATALOGUE = join(__dirname, '../../../shared/fixtures/guardduty-finding-types.tsv');
+const CATALOGUE = join(__dirname, '../fixtures/guardduty-finding-types.tsv');
 
 const loadCatalogue = (): CatalogueRow[] => {
   const [header, ...lines] = readFileSync(CATALOGUE, 'utf8').split('\n').filter((line) => line.trim().length > 0);

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** The shared real-world samples, beside the repository (`../shared` in CI as on the workstation). */
-export const FIXTURES_DIR = path.join(__dirname, '../../../shared/fixtures/real');
+/** The real-world samples, copied into the repository (provenance in test/fixtures/real/SOURCES.md). */
+export const FIXTURES_DIR = path.join(__dirname, '../fixtures/real');
 
 /** A fixture file, parsed, exactly as published (never tidied). */
 export const fixture = (name: string): unknown => JSON.parse(readFileSync(path.join(FIXTURES_DIR, name), 'utf8'));
