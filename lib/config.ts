@@ -246,6 +246,13 @@ export type CordonConfigInput = z.input<typeof configSchema>;
 /** Invalid configuration: the message names every bad key and the value received. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+  /** One line per problem, e.g. `cordon.mode must be one of enforce, dry-run, off, received "on"`. */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(problems.join('; '));
+    this.problems = problems;
+  }
 }
 
 const received = (value: unknown): string => {
@@ -258,17 +265,67 @@ const received = (value: unknown): string => {
 export const parseConfig = (raw: unknown): CordonConfig => {
   const result = configSchema.safeParse(raw ?? {}, { reportInput: true });
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys
-        .map((key) => `${keyPath([...issue.path, key])} is not a known setting`)
-        .join('; ');
-    }
-    return `${keyPath(issue.path)} ${issue.message}, received ${received(issue.input)}`;
+  const lines = result.error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${keyPath([...issue.path, key])} is not a known setting`);
+    return [`${keyPath(issue.path)} ${issue.message}, received ${received(issue.input)}`];
   });
-  throw new ConfigError(lines.join('; '));
+  throw new ConfigError(lines);
 };
 
-/** Builds the config from a CDK context lookup (bin/ is the only caller). */
-export const configFromContext = (tryGetContext: (key: string) => unknown): CordonConfig =>
-  parseConfig(tryGetContext('cordon'));
+const PREFIX = 'cordon.';
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A `-c cordon.KEY=VALUE` value: JSON when it parses (numbers, booleans, lists), else the string. */
+const contextValue = (text: unknown): unknown => {
+  if (typeof text !== 'string') return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+};
+
+/**
+ * The raw `cordon` value from the whole CDK context: the cdk.json object, or the JSON string the
+ * CDK CLI passes for `-c cordon='{"mode":"enforce"}'` (which replaces the cdk.json object), then
+ * every `-c cordon.KEY=VALUE` (dotted path, e.g. `cordon.breaker.maxContainments=5`) over it.
+ * Throws ConfigError for JSON that does not parse or a dotted key under a non-object.
+ */
+export const rawConfigFromContext = (context: Readonly<Record<string, unknown>>): unknown => {
+  let base: unknown = context.cordon;
+  if (typeof base === 'string') {
+    try {
+      base = JSON.parse(base);
+    } catch (error) {
+      throw new ConfigError([`cordon must be a JSON object (-c cordon='{"mode":"enforce"}'), received ${received(base)}: ${(error as Error).message}`]);
+    }
+  }
+  const overrides = Object.keys(context)
+    .filter((key) => key.startsWith(PREFIX) && key.length > PREFIX.length)
+    .sort();
+  if (overrides.length === 0) return base;
+  if (base !== undefined && !isPlainObject(base)) throw new ConfigError([`cordon must be an object, received ${received(base)}`]);
+  const root: Record<string, unknown> = structuredClone(base ?? {});
+  const problems: string[] = [];
+  for (const key of overrides) {
+    const path = key.slice(PREFIX.length).split('.');
+    let node = root;
+    let ok = true;
+    for (const [i, part] of path.slice(0, -1).entries()) {
+      const next = node[part] ?? (node[part] = {});
+      if (!isPlainObject(next)) {
+        problems.push(`${key} cannot be set: cordon.${path.slice(0, i + 1).join('.')} is not an object, received ${received(next)}`);
+        ok = false;
+        break;
+      }
+      node = next;
+    }
+    if (ok) node[path[path.length - 1] ?? ''] = contextValue(context[key]);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return root;
+};
+
+/** Builds the config from the whole CDK context (bin/ is the only caller). */
+export const configFromContext = (context: Readonly<Record<string, unknown>>): CordonConfig => parseConfig(rawConfigFromContext(context));

@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from '../../lib/config';
+import { ConfigError, configFromContext, parseConfig } from '../../lib/config';
 
 const messageOf = (input: unknown): string => {
   try {
@@ -113,5 +113,61 @@ describe('config', () => {
       'cordon.mode must be one of enforce, dry-run, off, received "on"; ' +
         'cordon.cloudTrail.trailName must be a trail name of 3-128 letters, digits, ".", "_" or "-", received "x"',
     );
+  });
+});
+
+describe('config from the CDK context', () => {
+  const problemsOf = (context: Record<string, unknown>): readonly string[] => {
+    try {
+      configFromContext(context);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as ConfigError).problems;
+    }
+    throw new Error('expected configFromContext to throw');
+  };
+
+  it('reads the cdk.json object as it is', () => {
+    expect(configFromContext({ cordon: { mode: 'enforce' } }).mode).toBe('enforce');
+  });
+
+  it('parses the JSON string the CDK CLI passes for -c cordon=\'{...}\'', () => {
+    const config = configFromContext({ cordon: '{"mode":"enforce","minimumSeverity":4}' });
+    expect(config.mode).toBe('enforce');
+    expect(config.minimumSeverity).toBe(4);
+  });
+
+  it('applies -c cordon.KEY=VALUE over the object, as JSON when it parses and as a string otherwise', () => {
+    const config = configFromContext({
+      cordon: { mode: 'dry-run', breaker: { windowMinutes: 30 } },
+      'cordon.mode': 'enforce',
+      'cordon.minimumSeverity': '5',
+      'cordon.breaker.maxContainments': '3',
+      'cordon.regions': '["eu-west-1"]',
+    });
+    expect(config).toMatchObject({ mode: 'enforce', minimumSeverity: 5, breaker: { maxContainments: 3, windowMinutes: 30 }, regions: ['eu-west-1'] });
+  });
+
+  it('leaves unrelated context keys alone', () => {
+    expect(configFromContext({ 'aws:cdk:bundling-stacks': [], cordonx: 'y', cordon: {} }).mode).toBe('dry-run');
+  });
+
+  it('rejects JSON that does not parse, saying how to write it', () => {
+    const [problem] = problemsOf({ cordon: "{mode:'enforce'}" });
+    expect(problem).toMatch(/^cordon must be a JSON object \(-c cordon='\{"mode":"enforce"\}'\), received "\{mode:'enforce'\}": /);
+  });
+
+  it('rejects a dotted key under a value that is not an object', () => {
+    expect(problemsOf({ cordon: { mode: 'enforce' }, 'cordon.mode.x': '1' })).toEqual([
+      'cordon.mode.x cannot be set: cordon.mode is not an object, received "enforce"',
+    ]);
+  });
+
+  it('reports every problem of the merged value as one list', () => {
+    expect(problemsOf({ cordon: '{"mode":"on"}', 'cordon.minimumSeverity': '11', 'cordon.colour': 'red' })).toEqual([
+      'cordon.mode must be one of enforce, dry-run, off, received "on"',
+      'cordon.minimumSeverity must be a number between 0 and 10, received 11',
+      'cordon.colour is not a known setting',
+    ]);
   });
 });
