@@ -61,5 +61,6 @@ export interface StoredRecord {
 }
 
 export interface EvidenceWriter {
+  /** Takes what it keeps of `input` before its first await: callers may reuse the objects they pass. */
   append(incidentId: string, input: EvidenceInput): Promise<StoredRecord>;
 }

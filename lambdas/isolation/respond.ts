@@ -117,8 +117,6 @@ export const isTransient = (error: unknown): boolean => {
 };
 
 /** Only JSON values reach the evidence (no undefined, Dates as ISO strings). */
-const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
-
 const DECISION_RANK: Record<ResponseDecision, number> = { skip: 0, 'dry-run': 1, act: 2, escalate: 3 };
 
 interface TargetContext {
@@ -266,10 +264,10 @@ const append = async (
   mode: Mode,
   fields: Omit<EvidenceInput, 'kind' | 'mode' | 'trigger' | 'target' | 'actor'>,
 ): Promise<StoredRecord> => {
-  const stored = await deps.evidence.append(
-    ctx.incidentId,
-    json({ kind, mode, trigger: ctx.trigger, target: ctx.target, actor: ctx.actor, ...fields }),
-  );
+  // No copy here: every EvidenceWriter snapshots its input before its first await (the chain
+  // validates it and turns before/after/detail into plain JSON), and a copy per record was the
+  // largest CPU and allocation cost of a finding (bench/isolation.ts).
+  const stored = await deps.evidence.append(ctx.incidentId, { kind, mode, trigger: ctx.trigger, target: ctx.target, actor: ctx.actor, ...fields });
   ctx.keys.push(stored.key);
   return stored;
 };

@@ -1,0 +1,18 @@
+/** Statistics shared by the bench modules. */
+
+/** Median (the upper one of an even count). */
+export const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+/** Nearest-rank percentile of ascending `sorted`. */
+export const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+
+/**
+ * Findings processed before CPU is sampled. Until about 2,500 findings TurboFan is still optimising
+ * large functions (zod's parsers, the responders' step switch) on a background thread, hundreds of
+ * ms each here, and process CPU counts that thread: a once-per-container cost, not a per-finding one.
+ */
+export const JIT_WARM_UP = 4000;
