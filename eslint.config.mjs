@@ -2,7 +2,7 @@ import tseslint from 'typescript-eslint';
 import jest from 'eslint-plugin-jest';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', '**/*.js', '**/*.mjs', 'evidence-out/**', 'drill-out/**'] },
+  { ignores: ['node_modules/**', 'cdk.out/**', 'dist/**', '**/*.js', '**/*.mjs', 'evidence-out/**', 'drill-out/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Option, type Command } from 'commander';
+import { CliInputError, checkId, checkOptionalId, regionOfFunctionArn } from './ids';
 import { EXIT, type CliIo } from './io';
 
 /**
@@ -9,7 +10,10 @@ import { EXIT, type CliIo } from './io';
  * lambdas/findings/credentials.ts `manualRevokeSchema` / `manualPatternSchema` /
  * `manualRestoreSchema`). The function is `--function`, else CORDON_ISOLATE_FUNCTION (isolate,
  * release) or CORDON_REVOKE_FUNCTION (revoke, restore). Credentials and region come from the
- * standard chain (AWS_PROFILE / --profile, AWS_REGION / --function-region, SSO, ...).
+ * standard chain (AWS_PROFILE / --profile, AWS_REGION / --region, SSO, ...). `--region` means what
+ * it means to the aws CLI, in every cordon command: the region the calls are sent to (here the
+ * function's); the target's own region is `--instance-region`. Every id is checked (lib/cli/ids.ts)
+ * before any AWS call.
  *
  * Exit codes: 0 the function answered; 1 it failed (FunctionError); 2 no credentials, no function
  * name, or bad input.
@@ -24,14 +28,12 @@ export const NO_CREDENTIALS = 'no AWS credentials found: set AWS_PROFILE or run 
 type Responder = 'isolation' | 'credentials';
 
 /** Usage or environment problem: exit 2. */
-class InvokeInputError extends Error {
-  override readonly name = 'InvokeInputError';
-}
+const InvokeInputError = CliInputError;
 
 interface CommonFlags {
   readonly function?: string;
   readonly profile?: string;
-  readonly functionRegion?: string;
+  readonly region?: string;
   readonly json?: boolean;
   readonly reason: string;
   readonly requestedBy?: string;
@@ -40,7 +42,7 @@ interface CommonFlags {
 
 interface IsolateFlags extends CommonFlags {
   readonly account?: string;
-  readonly region?: string;
+  readonly instanceRegion?: string;
   readonly force?: boolean;
   readonly findingId?: string;
   readonly detectorId?: string;
@@ -48,7 +50,7 @@ interface IsolateFlags extends CommonFlags {
 
 interface ReleaseFlags extends CommonFlags {
   readonly account?: string;
-  readonly region?: string;
+  readonly instanceRegion?: string;
   readonly incidentId?: string;
   readonly reattachAsg?: boolean;
 }
@@ -69,7 +71,7 @@ interface RevokeFlags extends CommonFlags {
 interface RawFlags {
   readonly function?: string;
   readonly profile?: string;
-  readonly functionRegion?: string;
+  readonly region?: string;
   readonly json?: boolean;
   readonly payload: string;
 }
@@ -99,20 +101,46 @@ const requester = (flags: CommonFlags, env: NodeJS.ProcessEnv): string => {
   return who;
 };
 
-const functionName = (flags: { function?: string }, responder: Responder, env: NodeJS.ProcessEnv): string => {
+/** The function to call, checked; a function ARN must agree with --region (one region per call). */
+const functionName = (flags: { function?: string; region?: string }, responder: Responder, env: NodeJS.ProcessEnv): string => {
   const variable = responder === 'isolation' ? ISOLATE_FUNCTION_ENV : REVOKE_FUNCTION_ENV;
   const name = flags.function ?? env[variable];
   if (!name) throw new InvokeInputError(`expected --function NAME or ${variable} (the deployed ${responder} function's name or ARN)`);
+  return checkFunction(flags.function !== undefined ? '--function' : variable, name, flags.region);
+};
+
+const checkFunction = (flag: string, name: string, region: string | undefined): string => {
+  checkId('functionName', flag, name);
+  const arnRegion = regionOfFunctionArn(name);
+  if (arnRegion !== undefined && region !== undefined && arnRegion !== region) {
+    throw new InvokeInputError(`${flag} is a function in ${arnRegion} but --region is ${region}: drop --region or name the function in ${region}`);
+  }
   return name;
 };
+
+/** The region the call goes to: --region, else the function ARN's, else the SDK's default chain. */
+const callRegion = (flags: { region?: string }, name: string): string | undefined => flags.region ?? regionOfFunctionArn(name);
 
 const opt = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
   value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 
 const common = (flags: CommonFlags, env: NodeJS.ProcessEnv) => ({
+  ...checkCommon(flags),
   reason: flags.reason,
   requestedBy: requester(flags, env),
   ...opt('ticket', flags.ticket),
+});
+
+/** Flags every command shares: --region is checked here, before anything else. */
+const checkCommon = (flags: { region?: string }): Record<string, never> => {
+  checkOptionalId('region', '--region', flags.region);
+  return {};
+};
+
+/** The target's place: --account and --instance-region, checked. */
+const targetPlace = (flags: { account?: string; instanceRegion?: string }) => ({
+  ...opt('account', checkOptionalId('account', '--account', flags.account)),
+  ...opt('region', checkOptionalId('region', '--instance-region', flags.instanceRegion)),
 });
 
 /** `{action: 'isolate', instanceId | findingId+detectorId, account?, region?, reason, requestedBy, ticket?, force?}` */
@@ -124,11 +152,10 @@ export const isolatePayload = (instanceId: string | undefined, flags: IsolateFla
   if (byFinding && (!flags.findingId || !flags.detectorId)) throw new InvokeInputError('expected both --finding-id and --detector-id');
   return {
     action: 'isolate',
-    ...opt('instanceId', instanceId),
-    ...opt('findingId', flags.findingId),
-    ...opt('detectorId', flags.detectorId),
-    ...opt('account', flags.account),
-    ...opt('region', flags.region),
+    ...opt('instanceId', checkOptionalId('instanceId', 'the instance id', instanceId)),
+    ...opt('findingId', checkOptionalId('guardDutyId', '--finding-id', flags.findingId)),
+    ...opt('detectorId', checkOptionalId('guardDutyId', '--detector-id', flags.detectorId)),
+    ...targetPlace(flags),
     ...common(flags, env),
     ...(flags.force ? { force: true } : {}),
   };
@@ -137,11 +164,10 @@ export const isolatePayload = (instanceId: string | undefined, flags: IsolateFla
 /** `{action: 'release', instanceId, incidentId?, reattachAsg?, account?, region?, reason, requestedBy, ticket?}` */
 export const releasePayload = (instanceId: string, flags: ReleaseFlags, env: NodeJS.ProcessEnv): Record<string, unknown> => ({
   action: 'release',
-  instanceId,
-  ...opt('incidentId', flags.incidentId),
+  instanceId: checkId('instanceId', 'the instance id', instanceId),
+  ...opt('incidentId', checkOptionalId('incidentId', '--incident-id', flags.incidentId)),
   ...(flags.reattachAsg ? { reattachAsg: true } : {}),
-  ...opt('account', flags.account),
-  ...opt('region', flags.region),
+  ...targetPlace(flags),
   ...common(flags, env),
 });
 
@@ -151,6 +177,12 @@ export const releasePayload = (instanceId: string, flags: ReleaseFlags, env: Nod
  * --path-prefix, --tag or --older-than-days is given.
  */
 export const revokePayload = (flags: RevokeFlags, env: NodeJS.ProcessEnv): Record<string, unknown> => {
+  checkOptionalId('accessKeyId', '--access-key-id', flags.accessKeyId);
+  checkOptionalId('userName', '--user-name', flags.userName);
+  checkOptionalId('roleName', '--role-name', flags.roleName);
+  checkOptionalId('account', '--account', flags.account);
+  checkOptionalId('pathPrefix', '--path-prefix', flags.pathPrefix);
+  checkOptionalId('digest', '--confirm', flags.confirm);
   const isPattern =
     flags.preview === true || flags.confirm !== undefined || flags.pathPrefix !== undefined || flags.tag !== undefined || flags.olderThanDays !== undefined;
   if (!isPattern) {
@@ -194,7 +226,7 @@ export const revokePayload = (flags: RevokeFlags, env: NodeJS.ProcessEnv): Recor
 /** `{action: 'restore', incidentId, reason, requestedBy, ticket?}` */
 export const restorePayload = (incidentId: string, flags: CommonFlags, env: NodeJS.ProcessEnv): Record<string, unknown> => ({
   action: 'restore',
-  incidentId,
+  incidentId: checkId('incidentId', 'the incident id', incidentId),
   ...common(flags, env),
 });
 
@@ -226,12 +258,12 @@ interface InvokeContext {
 /** Invokes synchronously, prints the answer, sets the exit code. */
 const invoke = async (
   ctx: InvokeContext,
-  flags: { profile?: string; functionRegion?: string; json?: boolean },
+  flags: { profile?: string; region?: string; json?: boolean },
   name: string,
   payload: unknown,
 ): Promise<void> => {
   const { io, exit } = ctx;
-  const client = new LambdaClient({ ...opt('profile', flags.profile), ...opt('region', flags.functionRegion) });
+  const client = new LambdaClient({ ...opt('profile', flags.profile), ...opt('region', callRegion(flags, name)) });
   let out;
   try {
     out = await client.send(
@@ -245,7 +277,7 @@ const invoke = async (
       return;
     }
     if (/region is missing/i.test(e.message)) {
-      io.stderr('cordon: no AWS region: set AWS_REGION, a profile region, or --function-region\n');
+      io.stderr('cordon: no AWS region: set AWS_REGION, a profile region, or --region\n');
       exit.code = EXIT.unusable;
       return;
     }
@@ -285,7 +317,7 @@ const withClientOptions = (c: Command, functionRequired = false): Command =>
     ? c.requiredOption('--function <name>', 'the deployed function name or ARN')
     : c.option('--function <name>', `the deployed function name or ARN (default: ${ISOLATE_FUNCTION_ENV} for isolate/release, ${REVOKE_FUNCTION_ENV} for revoke/restore)`))
     .option('--profile <name>', 'AWS profile (default: AWS_PROFILE / the default chain)')
-    .option('--function-region <region>', "the function's region (default: AWS_REGION / the profile's region)")
+    .option('--region <region>', "the region the call is sent to, the function's (default: the function ARN's, else AWS_REGION / the profile's region)")
     .option('--json', 'print the function response as JSON');
 
 const withRequest = (c: Command): Command =>
@@ -313,7 +345,7 @@ export const registerInvoke = (program: Command, io: CliIo, exit: { code: number
         .description(`isolate an EC2 instance with the deployed isolation function (${ISOLATE_FUNCTION_ENV})`)
         .argument('[instance-id]', 'i-0123456789abcdef0 (or name a GuardDuty finding with --finding-id/--detector-id)')
         .option('--account <id>', "the instance's account (default: the function's)")
-        .option('--region <region>', "the instance's region (default: the function's)")
+        .option('--instance-region <region>', "the instance's region (default: the function's)")
         .option('--force', 'override the protected tag (evidenced with requester and reason)')
         .option('--finding-id <id>', 'isolate the instance of this GuardDuty finding')
         .option('--detector-id <id>', 'the detector of --finding-id'),
@@ -331,7 +363,7 @@ export const registerInvoke = (program: Command, io: CliIo, exit: { code: number
         .option('--incident-id <id>', "the isolation's incident (default: the instance's cordon:incident tag)")
         .option('--reattach-asg', 'put the instance back in its Auto Scaling group')
         .option('--account <id>', "the instance's account (default: the function's)")
-        .option('--region <region>', "the instance's region (default: the function's)"),
+        .option('--instance-region <region>', "the instance's region (default: the function's)"),
     ),
   ).action((instanceId: string, flags: ReleaseFlags) =>
     run(() => invoke(ctx, flags, functionName(flags, 'isolation', env), releasePayload(instanceId, flags, env))),
@@ -380,7 +412,8 @@ export const registerInvoke = (program: Command, io: CliIo, exit: { code: number
       } catch (error) {
         throw new InvokeInputError(`expected --payload to be JSON or @file: ${(error as Error).message}`);
       }
-      await invoke(ctx, flags, flags.function ?? '', payload);
+      checkCommon(flags);
+      await invoke(ctx, flags, checkFunction('--function', flags.function ?? '', flags.region), payload);
     }),
   );
 };

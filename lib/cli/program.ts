@@ -3,6 +3,7 @@ import { EXIT, type CliIo, processIo } from './io';
 import { registerVerify } from './verify';
 import { registerDrill } from './drill';
 import { registerInvoke } from './invoke';
+import { PACKAGE_VERSION } from '../package';
 
 export { EXIT, processIo, type CliIo } from './io';
 
@@ -13,6 +14,7 @@ export { EXIT, processIo, type CliIo } from './io';
 export const buildProgram = (io: CliIo, exit: { code: number }): Command => {
   const program = new Command('cordon')
     .description('Cordon: serverless AWS incident response — guard, contain, prove.')
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version of cordon')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError();

@@ -11,6 +11,7 @@ import {
   type VerifyKey,
   type VerifyReport,
 } from '../../lambdas/evidence';
+import { checkOptionalId } from './ids';
 import { EXIT, type CliIo } from './io';
 
 interface VerifyFlags {
@@ -73,8 +74,9 @@ export const registerVerify = (program: Command, io: CliIo, exit: { code: number
     )
     .option('--json', 'print the full report as JSON')
     .option('--progress', 'progress on stderr every 10,000 objects (default when stderr is a terminal)')
-    .option('--region <region>', 'S3: the bucket region (default from the environment)')
+    .option('--region <region>', 'S3: the region the calls are sent to, the bucket\'s (default: AWS_REGION / the profile\'s; redirects are followed)')
     .action(async (source: string, flags: VerifyFlags) => {
+      checkOptionalId('region', '--region', flags.region);
       try {
         const files = flags.publicKey ?? [];
         if (flags.signatures && files.length === 0) {

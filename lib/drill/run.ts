@@ -22,6 +22,7 @@ import { fixedGuardrails, type Guardrails } from '../../lambdas/guardrails/types
 import { respond as respondIsolation, type ResponseSummary } from '../../lambdas/isolation/respond';
 import { defaultIsolationConfig } from '../../lambdas/isolation/types';
 import { accountAccess } from '../../lambdas/shared/assume';
+import { PACKAGE_ROOT } from '../package';
 import { routeEvent, type Responder } from './dispatch';
 import { factsOf, sidecarSchema, type Sidecar } from './facts';
 import { CallLog, ec2World, guardDutyWorld, iamWorld, stsWorld, type WorldCall } from './world';
@@ -39,7 +40,7 @@ import { CallLog, ec2World, guardDutyWorld, iamWorld, stsWorld, type WorldCall }
 export const DRILL_ACCOUNT = '111111111111';
 export const DRILL_REGION = 'us-east-1';
 export const DRILL_MEMBER_ROLE = 'CordonMemberResponder';
-export const DEFAULT_SCENARIOS = resolve(__dirname, '../../drill/scenarios');
+export const DEFAULT_SCENARIOS = join(PACKAGE_ROOT, 'drill/scenarios');
 
 export type DrillDecision = 'act' | 'dry-run' | 'skip' | 'escalate' | 'preview' | 'refused' | 'crash';
 

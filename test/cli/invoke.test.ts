@@ -45,7 +45,7 @@ describe('cordon isolate', () => {
     const r = await run(
       'isolate', 'i-0123456789abcdef0',
       '--reason', 'GuardDuty C&C finding confirmed', '--requested-by', 'alice@example.com', '--ticket', 'SEC-142',
-      '--account', '210987654321', '--region', 'eu-west-1', '--function', 'cordon-isolate-instance',
+      '--account', '210987654321', '--instance-region', 'eu-west-1', '--function', 'cordon-isolate-instance',
     );
     expect(r.code).toBe(0);
     expect(lambda).toHaveReceivedCommandWith(InvokeCommand, { FunctionName: 'cordon-isolate-instance', InvocationType: 'RequestResponse' });
@@ -212,5 +212,54 @@ describe('cordon invoke', () => {
     expect(r.code).toBe(0);
     expect(sentPayload()).toEqual({ source: 'aws.guardduty', 'detail-type': 'GuardDuty Finding', detail: {} });
     expect(r.stdout).toContain('decision  SKIP — not-an-ec2-finding');
+  });
+});
+
+describe('ids and regions, checked before any AWS call', () => {
+  const base = ['--reason', 'r', '--requested-by', 'a', '--function', 'f'];
+  it.each([
+    [['isolate', 'i-123', ...base], 'expected the instance id to be an EC2 instance id such as i-0123456789abcdef0, received "i-123"'],
+    [['isolate', 'I-0123456789ABCDEF0', ...base], 'expected the instance id to be an EC2 instance id such as i-0123456789abcdef0, received "I-0123456789ABCDEF0"'],
+    [['isolate', 'i-0123456789abcdef0', '--account', '2109876543', ...base], 'expected --account to be a 12-digit AWS account id, received "2109876543"'],
+    [['isolate', 'i-0123456789abcdef0', '--instance-region', 'Ireland', ...base], 'expected --instance-region to be an AWS region such as eu-west-1, received "Ireland"'],
+    [['isolate', 'i-0123456789abcdef0', '--region', 'eu-west', ...base], 'expected --region to be an AWS region such as eu-west-1, received "eu-west"'],
+    [['isolate', '--finding-id', 'a b', '--detector-id', 'd', ...base], 'expected --finding-id to be a GuardDuty id (letters, digits, - and _), received "a b"'],
+    [['release', 'i-0123456789abcdef0', '--incident-id', 'inc-123', ...base], 'expected --incident-id to be an incident id such as inc-0123456789abcdef01234567 (inc- and 24 hex digits), received "inc-123"'],
+    [['revoke', '--access-key-id', 'akiatb3xv4nkq7drill5', ...base], 'expected --access-key-id to be an access key id such as AKIAIOSFODNN7EXAMPLE (AKIA... or ASIA..., upper case), received "akiatb3xv4nkq7drill5"'],
+    [['revoke', '--role-name', 'arn:aws:iam::210987654321:role/batch', ...base], 'expected --role-name to be an IAM role name (1-64 letters, digits or +=,.@_-), not an ARN, received "arn:aws:iam::210987654321:role/batch"'],
+    [['revoke', '--user-name', 'ci deploy', ...base], 'expected --user-name to be an IAM user name (1-64 letters, digits or +=,.@_-), received "ci deploy"'],
+    [['revoke', '--path-prefix', 'contractors', '--preview', ...base], 'expected --path-prefix to be an IAM path that starts and ends with /, such as /contractors/, received "contractors"'],
+    [['revoke', '--path-prefix', '/c/', '--confirm', 'abc', ...base], 'expected --confirm to be the 64-hex digest the preview printed, received "abc"'],
+    [['restore', 'inc-XYZ', ...base], 'expected the incident id to be an incident id such as inc-0123456789abcdef01234567 (inc- and 24 hex digits), received "inc-XYZ"'],
+    [['isolate', 'i-0123456789abcdef0', '--reason', 'r', '--requested-by', 'a', '--function', 'arn:aws:lambda:eu-west-1:1:function:x'], 'expected --function to be a Lambda function name or ARN, such as CordonResponse-IsolateInstance1A2B3C or arn:aws:lambda:eu-west-1:123456789012:function:NAME, received "arn:aws:lambda:eu-west-1:1:function:x"'],
+    [['invoke', '--function', 'my function', '--payload', '{}'], 'expected --function to be a Lambda function name or ARN, such as CordonResponse-IsolateInstance1A2B3C or arn:aws:lambda:eu-west-1:123456789012:function:NAME, received "my function"'],
+  ])('rejects %j with one clear line and exit 2, invoking nothing', async (argv, message) => {
+    const r = await run(...argv);
+    expect(r.stderr).toBe(`cordon: ${message}\n`);
+    expect(r.code).toBe(2);
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+  });
+
+  it('sends the call to --region: the region of the function, as the aws CLI means it', async () => {
+    lambda.on(InvokeCommand).resolves(answer(isolation));
+    await run('isolate', 'i-0123456789abcdef0', ...base, '--region', 'ap-southeast-2', '--instance-region', 'eu-west-1');
+    const client = lambda.commandCalls(InvokeCommand)[0]?.thisValue as LambdaClient;
+    expect(await client.config.region()).toBe('ap-southeast-2');
+    expect(sentPayload()).toMatchObject({ region: 'eu-west-1' });
+  });
+
+  it('takes the region of a function ARN when --region is not given', async () => {
+    lambda.on(InvokeCommand).resolves(answer(isolation));
+    await run('isolate', 'i-0123456789abcdef0', '--reason', 'r', '--requested-by', 'a', '--function', 'arn:aws:lambda:eu-central-1:111111111111:function:cordon-isolate');
+    const client = lambda.commandCalls(InvokeCommand)[0]?.thisValue as LambdaClient;
+    expect(await client.config.region()).toBe('eu-central-1');
+  });
+
+  it('rejects a function ARN in another region than --region', async () => {
+    process.env.CORDON_REVOKE_FUNCTION = 'arn:aws:lambda:eu-central-1:111111111111:function:cordon-revoke';
+    const r = await run('restore', 'inc-aaaaaaaaaaaaaaaaaaaaaaaa', '--reason', 'r', '--requested-by', 'a', '--region', 'us-east-1');
+    expect(r.stderr).toBe('cordon: CORDON_REVOKE_FUNCTION is a function in eu-central-1 but --region is us-east-1: drop --region or name the function in us-east-1\n');
+    expect(r.code).toBe(2);
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
   });
 });
