@@ -174,8 +174,34 @@ export const configSchema = z
       homeRegion: pattern(REGION, 'a region name like eu-west-1').optional(),
       /** Regions other than the home region whose findings are forwarded. */
       regions: list(pattern(REGION, 'a region name like eu-west-1')).default([]),
-      /** Name of the role Cordon assumes in member accounts. */
-      memberRoleName: pattern(ROLE_NAME, 'an IAM role name').default('CordonMemberResponder'),
+      /**
+       * Names of the roles Cordon assumes in member accounts, one per responder: each is trusted
+       * only by its own function role and holds only its responder's permissions.
+       */
+      memberRoleNames: z
+        .strictObject(
+          {
+            isolation: pattern(ROLE_NAME, 'an IAM role name').default('CordonMemberIsolation'),
+            credentials: pattern(ROLE_NAME, 'an IAM role name').default('CordonMemberCredentials'),
+          },
+          { error: 'must be an object' },
+        )
+        .prefault({})
+        .refine((names) => names.isolation !== names.credentials, { error: 'must name two different roles' }),
+      vault: z
+        .strictObject(
+          {
+            /**
+             * The one principal (a role or user ARN of this account, used only in an emergency)
+             * that may disable, schedule the deletion of, or change the policy of the vault keys.
+             * Unset: nobody can, short of AWS support; the account root keeps key administration
+             * otherwise (KMS's lockout safety check).
+             */
+            breakGlassPrincipalArn: pattern(IAM_PRINCIPAL_ARN, 'an IAM principal ARN').optional(),
+          },
+          { error: 'must be an object' },
+        )
+        .prefault({}),
       /** Principal ARNs allowed to assume the auditor role (default: this account's administrators). */
       auditorPrincipals: list(pattern(IAM_PRINCIPAL_ARN, 'an IAM principal ARN')).default([]),
       isolation: z

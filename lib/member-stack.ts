@@ -17,27 +17,38 @@ export const MEMBER_PARAMETERS = {
   credentialRoleArn: 'CredentialResponderRoleArn',
 } as const;
 
+/** The responders that act in member accounts: each has its own member role. */
+export const MEMBER_RESPONDERS = ['isolation', 'credentials'] as const;
+export type MemberResponder = (typeof MEMBER_RESPONDERS)[number];
+
+const PARAMETER_OF: Record<MemberResponder, string> = {
+  isolation: MEMBER_PARAMETERS.isolationRoleArn,
+  credentials: MEMBER_PARAMETERS.credentialRoleArn,
+};
+
 export interface MemberResponderRoleProps {
   readonly config: CordonConfig;
+  /** Whose role this is: it gets that responder's policy and `config.memberRoleNames[responder]`. */
+  readonly responder: MemberResponder;
   /**
-   * ARNs of the security account's responder function roles (`ResponseStack.isolateInstance.role`,
-   * `revokeCredentials.role`): the only principals that may assume this role. Exact role ARNs, never
-   * an account root or `*`.
+   * ARN of that responder's function role in the security account (`ResponseStack.isolateInstance.role`
+   * or `revokeCredentials.role`): the only principal that may assume this role. An exact role ARN,
+   * never an account root or `*`.
    */
-  readonly trustedRoleArns: readonly string[];
+  readonly trustedRoleArn: string;
 }
 
 /**
- * The role Cordon's responders assume in a member account, defined once for both deployment paths
+ * One role a Cordon responder assumes in a member account, defined once for both deployment paths
  * (one account with `cdk deploy`, every account of the member OUs with a StackSet).
  *
- * - Trust: exactly the responder function roles of the security account, for sts:AssumeRole and
+ * - Trust: exactly the one responder function role of the security account, for sts:AssumeRole and
  *   sts:TagSession (sessions are tagged with the incident id), and, when organizationId is set,
- *   only while the caller belongs to the organization (`aws:PrincipalOrgID`).
- * - Permissions: the very documents of the home responders (`isolationPolicy` / `credentialPolicy`
+ *   only while the caller belongs to the organization (`aws:PrincipalOrgID`). The isolation
+ *   function cannot assume the credential role, nor the other way round.
+ * - Permissions: the very document of that home responder (`isolationPolicy` / `credentialPolicy`
  *   of responder-policies.ts) for the account the stack is deployed in (`AWS::AccountId`), with the
- *   same exclusions: Cordon's own roles (`Cordon*`, `cordon/*`), service-linked and Identity Center
- *   roles are denied; protected tags and the allowlist are honoured by the responders' code.
+ *   same exclusions and protected-tag denies.
  * - Sessions last at most one hour (the responders ask for 15 minutes).
  */
 export class MemberResponderRole extends Construct {
@@ -45,13 +56,10 @@ export class MemberResponderRole extends Construct {
 
   constructor(scope: Construct, id: string, props: MemberResponderRoleProps) {
     super(scope, id);
-    const { config, trustedRoleArns } = props;
+    const { config, responder, trustedRoleArn } = props;
     const stack = Stack.of(this);
-    if (trustedRoleArns.length === 0) throw new Error('MemberResponderRole: expected at least one trusted responder role ARN, received none');
-    for (const arn of trustedRoleArns) {
-      if (!Token.isUnresolved(arn) && !new RegExp(ROLE_ARN_PATTERN).test(arn)) {
-        throw new Error(`MemberResponderRole: expected a responder role ARN, received ${arn}`);
-      }
+    if (!Token.isUnresolved(trustedRoleArn) && !new RegExp(ROLE_ARN_PATTERN).test(trustedRoleArn)) {
+      throw new Error(`MemberResponderRole: expected a responder role ARN, received ${trustedRoleArn}`);
     }
     if (!Token.isUnresolved(stack.account)) {
       // The documents are scoped to `stack.account`: it must be the deploying account of each
@@ -59,34 +67,36 @@ export class MemberResponderRole extends Construct {
       throw new Error(`MemberResponderRole: the member stack must be account-agnostic, received account ${stack.account}`);
     }
 
-    const trusted: iam.IPrincipal = new iam.CompositePrincipal(...trustedRoleArns.map((arn) => new iam.ArnPrincipal(arn)));
+    const trusted = new iam.ArnPrincipal(trustedRoleArn);
     const assumedBy = config.organizationId
       ? new iam.PrincipalWithConditions(trusted, { StringEquals: { 'aws:PrincipalOrgID': config.organizationId } })
       : trusted;
+    const roleName = config.memberRoleNames[responder];
 
     this.role = new iam.Role(this, 'Role', {
       // A fixed physical name is required: the security account builds the role's ARN from the
-      // account id of a finding and `memberRoleName` (lambdas/shared/assume.ts), so the name must be
-      // known before the role exists, identical in every member account.
-      roleName: config.memberRoleName,
-      description: 'Cordon: assumed by the security account responders to contain incidents in this account',
+      // account id of a finding and the responder's role name (lambdas/shared/assume.ts), so the
+      // name must be known before the role exists, identical in every member account.
+      roleName,
+      description: `Cordon: assumed by the security account ${responder} responder to contain incidents in this account`,
       assumedBy: new iam.SessionTagsPrincipal(assumedBy),
       maxSessionDuration: Duration.hours(1),
-      managedPolicies: [isolationPolicy(stack, config), credentialPolicy(stack, config)],
+      managedPolicies: [responder === 'isolation' ? isolationPolicy(stack, config) : credentialPolicy(stack, config)],
     });
-    // isolationPolicy/credentialPolicy already deny Cordon* roles; a custom role name outside that
-    // prefix gets the same protection, so a member session can never edit its own role.
-    if (!config.memberRoleName.startsWith('Cordon')) {
+    // The credential policy denies IAM edits of Cordon* roles; member roles named outside that
+    // prefix get the same protection, so a member session can never edit a member role.
+    const unprefixed = MEMBER_RESPONDERS.map((r) => config.memberRoleNames[r]).filter((name) => !name.startsWith('Cordon'));
+    if (responder === 'credentials' && unprefixed.length > 0) {
       this.role.addToPolicy(
         new iam.PolicyStatement({
-          sid: 'NeverTouchMemberResponderRole',
+          sid: 'NeverTouchMemberResponderRoles',
           effect: iam.Effect.DENY,
           actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:UpdateAssumeRolePolicy'],
-          resources: [`arn:${stack.partition}:iam::${Aws.ACCOUNT_ID}:role/${config.memberRoleName}`],
+          resources: unprefixed.map((name) => `arn:${stack.partition}:iam::${Aws.ACCOUNT_ID}:role/${name}`),
         }),
       );
       acknowledge(this.role, [
-        ['NIST.800.53.R5-IAMNoInlinePolicy', 'the inline policy is one explicit Deny protecting this role from its own sessions'],
+        ['NIST.800.53.R5-IAMNoInlinePolicy', 'the inline policy is one explicit Deny protecting the member roles from this role’s sessions'],
       ]);
     }
   }
@@ -97,29 +107,32 @@ export interface MemberStackProps extends StackProps {
 }
 
 /**
- * The member account's half of Cordon: only the member responder role. Account-agnostic, no
- * assets and no bootstrap resources (BootstraplessSynthesizer), so the same template deploys with
- * `cdk deploy` into an unbootstrapped account or as the body of a service-managed StackSet.
+ * The member account's half of Cordon: one role per responder. Account-agnostic, no assets and
+ * no bootstrap resources (BootstraplessSynthesizer), so the same template deploys with `cdk deploy`
+ * into an unbootstrapped account or as the body of a service-managed StackSet.
  *
  * The trusted responder role ARNs are parameters: the template is deployed in other accounts than
  * the security account, so they cannot be cross-stack references. The StackSet passes them from
  * the response stack; `cdk deploy` takes them from `--parameters` (the response stack outputs them).
  */
 export class MemberStack extends Stack {
-  readonly responder: MemberResponderRole;
+  readonly responders: Readonly<Record<MemberResponder, MemberResponderRole>>;
 
   constructor(scope: Construct, id: string, props: MemberStackProps) {
     super(scope, id, { synthesizer: new BootstraplessSynthesizer(), ...props });
-    const parameter = (name: string, description: string) =>
-      new CfnParameter(this, name, {
+    const roleFor = (responder: MemberResponder, label: string, description: string) => {
+      const arn = new CfnParameter(this, PARAMETER_OF[responder], {
         type: 'String',
         description,
         allowedPattern: ROLE_ARN_PATTERN,
         constraintDescription: 'must be the ARN of a role (never a wildcard)',
       }).valueAsString;
-    const isolation = parameter(MEMBER_PARAMETERS.isolationRoleArn, 'ARN of the security account isolate-instance function role');
-    const credential = parameter(MEMBER_PARAMETERS.credentialRoleArn, 'ARN of the security account revoke-credentials function role');
-    this.responder = new MemberResponderRole(this, 'Responder', { config: props.config, trustedRoleArns: [isolation, credential] });
+      return new MemberResponderRole(this, label, { config: props.config, responder, trustedRoleArn: arn });
+    };
+    this.responders = {
+      isolation: roleFor('isolation', 'Isolation', 'ARN of the security account isolate-instance function role'),
+      credentials: roleFor('credentials', 'Credentials', 'ARN of the security account revoke-credentials function role'),
+    };
     Tags.of(this).add('cordon:component', 'member');
   }
 }
@@ -136,7 +149,7 @@ export const memberTemplateBody = (config: CordonConfig, context: Record<string,
   const outdir = mkdtempSync(join(tmpdir(), 'cordon-member-'));
   try {
     const app = new App({ outdir, autoSynth: false, context: { ...context, 'aws:cdk:bundling-stacks': [] } });
-    const stack = new MemberStack(app, 'CordonMember', { config, description: 'Cordon: member responder role (StackSet)' });
+    const stack = new MemberStack(app, 'CordonMember', { config, description: 'Cordon: member responder roles (StackSet)' });
     const template: unknown = app.synth().getStackArtifact(stack.artifactId).template;
     const body = JSON.stringify(template);
     if (body.length > MAX_TEMPLATE_BODY) {

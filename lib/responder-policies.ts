@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { CordonConfig } from './config';
+import { INCIDENT_TAG, ISOLATION_ROLES, ISOLATION_TAG } from '../lambdas/isolation/types';
 import { acknowledge, nagResource } from './nag';
 
 /**
@@ -18,11 +19,43 @@ const untouchableRoles = (partition: string, account: string): string[] => [
   `arn:${partition}:iam::${account}:role/aws-reserved/*`,
 ];
 
+/** The instance attributes isolation sets (ModifyInstanceAttribute, one per call), as `ec2:Attribute` names them. */
+export const ISOLATION_INSTANCE_ATTRIBUTES = ['disableApiTermination', 'disableApiStop', 'instanceInitiatedShutdownBehavior', 'blockDeviceMapping'];
+
+/** Every mutating call of the isolation responder: denied outright on a resource carrying the protected tag. */
+export const ISOLATION_MUTATIONS = {
+  ec2: [
+    'ec2:ModifyInstanceAttribute',
+    'ec2:ModifyNetworkInterfaceAttribute',
+    'ec2:ReplaceIamInstanceProfileAssociation',
+    'ec2:DisassociateIamInstanceProfile',
+    'ec2:AssociateIamInstanceProfile',
+    'ec2:CreateSecurityGroup',
+    'ec2:AuthorizeSecurityGroupIngress',
+    'ec2:AuthorizeSecurityGroupEgress',
+    'ec2:RevokeSecurityGroupIngress',
+    'ec2:RevokeSecurityGroupEgress',
+    'ec2:CreateTags',
+    'ec2:CreateSnapshots',
+    'ec2:CreateSnapshot',
+    'ec2:DisassociateAddress',
+  ],
+  other: [
+    'autoscaling:DetachInstances',
+    'autoscaling:AttachInstances',
+    'elasticloadbalancing:DeregisterTargets',
+    'elasticloadbalancing:DeregisterInstancesFromLoadBalancer',
+  ],
+} as const;
+
 export const isolationStatements = (stack: Stack, config: CordonConfig, account = stack.account): iam.PolicyStatement[] => {
   const { partition } = stack;
   const regions = [stack.region, ...config.regions];
   const ec2 = (type: string, acct = account) => regions.map((r) => `arn:${partition}:ec2:${r}:${acct}:${type}`);
+  const snapshots = regions.map((r) => `arn:${partition}:ec2:${r}::snapshot/*`);
   const inRegions = { StringEquals: { 'aws:RequestedRegion': regions } };
+  const { key: protectedKey, value: protectedValue } = config.protectedTag;
+  const cordonKeys = (keys: string[]) => keys.filter((k) => k !== protectedKey);
   const statements = [
     new iam.PolicyStatement({
       sid: 'ObserveInstance',
@@ -49,13 +82,15 @@ export const isolationStatements = (stack: Stack, config: CordonConfig, account 
       resources: regions.map((r) => `arn:${partition}:guardduty:${r}:${account}:detector/*`),
     }),
     new iam.PolicyStatement({
-      sid: 'ProtectAndCutInstance',
-      actions: [
-        'ec2:ModifyInstanceAttribute',
-        'ec2:ReplaceIamInstanceProfileAssociation',
-        'ec2:DisassociateIamInstanceProfile',
-        'ec2:AssociateIamInstanceProfile',
-      ],
+      // Each call sets one attribute; userData, instanceType, sourceDestCheck, groupSet, ... stay out of reach.
+      sid: 'ProtectInstanceOnlyTheseAttributes',
+      actions: ['ec2:ModifyInstanceAttribute'],
+      resources: ec2('instance/*'),
+      conditions: { StringEqualsIgnoreCase: { 'ec2:Attribute': ISOLATION_INSTANCE_ATTRIBUTES } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'SwapInstanceProfile',
+      actions: ['ec2:ReplaceIamInstanceProfileAssociation', 'ec2:DisassociateIamInstanceProfile', 'ec2:AssociateIamInstanceProfile'],
       resources: ec2('instance/*'),
     }),
     new iam.PolicyStatement({
@@ -67,12 +102,23 @@ export const isolationStatements = (stack: Stack, config: CordonConfig, account 
       sid: 'CreateIsolationGroupOnlyTagged',
       actions: ['ec2:CreateSecurityGroup'],
       resources: ec2('security-group/*'),
-      conditions: { Null: { 'aws:RequestTag/cordon:isolation': 'false' } },
+      conditions: { StringEquals: { [`aws:RequestTag/${ISOLATION_TAG}`]: [...ISOLATION_ROLES] } },
     }),
     new iam.PolicyStatement({
       sid: 'CreateIsolationGroupInVpc',
       actions: ['ec2:CreateSecurityGroup'],
       resources: ec2('vpc/*'),
+    }),
+    new iam.PolicyStatement({
+      // Tags can be put on a group only in the CreateSecurityGroup request itself: no existing group
+      // can be made to look like Cordon's and then be opened by the rule edits below.
+      sid: 'TagOwnGroupsOnlyAtCreation',
+      actions: ['ec2:CreateTags'],
+      resources: ec2('security-group/*'),
+      conditions: {
+        StringEquals: { 'ec2:CreateAction': 'CreateSecurityGroup' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': cordonKeys([ISOLATION_TAG, 'Name']) },
+      },
     }),
     new iam.PolicyStatement({
       sid: 'EditOnlyCordonGroups',
@@ -83,18 +129,30 @@ export const isolationStatements = (stack: Stack, config: CordonConfig, account 
         'ec2:RevokeSecurityGroupIngress',
       ],
       resources: ec2('security-group/*'),
-      conditions: { Null: { 'aws:ResourceTag/cordon:isolation': 'false' } },
+      conditions: { StringEquals: { [`aws:ResourceTag/${ISOLATION_TAG}`]: [...ISOLATION_ROLES] } },
     }),
     new iam.PolicyStatement({
-      sid: 'TagOnlyWithCordonKeys',
+      sid: 'TagInstancesOnlyWithIncident',
       actions: ['ec2:CreateTags'],
-      resources: [...ec2('instance/*'), ...ec2('security-group/*'), ...regions.map((r) => `arn:${partition}:ec2:${r}::snapshot/*`)],
-      conditions: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['cordon:*'] } },
+      resources: ec2('instance/*'),
+      conditions: {
+        'ForAllValues:StringEquals': { 'aws:TagKeys': cordonKeys([INCIDENT_TAG]) },
+        Null: { 'aws:TagKeys': 'false' },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'TagSnapshotsOnlyAtCreation',
+      actions: ['ec2:CreateTags'],
+      resources: snapshots,
+      conditions: {
+        StringEquals: { 'ec2:CreateAction': ['CreateSnapshots', 'CreateSnapshot'] },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': cordonKeys([INCIDENT_TAG]) },
+      },
     }),
     new iam.PolicyStatement({
       sid: 'SnapshotEveryVolume',
       actions: ['ec2:CreateSnapshots', 'ec2:CreateSnapshot'],
-      resources: [...ec2('instance/*'), ...ec2('volume/*'), ...regions.map((r) => `arn:${partition}:ec2:${r}::snapshot/*`)],
+      resources: [...ec2('instance/*'), ...ec2('volume/*'), ...snapshots],
     }),
     new iam.PolicyStatement({
       sid: 'DisassociateElasticIps',
@@ -102,22 +160,41 @@ export const isolationStatements = (stack: Stack, config: CordonConfig, account 
       resources: [...ec2('elastic-ip/*'), ...ec2('network-interface/*'), ...ec2('instance/*')],
     }),
     new iam.PolicyStatement({
+      // Attach: a release puts the instance back in the group it was detached from (from the evidence).
       sid: 'DetachFromAutoScaling',
       actions: ['autoscaling:DetachInstances', 'autoscaling:AttachInstances'],
       resources: regions.map((r) => `arn:${partition}:autoscaling:${r}:${account}:autoScalingGroup:*:autoScalingGroupName/*`),
     }),
     new iam.PolicyStatement({
       sid: 'DeregisterFromLoadBalancers',
-      actions: [
-        'elasticloadbalancing:DeregisterTargets',
-        'elasticloadbalancing:RegisterTargets',
-        'elasticloadbalancing:DeregisterInstancesFromLoadBalancer',
-        'elasticloadbalancing:RegisterInstancesWithLoadBalancer',
-      ],
+      actions: ['elasticloadbalancing:DeregisterTargets', 'elasticloadbalancing:DeregisterInstancesFromLoadBalancer'],
       resources: regions.flatMap((r) => [
         `arn:${partition}:elasticloadbalancing:${r}:${account}:targetgroup/*`,
         `arn:${partition}:elasticloadbalancing:${r}:${account}:loadbalancer/*`,
       ]),
+    }),
+    new iam.PolicyStatement({
+      sid: 'NeverTheProtectedTagKey',
+      effect: iam.Effect.DENY,
+      actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
+      resources: ['*'],
+      conditions: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': [protectedKey] } },
+    }),
+    new iam.PolicyStatement({
+      // By IAM, not only in code: no isolation call touches an instance, ENI, group, volume, ... that
+      // carries the protected tag, whatever a request says (a manual `force` cannot override it).
+      sid: 'NeverTouchProtectedEc2Resources',
+      effect: iam.Effect.DENY,
+      actions: [...ISOLATION_MUTATIONS.ec2],
+      resources: ['*'],
+      conditions: { StringEquals: { [`ec2:ResourceTag/${protectedKey}`]: protectedValue } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'NeverTouchProtectedResources',
+      effect: iam.Effect.DENY,
+      actions: [...ISOLATION_MUTATIONS.ec2, ...ISOLATION_MUTATIONS.other],
+      resources: ['*'],
+      conditions: { StringEquals: { [`aws:ResourceTag/${protectedKey}`]: protectedValue } },
     }),
   ];
   const { quarantineProfileArn, quarantineRoleArn } = config.isolation;
@@ -188,11 +265,11 @@ export const credentialStatements = (stack: Stack, config: CordonConfig, account
 /** Why each wildcard resource is as narrow as it can be, by the resource pattern's tail. */
 const ISOLATION_REASONS: Record<string, string> = {
   '*': 'Describe calls support no resource-level permissions; limited to Cordon’s regions by aws:RequestedRegion',
-  ':instance/*': 'any instance of this account may be the compromised one; which is decided per finding, protected tags are honoured in code (a manual force overrides them, evidenced)',
+  ':instance/*': 'any instance of this account may be the compromised one; which is decided per finding, and an explicit Deny excludes every resource carrying the protected tag',
   ':network-interface/*': 'every ENI of the compromised instance is cut; its ENIs are not known before the finding',
-  ':security-group/*': 'creating one requires the cordon:isolation request tag and editing rules the cordon:isolation resource tag',
+  ':security-group/*': 'creating one requires the cordon:isolation request tag, tags are accepted only in that creating request, and rules are edited only on groups carrying the tag',
   ':vpc/*': 'the isolation group is created once per VPC of a compromised instance',
-  '::snapshot/*': 'forensic snapshots get new ids; tagging is limited to cordon:* keys',
+  '::snapshot/*': 'forensic snapshots get new ids; tagged only in the creating request, with the cordon:incident key',
   ':volume/*': 'every volume of the compromised instance is snapshotted',
   ':elastic-ip/*': 'the Elastic IPs of the compromised instance are disassociated',
   ':detector/*': 'a manual request may name a finding of this account’s detector',

@@ -126,7 +126,6 @@ export class ResponseStack extends Stack {
       ...evidenceEnv,
       MODE_PARAMETER: this.modeParameter.parameterName,
       PROTECTED_TAG: `${config.protectedTag.key}=${config.protectedTag.value}`,
-      ...(this.actsInMembers(config) ? { MEMBER_ROLE_NAME: config.memberRoleName } : {}),
     };
 
     this.isolateInstance = new ResponderFunction(this, 'IsolateInstance', {
@@ -135,6 +134,7 @@ export class ResponseStack extends Stack {
       key,
       environment: {
         ...responderEnv,
+        ...(this.actsInMembers(config) ? { MEMBER_ROLE_NAME: config.memberRoleNames.isolation } : {}),
         MINIMUM_SEVERITY: String(config.minimumSeverity),
         ...(config.isolation.quarantineProfileArn ? { QUARANTINE_PROFILE_ARN: config.isolation.quarantineProfileArn } : {}),
       },
@@ -146,19 +146,24 @@ export class ResponseStack extends Stack {
       key,
       environment: {
         ...responderEnv,
+        ...(this.actsInMembers(config) ? { MEMBER_ROLE_NAME: config.memberRoleNames.credentials } : {}),
         ALLOWLIST: config.allowlistedPrincipals.join(','),
         OWN_ROLE_PREFIX: 'Cordon',
         QUARANTINE_USER: String(config.credentials.quarantineUser),
       },
       timeout: Duration.minutes(2),
     });
-    for (const fn of [this.isolateInstance, this.revokeCredentials]) {
+    const responders = [
+      [this.isolateInstance, config.memberRoleNames.isolation],
+      [this.revokeCredentials, config.memberRoleNames.credentials],
+    ] as const;
+    for (const [fn, memberRoleName] of responders) {
       this.guardrailsTable.grantGuardrails(fn);
       this.notifications.grantNotify(fn);
       evidence.grantAppend(fn);
       evidence.grantReadRecords(fn);
       this.modeParameter.grantRead(fn);
-      this.grantAssumeMemberRole(fn, config);
+      this.grantAssumeMemberRole(fn, config, memberRoleName);
       acknowledge(fn.role!, [
         [`AwsSolutions-IAM5[Resource::${evidence.bucketArnExportName}/records/*]`, 'records are keyed records/{incidentId}/{seq}.json: one object per record under this prefix'],
       ]);
@@ -191,13 +196,13 @@ export class ResponseStack extends Stack {
   }
 
   /**
-   * sts:AssumeRole (+ TagSession: sessions carry the incident id) on the member responder role
-   * only: by account when accounts are listed, by organization when OUs are.
+   * sts:AssumeRole (+ TagSession: sessions carry the incident id) on this responder's own member
+   * role only: by account when accounts are listed, by organization when OUs are.
    */
-  private grantAssumeMemberRole(fn: ResponderFunction, config: CordonConfig): void {
+  private grantAssumeMemberRole(fn: ResponderFunction, config: CordonConfig, memberRoleName: string): void {
     if (!this.actsInMembers(config)) return;
     const byOrg = config.memberOrganizationalUnits.length > 0 && config.organizationId !== undefined;
-    const roleIn = (account: string) => `arn:${this.partition}:iam::${account}:role/${config.memberRoleName}`;
+    const roleIn = (account: string) => `arn:${this.partition}:iam::${account}:role/${memberRoleName}`;
     if (config.memberAccounts.length > 0) {
       // Listed accounts by exact ARN: they may sit outside the organization.
       fn.addToRolePolicy(
@@ -222,7 +227,7 @@ export class ResponseStack extends Stack {
     if (byOrg) {
       acknowledge(fn.role!, [
         [
-          `AwsSolutions-IAM5[Resource::${nagResource(this, `arn:${this.partition}:iam::*:role/${config.memberRoleName}`)}]`,
+          `AwsSolutions-IAM5[Resource::${nagResource(this, roleIn('*'))}]`,
           'the member role of any account of the organization (aws:ResourceOrgID), accounts join the member OUs over time; one role name only',
         ],
       ]);

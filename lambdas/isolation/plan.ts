@@ -262,8 +262,6 @@ export type IsolationSkipReason =
 
 export interface Decision {
   readonly skip?: { readonly reason: IsolationSkipReason; readonly message: string };
-  /** Set when a manual `force` overrode the protected tag: evidenced in the intent record. */
-  readonly override?: { readonly tag: string; readonly requestedBy: string; readonly reason: string };
 }
 
 /** Is the instance already isolated for this incident (tagged with it, every ENI on isolation groups)? */
@@ -312,21 +310,25 @@ export const isolationDecision = (
       },
     };
   }
+  // Never overridable: the isolation role's IAM policy denies every mutating call on a resource
+  // carrying the protected tag, so a forced attempt would only fail half-way.
   const { key, value } = config.protectedTag;
-  let override: Decision['override'];
   if (instance.tags[key] === value) {
-    if (target.kind === 'manual' && target.force) {
-      override = { tag: `${key}=${value}`, requestedBy: target.requestedBy, reason: target.reason };
-    } else {
-      return { skip: { reason: 'protected', message: `instance ${id} is tagged ${key}=${value}` } };
-    }
+    const forced = target.kind === 'manual' && target.force;
+    const message = `instance ${id} is tagged ${key}=${value}`;
+    return {
+      skip: {
+        reason: 'protected',
+        message: forced ? `${message} (force cannot override it: IAM denies Cordon any change to a protected resource; remove the tag to act)` : message,
+      },
+    };
   }
   if (isAlreadyIsolated(target.incidentId, state)) {
     return {
       skip: { reason: 'already-isolated', message: `instance ${id} is already isolated for incident ${target.incidentId}` },
     };
   }
-  return override ? { override } : {};
+  return {};
 };
 
 /** What an isolation changed, as read back from its evidence (see evidence-reader.ts). */

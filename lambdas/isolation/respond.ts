@@ -444,7 +444,6 @@ const respondToTarget = async (
     detail: {
       dryRun,
       plan: steps,
-      ...(decision.override ? { override: decision.override } : {}),
       ...(admission ? { breaker: { ...admission } } : {}),
       ...(breaker && target.kind === 'manual' ? { breaker: { bypassed: `manual request by ${target.requestedBy}` } } : {}),
       ...('finding' in target && target.finding ? { finding: target.finding } : {}),

@@ -34,7 +34,9 @@ export const defaultIsolationConfig: IsolationConfig = {
   protectedTag: { key: 'cordon:protected', value: 'true' },
 };
 
-export type IsolationRole = 'allow-all' | 'isolation';
+/** The two groups isolation creates per VPC, by the value of their `cordon:isolation` tag. */
+export const ISOLATION_ROLES = ['isolation', 'allow-all'] as const;
+export type IsolationRole = (typeof ISOLATION_ROLES)[number];
 
 /** One IP permission rule as observed (enough to revoke it exactly). */
 export interface ObservedRule {

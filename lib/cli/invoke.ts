@@ -346,7 +346,7 @@ export const registerInvoke = (program: Command, io: CliIo, exit: { code: number
         .argument('[instance-id]', 'i-0123456789abcdef0 (or name a GuardDuty finding with --finding-id/--detector-id)')
         .option('--account <id>', "the instance's account (default: the function's)")
         .option('--instance-region <region>', "the instance's region (default: the function's)")
-        .option('--force', 'override the protected tag (evidenced with requester and reason)')
+        .option('--force', 'kept for compatibility: the protected tag is enforced by IAM and cannot be overridden')
         .option('--finding-id <id>', 'isolate the instance of this GuardDuty finding')
         .option('--detector-id <id>', 'the detector of --finding-id'),
     ),

@@ -39,7 +39,8 @@ import { CallLog, ec2World, guardDutyWorld, iamWorld, stsWorld, type WorldCall }
 /** The drill's own account and region: events in other accounts go through the member-role path. */
 export const DRILL_ACCOUNT = '111111111111';
 export const DRILL_REGION = 'us-east-1';
-export const DRILL_MEMBER_ROLE = 'CordonMemberResponder';
+/** The member roles the drill's responders assume: the defaults of `cordon.memberRoleNames`, one per responder. */
+export const DRILL_MEMBER_ROLES = { isolation: 'CordonMemberIsolation', credentials: 'CordonMemberCredentials' } as const;
 export const DEFAULT_SCENARIOS = join(PACKAGE_ROOT, 'drill/scenarios');
 
 export type DrillDecision = 'act' | 'dry-run' | 'skip' | 'escalate' | 'preview' | 'refused' | 'crash';
@@ -216,7 +217,7 @@ export const runDrill = async (options: DrillOptions = {}): Promise<DrillReport>
                 sts,
                 homeAccount: DRILL_ACCOUNT,
                 homeRegion: DRILL_REGION,
-                memberRoleName: DRILL_MEMBER_ROLE,
+                memberRoleName: DRILL_MEMBER_ROLES.isolation,
                 partition: 'aws',
                 config: defaultIsolationConfig,
                 actor,
@@ -237,7 +238,7 @@ export const runDrill = async (options: DrillOptions = {}): Promise<DrillReport>
               homeAccount: DRILL_ACCOUNT,
               homeRegion: DRILL_REGION,
               access: (incidentId) =>
-                accountAccess({ sts, homeAccount: DRILL_ACCOUNT, memberRoleName: DRILL_MEMBER_ROLE, partition: 'aws' }, incidentId),
+                accountAccess({ sts, homeAccount: DRILL_ACCOUNT, memberRoleName: DRILL_MEMBER_ROLES.credentials, partition: 'aws' }, incidentId),
               iamFor: (access) => iamWorld(facts, log, access.account),
               actor,
               logger: credentialsLogger,

@@ -228,11 +228,14 @@ describe('isolation decision', () => {
     return { ...s, instance: { ...s.instance!, tags: { 'cordon:protected': 'true' } } };
   };
 
-  it('skips a protected instance unless a manual request forces it, evidencing the override', () => {
+  it('skips a protected instance, even when a manual request forces it (IAM denies it anyway)', () => {
     expect(isolationDecision(target, protectedState(), defaultIsolationConfig, 'enforce').skip?.reason).toBe('protected');
     expect(isolationDecision(manual(false), protectedState(), defaultIsolationConfig, 'enforce').skip?.reason).toBe('protected');
     expect(isolationDecision(manual(true), protectedState(), defaultIsolationConfig, 'enforce')).toEqual({
-      override: { tag: 'cordon:protected=true', requestedBy: 'alice', reason: 'r' },
+      skip: {
+        reason: 'protected',
+        message: `instance ${ID} is tagged cordon:protected=true (force cannot override it: IAM denies Cordon any change to a protected resource; remove the tag to act)`,
+      },
     });
   });
 

@@ -332,6 +332,13 @@ describe('isolation response', () => {
       await expectSkip({ world }, manual(), 'protected');
     });
 
+    it('skips a protected instance even when forced, changing nothing and saying why', async () => {
+      const world = busyWorld();
+      world.tags['cordon:protected'] = 'true';
+      const { evidence } = await expectSkip({ world }, manual({ force: true }), 'protected');
+      expect(evidence.records[0]?.reason).toContain('force cannot override it');
+    });
+
     it('honours a custom protected tag', async () => {
       const world = busyWorld();
       world.tags.tier = 'crown-jewels';
@@ -386,20 +393,6 @@ describe('isolation response', () => {
       expect(s.calls.filter((c) => c.service !== 'sts')).toEqual([]);
       expect(s.evidence.records).toHaveLength(1);
     });
-  });
-
-  it('lets a manual force override the protected tag, evidencing requester and reason', async () => {
-    const world = busyWorld();
-    world.tags['cordon:protected'] = 'true';
-    const { deps, evidence, world: w } = setup({ world });
-    const summary = await respond(manual({ force: true }), deps, { requestId: 'req-manual-1' });
-    expect(summary.decision).toBe('act');
-    expect(w.enis.every((e) => e.groups[0] === ISOLATION_SG)).toBe(true);
-    const intent = evidence.ofKind('intent')[0];
-    expect(intent?.detail?.override).toEqual({ tag: 'cordon:protected=true', requestedBy: 'alice@example.com', reason: 'suspected miner' });
-    expect(intent?.actor).toMatchObject({ requestedBy: 'alice@example.com', requestId: 'req-lambda-1' });
-    expect(intent?.detail?.ticket).toBe('IR-42');
-    expect(intent?.trigger).toEqual({ source: 'manual', eventId: 'req-manual-1' });
   });
 
   it('escalates, with no action, when the mode cannot be read', async () => {

@@ -20,7 +20,8 @@ describe('config', () => {
       protectedTag: { key: 'cordon:protected', value: 'true' },
       allowlistedPrincipals: [],
       breaker: { maxContainments: 10, windowMinutes: 60 },
-      memberRoleName: 'CordonMemberResponder',
+      memberRoleNames: { isolation: 'CordonMemberIsolation', credentials: 'CordonMemberCredentials' },
+      vault: {},
       notifications: { emails: [] },
       guardDuty: {
         enabled: true,

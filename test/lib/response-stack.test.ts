@@ -73,14 +73,75 @@ describe('response stack', () => {
     expect(describe.Condition).toEqual({ StringEquals: { 'aws:RequestedRegion': [{ Ref: 'AWS::Region' }, 'eu-west-1'] } });
   });
 
-  it('lets the isolation responder create security groups only with the cordon:isolation request tag', () => {
+  it('lets the isolation responder create security groups only with the cordon:isolation request tag, and edit only those', () => {
     const statements = roleStatements(response, 'IsolateInstanceRole');
     const create = allowing(statements, 'ec2:CreateSecurityGroup');
     const onGroups = create.filter((s) => JSON.stringify(s.Resource).includes('security-group/*'));
     expect(onGroups).toHaveLength(1);
-    expect(onGroups[0]!.Condition).toEqual({ Null: { 'aws:RequestTag/cordon:isolation': 'false' } });
+    expect(onGroups[0]!.Condition).toEqual({ StringEquals: { 'aws:RequestTag/cordon:isolation': ['isolation', 'allow-all'] } });
     const edits = allowing(statements, 'ec2:RevokeSecurityGroupEgress');
-    expect(edits[0]!.Condition).toEqual({ Null: { 'aws:ResourceTag/cordon:isolation': 'false' } });
+    expect(edits[0]!.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/cordon:isolation': ['isolation', 'allow-all'] } });
+  });
+
+  it('tags security groups and snapshots only in the creating request, instances only with cordon:incident, never with the protected key', () => {
+    const statements = roleStatements(response, 'IsolateInstanceRole');
+    const tagging = allowing(statements, 'ec2:CreateTags');
+    expect(Object.fromEntries(tagging.map((s) => [s.Sid, s.Condition]))).toEqual({
+      TagOwnGroupsOnlyAtCreation: {
+        StringEquals: { 'ec2:CreateAction': 'CreateSecurityGroup' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['cordon:isolation', 'Name'] },
+      },
+      TagInstancesOnlyWithIncident: {
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['cordon:incident'] },
+        Null: { 'aws:TagKeys': 'false' },
+      },
+      TagSnapshotsOnlyAtCreation: {
+        StringEquals: { 'ec2:CreateAction': ['CreateSnapshots', 'CreateSnapshot'] },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['cordon:incident'] },
+      },
+    });
+    expect(JSON.stringify(tagging.find((s) => s.Sid === 'TagOwnGroupsOnlyAtCreation')!.Resource)).toContain('security-group/*');
+    expect(JSON.stringify(tagging.find((s) => s.Sid === 'TagInstancesOnlyWithIncident')!.Resource)).toContain('instance/*');
+    expect(JSON.stringify(tagging.find((s) => s.Sid === 'TagSnapshotsOnlyAtCreation')!.Resource)).toContain('::snapshot/*');
+    expect(statements.find((s) => s.Sid === 'NeverTheProtectedTagKey')).toEqual({
+      Sid: 'NeverTheProtectedTagKey',
+      Effect: 'Deny',
+      Action: ['ec2:CreateTags', 'ec2:DeleteTags'],
+      Resource: '*',
+      Condition: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': ['cordon:protected'] } },
+    });
+  });
+
+  it('modifies only the instance attributes isolation sets', () => {
+    const modify = allowing(roleStatements(response, 'IsolateInstanceRole'), 'ec2:ModifyInstanceAttribute');
+    expect(modify).toHaveLength(1);
+    expect(modify[0]!.Condition).toEqual({
+      StringEqualsIgnoreCase: { 'ec2:Attribute': ['disableApiTermination', 'disableApiStop', 'instanceInitiatedShutdownBehavior', 'blockDeviceMapping'] },
+    });
+  });
+
+  it('denies every mutating isolation call on a resource carrying the protected tag, by IAM', () => {
+    const statements = roleStatements(response, 'IsolateInstanceRole');
+    const ec2Deny = statements.find((s) => s.Sid === 'NeverTouchProtectedEc2Resources')!;
+    expect(ec2Deny).toMatchObject({ Effect: 'Deny', Resource: '*', Condition: { StringEquals: { 'ec2:ResourceTag/cordon:protected': 'true' } } });
+    const anyDeny = statements.find((s) => s.Sid === 'NeverTouchProtectedResources')!;
+    expect(anyDeny).toMatchObject({ Effect: 'Deny', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/cordon:protected': 'true' } } });
+    const mutating = statements
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap(actionsOf)
+      .filter((a) => /^(ec2|autoscaling|elasticloadbalancing):/.test(a) && !/:(Describe|Get)/.test(a));
+    expect(mutating).toContain('ec2:ModifyNetworkInterfaceAttribute');
+    expect(mutating.filter((a) => !actionsOf(anyDeny).includes(a))).toEqual([]);
+    expect(mutating.filter((a) => a.startsWith('ec2:') && !actionsOf(ec2Deny).includes(a))).toEqual([]);
+    const custom = roleStatements(templates({ protectedTag: { key: 'tier', value: 'crown-jewels' } }).response, 'IsolateInstanceRole');
+    expect(custom.find((s) => s.Sid === 'NeverTouchProtectedEc2Resources')!.Condition).toEqual({ StringEquals: { 'ec2:ResourceTag/tier': 'crown-jewels' } });
+  });
+
+  it('grants no load-balancer registration: isolation only deregisters', () => {
+    const actions = roleStatements(response, 'IsolateInstanceRole').flatMap(actionsOf);
+    expect(actions).not.toContain('elasticloadbalancing:RegisterTargets');
+    expect(actions).not.toContain('elasticloadbalancing:RegisterInstancesWithLoadBalancer');
+    expect(actions).toEqual(expect.arrayContaining(['elasticloadbalancing:DeregisterTargets', 'elasticloadbalancing:DeregisterInstancesFromLoadBalancer']));
   });
 
   it('denies the credential responder any role edit on Cordon, service-linked and Identity Center roles, any change to a protected principal, and any key deletion', () => {
@@ -119,14 +180,18 @@ describe('response stack', () => {
     ]);
   });
 
-  it('assumes member roles only when member accounts are configured', () => {
+  it('assumes only its own responder’s member role, and only when member accounts are configured', () => {
     expect(allowing(roleStatements(response, 'IsolateInstanceRole'), 'sts:AssumeRole')).toEqual([]);
     const { response: withMembers } = templates({ memberAccounts: ['111122223333'] });
     const assume = allowing(roleStatements(withMembers, 'RevokeCredentialsRole'), 'sts:AssumeRole');
     expect(assume).toHaveLength(1);
     expect(assume[0]!.Resource).toEqual({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:role/CordonMemberResponder']],
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:role/CordonMemberCredentials']],
     });
+    const isolationAssume = allowing(roleStatements(withMembers, 'IsolateInstanceRole'), 'sts:AssumeRole');
+    expect(isolationAssume.map((s) => s.Resource)).toEqual([
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:role/CordonMemberIsolation']] },
+    ]);
     const { response: withOrg } = templates({
       organizationId: 'o-abc1234567',
       memberOrganizationalUnits: ['ou-ab12-cdef3456'],

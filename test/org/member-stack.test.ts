@@ -2,10 +2,23 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../lib/config';
 import { MEMBER_PARAMETERS, MemberResponderRole, MemberStack, memberTemplateBody } from '../../lib/member-stack';
-import { ORG_CONFIG, onlyOf, orgApp, resourcesOf } from './support';
+import { ORG_CONFIG, orgApp, resourcesOf, type CfnResource } from './support';
 
 const built = orgApp();
 const member = built.member!;
+
+/** Member roles by name, with the documents of the managed policies each one carries. */
+const rolesOf = (template: Template) => {
+  const resources = template.toJSON().Resources as Record<string, CfnResource>;
+  return Object.fromEntries(
+    Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Role')
+      .map((r) => {
+        const refs = (r.Properties.ManagedPolicyArns as { Ref: string }[]).map((m) => m.Ref);
+        return [r.Properties.RoleName as string, { ...r.Properties, policies: refs.map((id) => resources[id]!.Properties.PolicyDocument) }];
+      }),
+  ) as Record<string, Record<string, unknown> & { policies: unknown[] }>;
+};
 
 const policyDocuments = (template: Template) =>
   Object.fromEntries(
@@ -15,43 +28,52 @@ const policyDocuments = (template: Template) =>
     ]),
   );
 
-describe('member responder role', () => {
-  it('is trusted only by the two responder roles, by parameter, within the organization', () => {
-    const role = onlyOf(member, 'AWS::IAM::Role');
-    expect(role.AssumeRolePolicyDocument).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Action: ['sts:AssumeRole', 'sts:TagSession'],
-          Principal: { AWS: [{ Ref: MEMBER_PARAMETERS.credentialRoleArn }, { Ref: MEMBER_PARAMETERS.isolationRoleArn }] },
-          Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc1234567' } },
-        },
-      ],
-    });
+const trust = (parameter: string) => ({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Action: ['sts:AssumeRole', 'sts:TagSession'],
+      Principal: { AWS: { Ref: parameter } },
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc1234567' } },
+    },
+  ],
+});
+
+describe('member responder roles', () => {
+  const roles = rolesOf(member);
+
+  it('are one role per responder, named by config.memberRoleNames, with sessions of at most one hour', () => {
+    expect(Object.keys(roles).sort()).toEqual(['CordonMemberCredentials', 'CordonMemberIsolation']);
+    for (const role of Object.values(roles)) expect(role.MaxSessionDuration).toBe(3600);
+  });
+
+  it('trusts each role only to its own responder’s function role, within the organization', () => {
+    expect(roles.CordonMemberIsolation!.AssumeRolePolicyDocument).toEqual(trust(MEMBER_PARAMETERS.isolationRoleArn));
+    expect(roles.CordonMemberCredentials!.AssumeRolePolicyDocument).toEqual(trust(MEMBER_PARAMETERS.credentialRoleArn));
   });
 
   it('never trusts a wildcard, an account root or a service', () => {
-    const trust = JSON.stringify(onlyOf(member, 'AWS::IAM::Role').AssumeRolePolicyDocument);
-    expect(trust).not.toContain('"*"');
-    expect(trust).not.toContain(':root');
-    expect(trust).not.toContain('Service');
+    for (const role of Object.values(roles)) {
+      const text = JSON.stringify(role.AssumeRolePolicyDocument);
+      expect(text).not.toContain('"*"');
+      expect(text).not.toContain(':root');
+      expect(text).not.toContain('Service');
+    }
     for (const name of Object.values(MEMBER_PARAMETERS)) {
       member.hasParameter(name, { Type: 'String', AllowedPattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$' });
     }
     expect(new RegExp(member.toJSON().Parameters.IsolationResponderRoleArn.AllowedPattern as string).test('*')).toBe(false);
   });
 
-  it('has the fixed name of config.memberRoleName and sessions of at most one hour', () => {
-    member.hasResourceProperties('AWS::IAM::Role', { RoleName: 'CordonMemberResponder', MaxSessionDuration: 3600 });
-  });
-
-  it('carries exactly the home responders’ policy documents, for the deploying account', () => {
-    expect(policyDocuments(member)).toEqual(policyDocuments(built.response));
-    const text = JSON.stringify(policyDocuments(member));
-    expect(text).toContain('{"Ref":"AWS::AccountId"}');
-    expect(text).toContain('NeverTouchOwnServiceOrSsoRoles');
-    expect(text).toContain('NeverDeleteEvidence');
+  it('gives each role exactly its home responder’s policy document, for the deploying account, and nothing else', () => {
+    const home = policyDocuments(built.response);
+    expect(roles.CordonMemberIsolation!.policies).toEqual([home.isolation]);
+    expect(roles.CordonMemberCredentials!.policies).toEqual([home.credentials]);
+    const isolationText = JSON.stringify(roles.CordonMemberIsolation!.policies);
+    expect(isolationText).toContain('{"Ref":"AWS::AccountId"}');
+    expect(isolationText).not.toContain('"iam:');
+    expect(JSON.stringify(roles.CordonMemberCredentials!.policies)).not.toContain('"ec2:');
     expect(resourcesOf(member, 'AWS::IAM::Policy')).toEqual([]);
   });
 
@@ -64,20 +86,28 @@ describe('member responder role', () => {
   it('trusts without an organization condition when no organizationId is set', () => {
     const app = new App();
     const stack = new MemberStack(app, 'Member', { config: parseConfig({ memberAccounts: ['222233334444'] }) });
-    const role = onlyOf(Template.fromStack(stack), 'AWS::IAM::Role') as { AssumeRolePolicyDocument: { Statement: Record<string, unknown>[] } };
-    expect(role.AssumeRolePolicyDocument.Statement[0]?.Condition).toBeUndefined();
+    for (const role of Object.values(rolesOf(Template.fromStack(stack)))) {
+      expect((role.AssumeRolePolicyDocument as { Statement: Record<string, unknown>[] }).Statement[0]?.Condition).toBeUndefined();
+    }
   });
 
-  it('denies its own sessions any edit of a custom-named member role', () => {
+  it('denies the credential role’s sessions any edit of a custom-named member role', () => {
     const app = new App();
-    const stack = new MemberStack(app, 'Member', { config: parseConfig({ memberAccounts: ['222233334444'], memberRoleName: 'IrResponder' }) });
-    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+    const config = parseConfig({ memberAccounts: ['222233334444'], memberRoleNames: { isolation: 'IrIsolate', credentials: 'IrRevoke' } });
+    const template = Template.fromStack(new MemberStack(app, 'Member', { config }));
+    expect(Object.keys(rolesOf(template)).sort()).toEqual(['IrIsolate', 'IrRevoke']);
+    template.resourcePropertiesCountIs('AWS::IAM::Policy', {}, 1);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^CredentialsRole') }],
       PolicyDocument: {
         Statement: [
           Match.objectLike({
-            Sid: 'NeverTouchMemberResponderRole',
+            Sid: 'NeverTouchMemberResponderRoles',
             Effect: 'Deny',
-            Resource: { 'Fn::Join': ['', Match.arrayWith([':role/IrResponder'])] },
+            Resource: [
+              { 'Fn::Join': ['', Match.arrayWith([':role/IrIsolate'])] },
+              { 'Fn::Join': ['', Match.arrayWith([':role/IrRevoke'])] },
+            ],
           }),
         ],
       },
@@ -87,11 +117,12 @@ describe('member responder role', () => {
   it('rejects a stack pinned to an account, and a trusted principal that is not a role ARN', () => {
     const config = parseConfig(ORG_CONFIG);
     const app = new App();
-    expect(
-      () => new MemberResponderRole(new Stack(app, 'Pinned', { env: { account: '222233334444' } }), 'R', { config, trustedRoleArns: ['arn:aws:iam::111122223333:role/x'] }),
-    ).toThrow('must be account-agnostic');
-    expect(() => new MemberResponderRole(new Stack(app, 'Star'), 'R', { config, trustedRoleArns: ['*'] })).toThrow('expected a responder role ARN, received *');
-    expect(() => new MemberResponderRole(new Stack(app, 'None'), 'R', { config, trustedRoleArns: [] })).toThrow('at least one trusted');
+    const role = (stack: Stack, arn: string) => new MemberResponderRole(stack, 'R', { config, responder: 'isolation', trustedRoleArn: arn });
+    expect(() => role(new Stack(app, 'Pinned', { env: { account: '222233334444' } }), 'arn:aws:iam::111122223333:role/x')).toThrow(
+      'must be account-agnostic',
+    );
+    expect(() => role(new Stack(app, 'Star'), '*')).toThrow('expected a responder role ARN, received *');
+    expect(() => role(new Stack(app, 'Root'), 'arn:aws:iam::111122223333:root')).toThrow('expected a responder role ARN');
   });
 
   it('is synthesized for the StackSet exactly as the CordonMember stack deploys it', () => {

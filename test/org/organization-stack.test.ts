@@ -47,11 +47,14 @@ describe('member role StackSet', () => {
     ]);
   });
 
-  it('embeds the member template: the role, its policies, no bootstrap parameter', () => {
+  it('embeds the member template: one role per responder, their policies, no bootstrap parameter', () => {
     const body = JSON.parse(stackSet.TemplateBody as string) as { Parameters: Record<string, unknown>; Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
     const types = Object.values(body.Resources).map((r) => r.Type).sort();
-    expect(types).toEqual(['AWS::IAM::ManagedPolicy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role']);
-    expect(Object.values(body.Resources).find((r) => r.Type === 'AWS::IAM::Role')?.Properties).toMatchObject({ RoleName: 'CordonMemberResponder' });
+    expect(types).toEqual(['AWS::IAM::ManagedPolicy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::IAM::Role']);
+    expect(Object.values(body.Resources).filter((r) => r.Type === 'AWS::IAM::Role').map((r) => r.Properties.RoleName)).toEqual([
+      'CordonMemberIsolation',
+      'CordonMemberCredentials',
+    ]);
     expect(Object.keys(body.Parameters).sort()).toEqual(['CredentialResponderRoleArn', 'IsolationResponderRoleArn']);
     expect((stackSet.TemplateBody as string).length).toBeLessThanOrEqual(51_200);
   });
