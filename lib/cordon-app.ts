@@ -39,6 +39,8 @@ export class CordonApp {
       this.detection = new DetectionStack(app, 'CordonDetection', {
         config,
         env,
+        // The trail, detector and hub Cordon relies on: deleting the stack must be a decision.
+        terminationProtection: true,
         description: 'Cordon: GuardDuty, Security Hub and CloudTrail',
       });
       // The response stack's Security Hub custom actions need the hub to exist first.

@@ -97,7 +97,13 @@ export class DetectionStack extends Stack {
 
     const accessLogs = accessLogBucket(this, 'TrailAccessLogBucket', 'the trail bucket', ct.logRetentionDays);
 
+    // Object Lock on the existing bucket is an in-place update (ObjectLockEnabled is not a
+    // create-only property; S3 enables it on versioned buckets): the pinned logical id stays.
+    // COMPLIANCE for the logs' whole life: nobody, root included, deletes a log Cordon might need
+    // to prove what happened to it; the lifecycle still expires versions once their lock ends.
     const bucket = new s3.Bucket(this, 'TrailBucket', {
+      objectLockEnabled: true,
+      objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(ct.logRetentionDays)),
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: key,
       bucketKeyEnabled: true,

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import type { CordonConfig } from './config';
 import { accessLogBucket } from './constructs/shared';
 import { acknowledge, arnToken } from './nag';
+import { protectKeyState, signingKeyPolicy, vaultWriteRules } from './vault-policies';
 
 /**
  * IAM path of every role that writes evidence. The vault's bucket policy exempts exactly these
@@ -49,6 +50,9 @@ export class EvidenceStack extends Stack {
     const { config } = props;
     this.retention = Duration.days(config.evidenceRetentionDays);
 
+    const writerArnPattern = `arn:${this.partition}:iam::${this.account}:role${EVIDENCE_WRITER_PATH}*`;
+    const keyKeepers = [`arn:${this.partition}:iam::${this.account}:root`, ...(config.vault.breakGlassPrincipalArn ? [config.vault.breakGlassPrincipalArn] : [])];
+
     const dataKey = new kms.Key(this, 'DataKey', {
       alias: 'alias/cordon/evidence-data',
       description: 'Cordon: encrypts the evidence vault and its chain-head table',
@@ -63,8 +67,10 @@ export class EvidenceStack extends Stack {
       keySpec: kms.KeySpec.ECC_NIST_P256,
       keyUsage: kms.KeyUsage.SIGN_VERIFY,
       removalPolicy: RemovalPolicy.RETAIN,
+      policy: signingKeyPolicy(writerArnPattern),
     });
     this.signingKey = signingKey;
+    for (const key of [dataKey, signingKey]) protectKeyState(key, keyKeepers);
 
     const accessLogs = accessLogBucket(this, 'AccessLogBucket', 'the evidence bucket', config.evidenceRetentionDays);
     this.accessLogBucket = accessLogs;
@@ -143,7 +149,7 @@ export class EvidenceStack extends Stack {
     ]);
     this.auditorRole = auditorRole;
 
-    const writerArnPattern = `arn:${this.partition}:iam::${this.account}:role${EVIDENCE_WRITER_PATH}*`;
+    for (const statement of vaultWriteRules(bucket, writerArnPattern, config.evidenceRetentionDays)) bucket.addToResourcePolicy(statement);
     bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'DenyEvidenceDeletion',

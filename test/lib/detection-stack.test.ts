@@ -93,7 +93,7 @@ describe('detection stack', () => {
     });
   });
 
-  it('writes the trail to its own versioned, TLS-only, private bucket with a lifecycle', () => {
+  it('writes the trail to its own versioned, Object Lock (COMPLIANCE), TLS-only, private bucket with a lifecycle', () => {
     const { detection } = templates();
     const trail = Object.values(detection.findResources('AWS::CloudTrail::Trail'))[0] as { Properties: { S3BucketName: { Ref: string } } };
     const bucketId = trail.Properties.S3BucketName.Ref;
@@ -101,6 +101,8 @@ describe('detection stack', () => {
     expect(bucket.DeletionPolicy).toBe('Retain');
     expect(bucket.Properties).toMatchObject({
       VersioningConfiguration: { Status: 'Enabled' },
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } } },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       LifecycleConfiguration: {
         Rules: [
@@ -131,6 +133,12 @@ describe('detection stack', () => {
     noDetector.resourceCountIs('AWS::GuardDuty::Detector', 0);
     noDetector.resourceCountIs('AWS::CloudTrail::Trail', 0);
     noDetector.resourceCountIs('AWS::SecurityHub::Hub', 1);
+  });
+
+  it('has termination protection, like the evidence stack', () => {
+    const { cordon } = buildCordon();
+    expect(cordon.detection!.terminationProtection).toBe(true);
+    expect(cordon.evidence.terminationProtection).toBe(true);
   });
 
   it('creates no detection stack when every service is managed elsewhere', () => {

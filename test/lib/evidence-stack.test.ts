@@ -130,6 +130,76 @@ describe('evidence stack', () => {
     });
   });
 
+  const writerPattern = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/cordon/evidence-writer/*']] };
+  const rootArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] };
+  const keyPolicy = (t: Template, match: Record<string, unknown>) => {
+    const [key] = Object.values(t.findResources('AWS::KMS::Key', { Properties: match })) as { Properties: { KeyPolicy: { Statement: Record<string, unknown>[] }; BypassPolicyLockoutSafetyCheck?: boolean } }[];
+    return key!.Properties;
+  };
+
+  it('lets only the evidence writers sign, by principal ARN path, and the account administer but not use the signing key', () => {
+    const { KeyPolicy } = keyPolicy(evidence, { KeySpec: 'ECC_NIST_P256' });
+    const bySid = Object.fromEntries(KeyPolicy.Statement.map((st) => [st.Sid, st]));
+    expect(bySid.EvidenceWritersSign).toEqual({
+      Sid: 'EvidenceWritersSign',
+      Effect: 'Allow',
+      Principal: { AWS: rootArn },
+      Action: 'kms:Sign',
+      Resource: '*',
+      Condition: { ArnLike: { 'aws:PrincipalArn': writerPattern } },
+    });
+    expect(bySid.OnlyEvidenceWritersSign).toEqual({
+      Sid: 'OnlyEvidenceWritersSign',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'kms:Sign',
+      Resource: '*',
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': writerPattern } },
+    });
+    expect(bySid.NoGrants).toMatchObject({ Effect: 'Deny', Action: 'kms:CreateGrant' });
+    const allowed = KeyPolicy.Statement.filter((st) => st.Effect === 'Allow' && st.Sid !== 'EvidenceWritersSign').flatMap((st) => st.Action as string[]);
+    expect(allowed).not.toContain('kms:Sign');
+    expect(allowed).not.toContain('kms:*');
+    expect(allowed).toEqual(expect.arrayContaining(['kms:PutKeyPolicy', 'kms:EnableKey', 'kms:GetPublicKey', 'kms:Verify']));
+  });
+
+  it('denies disabling, scheduling deletion of or re-policying either vault key to all but the root user and the break-glass principal', () => {
+    const { evidence: withBreakGlass } = templates({ vault: { breakGlassPrincipalArn: 'arn:aws:iam::111122223333:role/BreakGlass' } });
+    for (const [t, keepers] of [
+      [evidence, [rootArn]],
+      [withBreakGlass, [rootArn, 'arn:aws:iam::111122223333:role/BreakGlass']],
+    ] as const) {
+      for (const match of [{ KeySpec: 'ECC_NIST_P256' }, { Description: Match.stringLikeRegexp('encrypts the evidence vault') }]) {
+        const key = keyPolicy(t, match);
+        expect(key.KeyPolicy.Statement).toContainEqual({
+          Sid: 'OnlyKeepersDisableDeleteOrRepolicy',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: ['kms:DisableKey', 'kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion'],
+          Resource: '*',
+          Condition: { ArnNotEquals: { 'aws:PrincipalArn': keepers } },
+        });
+        expect(key.BypassPolicyLockoutSafetyCheck).toBe(true);
+      }
+    }
+  });
+
+  it('accepts a PutObject only from the writers, with If-None-Match, COMPLIANCE and the configured retention (less a day of rounding)', () => {
+    const { id } = evidenceBucket();
+    const objects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, '/*']] };
+    const puts = bucketPolicyStatements(id).filter((st) => st.Action === 's3:PutObject');
+    expect(puts).toEqual(
+      [
+        ['OnlyEvidenceWritersPut', { ArnNotLike: { 'aws:PrincipalArn': writerPattern } }],
+        ['PutOnlyIfNoneMatch', { Null: { 's3:if-none-match': 'true' } }],
+        ['PutOnlyLocked', { Null: { 's3:object-lock-mode': 'true' } }],
+        ['PutOnlyCompliance', { StringNotEquals: { 's3:object-lock-mode': 'COMPLIANCE' } }],
+        ['PutOnlyWithRetention', { Null: { 's3:object-lock-remaining-retention-days': 'true' } }],
+        ['PutOnlyFullRetention', { NumericLessThan: { 's3:object-lock-remaining-retention-days': '3649' } }],
+      ].map(([Sid, Condition]) => ({ Sid, Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Resource: objects, Condition })),
+    );
+  });
+
   it('keeps chain heads in a KMS-encrypted table with PITR and deletion protection', () => {
     evidence.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
