@@ -14,7 +14,7 @@ export interface AssumeOptions {
   readonly sts: STSClient;
   /** The function's own account: no role is assumed for targets there. */
   readonly homeAccount: string;
-  /** The member responder role name, e.g. `CordonMemberResponder`. Required for other accounts. */
+  /** This responder's member role name (`cordon.memberRoleNames`), e.g. `CordonMemberIsolation`. Required for other accounts. */
   readonly memberRoleName?: string;
   readonly partition?: string;
 }

@@ -63,6 +63,14 @@ describe('config', () => {
     expect(messageOf({ evidenceRetentionDays: 0 })).toBe('cordon.evidenceRetentionDays must be an integer >= 1, received 0');
   });
 
+  it('rejects one role name for both member responders, and a break-glass principal that is not a principal ARN', () => {
+    expect(messageOf({ memberRoleNames: { isolation: 'CordonMember', credentials: 'CordonMember' } })).toBe(
+      'cordon.memberRoleNames must name two different roles, received {"isolation":"CordonMember","credentials":"CordonMember"}',
+    );
+    expect(messageOf({ vault: { breakGlassPrincipalArn: '*' } })).toBe('cordon.vault.breakGlassPrincipalArn must be an IAM principal ARN, received "*"');
+    expect(messageOf({ memberRoleName: 'CordonMemberResponder' })).toBe('cordon.memberRoleName is not a known setting');
+  });
+
   it('rejects an unknown mode', () => {
     expect(messageOf({ mode: 'yolo' })).toBe('cordon.mode must be one of enforce, dry-run, off, received "yolo"');
   });
