@@ -182,7 +182,6 @@ export class ResponseStack extends Stack {
         RevokeCredentialsDlq: this.revokeCredentials.dlq,
       },
       responders: [this.isolateInstance, this.revokeCredentials],
-      heartbeatTarget: this.isolateInstance,
       eventDlq: this.eventDlq,
       modeNotEnforcedHours: config.alarms.modeNotEnforcedHours,
     });

@@ -1,3 +1,4 @@
+import { SECURITYHUB_SOURCE } from '../findings/securityhub';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Actor, EvidenceInput, EvidenceWriter, Mode, TargetRef, Trigger } from '../evidence/types';
@@ -335,12 +336,15 @@ const revoke = async (req: RevokeRequest, deps: RespondDeps, logger: Logger): Pr
   const targets = req.targets.map((t, i) => resolvedTarget(t, states[i] ?? { kind: 'none' }));
   const p = makePlan(targets, states, deps.config, { now: deps.clock(), incidentId: req.incidentId, force: req.force });
   if (!observed) extra.stateAssumed = 'sample finding: IAM not observed, state assumed (key Active, no tags, no console password)';
-  // Blast-radius breaker: automatic revocations only. A manual request is the human decision
-  // (evidenced with its requester); a dry-run changes nothing and consumes nothing.
+  // Blast-radius breaker: automatic revocations only. A manual request or a Security Hub custom
+  // action (the only Security Hub events acted on) is a person's decision, evidenced as such; a
+  // dry-run changes nothing and consumes nothing.
   const breaker = deps.guardrails.breaker;
   if (breaker && gated === 'enforce' && p.steps.length > 0) {
     if (req.requestedBy) {
       extra.breaker = { bypassed: `manual request by ${req.requestedBy}` };
+    } else if (req.trigger.source === SECURITYHUB_SOURCE) {
+      extra.breaker = { bypassed: 'Security Hub custom action' };
     } else {
       let admission: BreakerAdmission;
       try {

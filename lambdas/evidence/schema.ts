@@ -20,7 +20,7 @@ export const CHECKPOINT_CHAIN = '#checkpoints';
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters');
 const isoTime = z.iso.datetime();
 
-export const EvidenceKindSchema = z.enum(['intent', 'step', 'outcome', 'skip', 'error', 'escalation', 'checkpoint']);
+export const EvidenceKindSchema = z.enum(['intent', 'step', 'outcome', 'skip', 'error', 'escalation', 'redrive', 'checkpoint']);
 export const ModeSchema = z.enum(['enforce', 'dry-run', 'off']);
 
 export const TriggerSchema = z.strictObject({

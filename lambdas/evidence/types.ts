@@ -3,7 +3,7 @@
  * WORM store) lives beside this file; responders depend only on `EvidenceWriter`.
  */
 
-export type EvidenceKind = 'intent' | 'step' | 'outcome' | 'skip' | 'error' | 'escalation' | 'checkpoint';
+export type EvidenceKind = 'intent' | 'step' | 'outcome' | 'skip' | 'error' | 'escalation' | 'redrive' | 'checkpoint';
 export type Mode = 'enforce' | 'dry-run' | 'off';
 
 /** What set the response off. */

@@ -122,7 +122,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const HEX64 = /^[0-9a-f]{64}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-const RECORD_KINDS = new Set(['intent', 'step', 'outcome', 'skip', 'error', 'escalation']);
+const RECORD_KINDS = new Set(['intent', 'step', 'outcome', 'skip', 'error', 'escalation', 'redrive']);
 const SIGNATURE_MARK = Buffer.from(',"signature":{');
 /** The writer's (canonical) signature block and closing brace, read as latin1 so non-ASCII keyIds fall back to the slow path. */
 const CANONICAL_TAIL =

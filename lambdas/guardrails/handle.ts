@@ -1,6 +1,7 @@
 import type { Actor, EvidenceWriter, Mode } from '../evidence/types';
 import { errorMessage } from '../shared/errors';
 import { idempotencySubjectOf, replaySkipRecord, type IdempotencyContext, type IdempotencyKey, type IdempotentResponder } from './idempotency';
+import { passingStateOf, type ParkedEvent, type Parking } from './park';
 import type { Guardrails } from './types';
 
 /**
@@ -28,6 +29,16 @@ export const isHeartbeat = (event: unknown): boolean =>
 export const modeLogFields = (mode: { ok: true; value: Mode } | { ok: false; error: string }): Record<string, unknown> => ({
   mode: mode.ok ? mode.value : 'unreadable',
   modeEnforced: mode.ok && mode.value === 'enforce' ? 1 : 0,
+});
+
+/**
+ * The structured log line the silent-failure alarms count (lib/constructs/alarms.ts):
+ * `decided` (act, escalate, skip, ...) and `stepsFailed`, the steps that ran and failed.
+ */
+export const decisionLogFields = (result: { readonly decision: string; readonly reason?: string; readonly steps?: unknown }): Record<string, unknown> => ({
+  decided: result.decision,
+  ...(result.reason !== undefined ? { decidedReason: result.reason } : {}),
+  stepsFailed: Array.isArray(result.steps) ? result.steps.filter((s) => (s as { status?: unknown }).status === 'failed').length : 0,
 });
 
 type ModeRead = { ok: true; value: Mode } | { ok: false; error: string };
@@ -60,7 +71,15 @@ export interface GuardedRun<R> {
   readonly evidence: EvidenceWriter;
   readonly logger: HandlerLogger;
   readonly respond: (guardrails: Guardrails) => Promise<R>;
+  /** Where automatic events whose decision depended on passing state wait to be re-run. Absent:
+   * such decisions are still not remembered, so only a redelivery re-runs them. */
+  readonly parking?: Parking;
+  /** Set when the heartbeat re-runs a parked event: the link to the first decision. */
+  readonly redriveOf?: ParkedEvent;
 }
+
+const isManual = (event: unknown): boolean =>
+  typeof event === 'object' && event !== null && 'action' in event && !('source' in event) && !('detail' in event);
 
 export const runGuarded = async <R extends { readonly incidentId: string; readonly decision: string; readonly reason?: string }>(
   run: GuardedRun<R>,
@@ -68,7 +87,13 @@ export const runGuarded = async <R extends { readonly incidentId: string; readon
   const { guardrails, read } = readOnce(run.guardrails);
   const mode = await read;
   run.logger.info('guardrails mode', modeLogFields(mode));
-  const respond = () => run.respond(guardrails);
+  if (run.redriveOf) await evidenceRedrive(run, run.redriveOf);
+  const respond = async (): Promise<R> => {
+    const result = await run.respond(guardrails);
+    run.logger.info('guarded decision', decisionLogFields(result));
+    await park(run, result);
+    return result;
+  };
   if (!run.idempotency) {
     run.logger.warn('idempotency is not configured (GUARDRAILS_TABLE): duplicate deliveries are not suppressed', {});
     return respond();
@@ -99,4 +124,73 @@ export const runGuarded = async <R extends { readonly incidentId: string; readon
     }
   }
   return outcome.result;
+};
+
+/** Parks an automatic event whose result depended on passing state (see park.ts). A manual request
+ * is a person's decision at a moment: it is answered, never re-run later on its own. */
+const park = async <R extends { readonly incidentId: string; readonly decision: string; readonly reason?: string }>(run: GuardedRun<R>, result: R): Promise<void> => {
+  const state = passingStateOf(result);
+  if (!state || !run.parking || isManual(run.event)) return;
+  try {
+    await run.parking.park({
+      responder: run.responder,
+      event: run.event,
+      incidentId: result.incidentId,
+      state,
+      firstReason: run.redriveOf?.firstReason ?? result.reason ?? state,
+      firstRequestId: run.redriveOf?.firstRequestId ?? run.context.awsRequestId,
+      parkedAt: run.redriveOf?.parkedAt ?? new Date().toISOString(),
+    });
+    run.logger.info('parked for re-drive', { incidentId: result.incidentId, state });
+  } catch (error) {
+    // The escalation is evidenced and notified already; only the automatic re-run is lost.
+    run.logger.error('could not park the event for re-drive', { incidentId: result.incidentId, state, error: errorMessage(error) });
+  }
+};
+
+/** The record that links a re-run to the decision it re-drives. Written before the re-run acts. */
+const evidenceRedrive = async (run: Pick<GuardedRun<unknown>, 'context' | 'evidence'>, parked: ParkedEvent): Promise<void> => {
+  const actor: Actor = { arn: run.context.invokedFunctionArn, requestId: run.context.awsRequestId };
+  const event = parked.event as { id?: unknown; source?: unknown };
+  await run.evidence.append(parked.incidentId, {
+    kind: 'redrive',
+    mode: 'enforce',
+    trigger: { source: typeof event.source === 'string' ? event.source : 'unknown', ...(typeof event.id === 'string' ? { eventId: event.id } : {}) },
+    action: `redrive:${parked.state}`,
+    reason: `re-run of a decision that depended on passing state (${parked.state}), first decided by request ${parked.firstRequestId} at ${parked.parkedAt}: ${parked.firstReason}`,
+    actor,
+    detail: { redriveOf: { state: parked.state, firstRequestId: parked.firstRequestId, parkedAt: parked.parkedAt, firstReason: parked.firstReason } },
+  });
+};
+
+export interface RedriveSummary {
+  readonly rerun: number;
+  /** Still waiting: the breaker is open again, or the mode is not `enforce`. */
+  readonly stoppedBy?: string;
+}
+
+/**
+ * The heartbeat's second job: with the mode `enforce`, re-run parked events oldest first, at most
+ * `limit`, each through `rerun` (which goes through `runGuarded`, so the breaker still counts it).
+ * Stops at the first re-run the breaker refuses: the window is full again.
+ */
+export const redriveParked = async <R extends { readonly decision: string; readonly reason?: string }>(input: {
+  readonly mode: ModeRead;
+  readonly parking: Parking;
+  readonly responder: string;
+  readonly limit: number;
+  readonly logger: HandlerLogger;
+  readonly rerun: (parked: ParkedEvent) => Promise<R>;
+}): Promise<RedriveSummary> => {
+  if (!input.mode.ok || input.mode.value !== 'enforce') return { rerun: 0, stoppedBy: input.mode.ok ? `mode ${input.mode.value}` : 'mode unreadable' };
+  const parked = await input.parking.list(input.responder, input.limit);
+  let rerun = 0;
+  for (const p of parked) {
+    if (!(await input.parking.take(p))) continue;
+    rerun += 1;
+    const result = await input.rerun(p);
+    input.logger.info('re-driven', { incidentId: (result as { incidentId?: string }).incidentId, decision: result.decision, reason: result.reason, state: p.state });
+    if (passingStateOf(result) === 'breaker-open') return { rerun, stoppedBy: 'breaker open' };
+  }
+  return { rerun };
 };

@@ -1,5 +1,6 @@
 import { guardrailsDynamoClient, positiveInt } from './env-shared';
 import { GuardrailsPersistenceLayer, IdempotentResponder, type IdempotentResponderOptions } from './idempotency';
+import { DynamoParking } from './park';
 
 /**
  * Idempotency of a deployed responder, on GUARDRAILS_TABLE; IDEMPOTENCY_EXPIRY_HOURS (default
@@ -21,4 +22,14 @@ export const idempotencyFromEnv = <R>(
     ...(Number.isNaN(hours) ? {} : { automaticExpirySeconds: hours * 3600 }),
     ...options,
   });
+};
+
+/** Parking for re-drive (park.ts) on GUARDRAILS_TABLE; undefined without a table. */
+export const parkingFromEnv = (env: NodeJS.ProcessEnv = process.env): DynamoParking | undefined =>
+  env.GUARDRAILS_TABLE ? new DynamoParking({ ddb: guardrailsDynamoClient(), tableName: env.GUARDRAILS_TABLE }) : undefined;
+
+/** How many parked events one heartbeat re-runs at most (REDRIVE_BATCH, default 25). */
+export const redriveBatchFromEnv = (env: NodeJS.ProcessEnv = process.env): number => {
+  const n = positiveInt(env.REDRIVE_BATCH, 25);
+  return Number.isNaN(n) ? 25 : n;
 };

@@ -10,6 +10,7 @@ import {
 import { IdempotencyConfig, IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { BasePersistenceLayer, IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import { canonicalJson, sha256Hex } from '../evidence/canonical';
+import { SECURITYHUB_CUSTOM_ACTION_DETAIL_TYPE } from '../findings/securityhub';
 import type { Actor, EvidenceInput, Mode } from '../evidence/types';
 
 /**
@@ -60,6 +61,10 @@ export const idempotencySubjectOf = (event: unknown): { source: string; subject:
   const detail = isRecord(event.detail) ? event.detail : undefined;
   if (source === 'aws.guardduty' && detail && str(detail.id)) {
     return { source, subject: `${str(detail.accountId) ?? str(event.account) ?? ''}/${str(detail.id) ?? ''}` };
+  }
+  // Each click of a Security Hub custom action is its own request: a person may click again.
+  if (source === 'aws.securityhub' && event['detail-type'] === SECURITYHUB_CUSTOM_ACTION_DETAIL_TYPE && str(event.id)) {
+    return { source, subject: `click/${str(event.id) ?? ''}` };
   }
   if (source === 'aws.securityhub' && detail && Array.isArray(detail.findings)) {
     const ids = detail.findings.map((f) => (isRecord(f) ? str(f.Id) : undefined)).filter((id): id is string => id !== undefined);

@@ -12,8 +12,9 @@ import { StoreEvidenceReader } from '../evidence/reader';
 import { S3EvidenceStore } from '../evidence/store';
 import { evidenceFromEnv } from '../evidence/from-env';
 import { guardrailsFromEnv } from '../guardrails/from-env';
-import { idempotencyFromEnv } from '../guardrails/idempotency-from-env';
-import { heartbeat, isHeartbeat, runGuarded } from '../guardrails/handle';
+import { idempotencyFromEnv, parkingFromEnv, redriveBatchFromEnv } from '../guardrails/idempotency-from-env';
+import { heartbeat, isHeartbeat, redriveParked, runGuarded } from '../guardrails/handle';
+import { isFinalResult, type ParkedEvent } from '../guardrails/park';
 import { ISOLATION_RESPONDER, respond, type ResponseSummary } from '../isolation/respond';
 import { notifierFromEnv } from '../notify/from-env';
 import type { ClientsFor, Ec2Clients, IsolationConfig } from '../isolation/types';
@@ -62,11 +63,9 @@ const sts = new STSClient({ region: env.AWS_REGION });
 const evidence = evidenceFromEnv();
 const guardrails = guardrailsFromEnv();
 const notifier = notifierFromEnv();
-/** Outcomes that depended on an outage are decided again on the next delivery. */
-const OUTAGE_REASONS = new Set(['breaker-unavailable', 'account-access', 'observe-failed']);
-const idempotency = idempotencyFromEnv<ResponseSummary>(ISOLATION_RESPONDER, {
-  isFinal: (s) => ![s, ...(s.results ?? [])].some((r) => r.reason !== undefined && OUTAGE_REASONS.has(r.reason)),
-});
+/** Outcomes that depended on passing state are not remembered; they are parked and re-driven. */
+const idempotency = idempotencyFromEnv<ResponseSummary>(ISOLATION_RESPONDER, { isFinal: isFinalResult });
+const parking = parkingFromEnv();
 const reader = new StoreEvidenceReader(
   new S3EvidenceStore(new S3Client({ region: env.AWS_REGION }), { bucket: env.EVIDENCE_BUCKET, prefix: env.EVIDENCE_PREFIX, retentionDays: env.RETENTION_DAYS }),
 );
@@ -105,20 +104,17 @@ const guardDutyFor = (region: string): GuardDutyClient => {
   return client;
 };
 
-export const handler = async (event: unknown, context: LambdaContextLike): Promise<ResponseSummary> => {
+const guarded = (event: unknown, context: LambdaContextLike, redriveOf?: ParkedEvent): Promise<ResponseSummary> => {
   const arn = context.invokedFunctionArn.split(':');
   const homeAccount = arn[4] ?? '';
-  logger.appendKeys({ requestId: context.awsRequestId });
-  if (isHeartbeat(event)) {
-    const mode = await heartbeat(guardrails, logger);
-    return { decision: 'skip', reason: mode.ok ? 'heartbeat' : 'heartbeat: mode unreadable', incidentId: 'heartbeat', steps: [], evidenceKeys: [] };
-  }
-  const summary = await runGuarded({
+  return runGuarded({
     event,
     context,
     responder: ISOLATION_RESPONDER,
     guardrails,
     ...(idempotency ? { idempotency } : {}),
+    ...(parking ? { parking } : {}),
+    ...(redriveOf ? { redriveOf } : {}),
     evidence,
     logger,
     respond: (checked) =>
@@ -143,6 +139,19 @@ export const handler = async (event: unknown, context: LambdaContextLike): Promi
         { requestId: context.awsRequestId },
       ),
   });
+};
+
+export const handler = async (event: unknown, context: LambdaContextLike): Promise<ResponseSummary> => {
+  logger.appendKeys({ requestId: context.awsRequestId });
+  if (isHeartbeat(event)) {
+    const mode = await heartbeat(guardrails, logger);
+    const redrive = parking
+      ? await redriveParked({ mode, parking, responder: ISOLATION_RESPONDER, limit: redriveBatchFromEnv(), logger, rerun: (p) => guarded(p.event, context, p) })
+      : undefined;
+    const reason = `${mode.ok ? 'heartbeat' : 'heartbeat: mode unreadable'}${redrive && redrive.rerun > 0 ? `; re-drove ${redrive.rerun} parked event(s)` : ''}`;
+    return { decision: 'skip', reason, incidentId: 'heartbeat', steps: [], evidenceKeys: [] };
+  }
+  const summary = await guarded(event, context);
   logger.info('isolate-instance done', {
     decision: summary.decision,
     reason: summary.reason,

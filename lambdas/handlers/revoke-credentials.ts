@@ -10,8 +10,9 @@ import { CREDENTIALS_RESPONDER, respond, type RespondResult } from '../credentia
 import type { CredentialsConfig } from '../credentials/types';
 import { evidenceFromEnv } from '../evidence/from-env';
 import { guardrailsFromEnv } from '../guardrails/from-env';
-import { heartbeat, isHeartbeat, runGuarded } from '../guardrails/handle';
-import { idempotencyFromEnv } from '../guardrails/idempotency-from-env';
+import { heartbeat, isHeartbeat, redriveParked, runGuarded } from '../guardrails/handle';
+import { idempotencyFromEnv, parkingFromEnv, redriveBatchFromEnv } from '../guardrails/idempotency-from-env';
+import { isFinalResult, type ParkedEvent } from '../guardrails/park';
 import { notifierFromEnv } from '../notify/from-env';
 import { accountAccess, type AccountAccess } from '../shared/assume';
 
@@ -65,27 +66,23 @@ const reader = new StoreEvidenceReader(new S3EvidenceStore(s3, { bucket: env.EVI
 const logger = new Logger({ serviceName: 'cordon-revoke-credentials' });
 const notifier = notifierFromEnv();
 /** A decision that depended on an outage is decided again on the next delivery. */
-const idempotency = idempotencyFromEnv<RespondResult>(CREDENTIALS_RESPONDER, {
-  isFinal: (r) => !(r.reason ?? '').startsWith('breaker-unavailable'),
-});
+const idempotency = idempotencyFromEnv<RespondResult>(CREDENTIALS_RESPONDER, { isFinal: isFinalResult });
+const parking = parkingFromEnv();
 
 /** The home IAM client, or one signed with the member role's credentials. */
 const iamFor = (access: AccountAccess): IAMClient =>
   access.credentials ? new IAMClient({ region: env.AWS_REGION, credentials: access.credentials }) : iam;
 
-export const handler = async (event: unknown, context: LambdaContextLike): Promise<RespondResult> => {
+const guarded = (event: unknown, context: LambdaContextLike, redriveOf?: ParkedEvent): Promise<RespondResult> => {
   const [, partition = 'aws', , , account = ''] = context.invokedFunctionArn.split(':');
-  logger.appendKeys({ requestId: context.awsRequestId });
-  if (isHeartbeat(event)) {
-    const mode = await heartbeat(guardrails, logger);
-    return { decision: 'skip', reason: mode.ok ? 'heartbeat' : 'heartbeat: mode unreadable', incidentId: 'heartbeat', steps: [], evidenceKeys: [] };
-  }
   return runGuarded({
     event,
     context,
     responder: CREDENTIALS_RESPONDER,
     guardrails,
     ...(idempotency ? { idempotency } : {}),
+    ...(parking ? { parking } : {}),
+    ...(redriveOf ? { redriveOf } : {}),
     evidence,
     logger,
     respond: (checked) =>
@@ -105,4 +102,17 @@ export const handler = async (event: unknown, context: LambdaContextLike): Promi
         logger,
       }),
   });
+};
+
+export const handler = async (event: unknown, context: LambdaContextLike): Promise<RespondResult> => {
+  logger.appendKeys({ requestId: context.awsRequestId });
+  if (isHeartbeat(event)) {
+    const mode = await heartbeat(guardrails, logger);
+    const redrive = parking
+      ? await redriveParked({ mode, parking, responder: CREDENTIALS_RESPONDER, limit: redriveBatchFromEnv(), logger, rerun: (p) => guarded(p.event, context, p) })
+      : undefined;
+    const reason = `${mode.ok ? 'heartbeat' : 'heartbeat: mode unreadable'}${redrive && redrive.rerun > 0 ? `; re-drove ${redrive.rerun} parked event(s)` : ''}`;
+    return { decision: 'skip', reason, incidentId: 'heartbeat', steps: [], evidenceKeys: [] };
+  }
+  return guarded(event, context);
 };

@@ -409,11 +409,12 @@ const respondToTarget = async (
 
   const steps = planIsolation(target, state, deps.config);
   const dryRun = mode.value === 'dry-run';
-  // Blast-radius breaker: automatic containments only. A manual request is the human decision
-  // (evidenced with its requester); a dry-run contains nothing and consumes nothing.
+  // Blast-radius breaker: automatic containments only. A manual request or a Security Hub custom
+  // action is a person's decision (evidenced as such); a dry-run contains nothing and consumes nothing.
   let admission: BreakerAdmission | undefined;
   const breaker = deps.guardrails.breaker;
-  if (breaker && !dryRun && target.kind !== 'manual') {
+  const human = target.kind === 'manual' ? `manual request by ${target.requestedBy}` : target.kind === 'securityhub' && target.customAction ? `Security Hub custom action ${target.customAction}` : undefined;
+  if (breaker && !dryRun && !human) {
     try {
       admission = await breaker.admit({ incidentId: ctx.incidentId, action: ISOLATION_RESPONDER });
     } catch (error) {
@@ -445,7 +446,7 @@ const respondToTarget = async (
       dryRun,
       plan: steps,
       ...(admission ? { breaker: { ...admission } } : {}),
-      ...(breaker && target.kind === 'manual' ? { breaker: { bypassed: `manual request by ${target.requestedBy}` } } : {}),
+      ...(breaker && human ? { breaker: { bypassed: human } } : {}),
       ...('finding' in target && target.finding ? { finding: target.finding } : {}),
       ...(target.kind === 'manual' && target.ticket ? { ticket: target.ticket } : {}),
       ...(target.kind === 'securityhub' && target.customAction ? { customAction: target.customAction } : {}),

@@ -19,10 +19,11 @@ export interface AlarmsProps {
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   /** Dead-letter queues whose visible messages > 0 alarm, by a readable name. */
   readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
-  /** Responders: their log lines carry `breaker: "open"` and `modeEnforced: 0|1`. */
+  /** Responders: their log lines carry `breaker: "open"`, `modeEnforced: 0|1`, `mode`,
+   * `decided` and `stepsFailed` (lambdas/guardrails/handle.ts). Each receives
+   * `{"cordon": "heartbeat"}` every 5 minutes: the mode is logged without findings, and parked
+   * events are re-driven. */
   readonly responders: readonly lambda.Function[];
-  /** Receives `{"cordon": "heartbeat"}` every 15 minutes, so the mode is logged without findings. */
-  readonly heartbeatTarget: lambda.IFunction;
   /** Dead-letter queue of the heartbeat rule. */
   readonly eventDlq: sqs.IQueue;
   /** @default 24 */
@@ -34,8 +35,11 @@ export interface AlarmsProps {
  * - each function's Errors > 0 and each dead-letter queue's visible messages > 0 (5 minutes);
  * - breaker open: a metric filter on the responders' structured log field `breaker = "open"`
  *   (Cordon/BreakerOpen), any in 5 minutes;
+ * - every silent failure: Lambda throttles and async event age (> 5 minutes) of each function; a
+ *   containment with a failed step (`stepsFailed > 0`); any escalation (`decided = "escalate"`);
+ *   a failed notification; the mode unreadable (`mode = "unreadable"`, within 5 minutes);
  * - mode not enforce: a metric filter turns each `modeEnforced` log field (1 = enforce, 0 = dry-run,
- *   off or unreadable; logged per invocation and by a 15-minute heartbeat, so it has data without
+ *   off or unreadable; logged per invocation and by a 5-minute heartbeat, so it has data without
  *   findings) into Cordon/ModeEnforced; the alarm fires when its hourly maximum stayed below 1 for
  *   `modeNotEnforcedHours` hours. Missing data breaches: a silent responder is not proof of enforce.
  */
@@ -65,6 +69,28 @@ export class Alarms extends Construct {
         }),
       );
     }
+    for (const [name, fn] of Object.entries(props.functions)) {
+      add(
+        new cloudwatch.Alarm(this, `${name}Throttles`, {
+          alarmDescription: `Cordon: ${name} was throttled (events wait or are retried; raise its reserved concurrency or the account limit)`,
+          metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+      add(
+        new cloudwatch.Alarm(this, `${name}EventAge`, {
+          alarmDescription: `Cordon: events wait more than 5 minutes before ${name} handles them (throttling or retries)`,
+          metric: fn.metric('AsyncEventAge', { period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+          threshold: 300_000,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
       add(
         new cloudwatch.Alarm(this, `${name}Messages`, {
@@ -77,6 +103,41 @@ export class Alarms extends Construct {
         }),
       );
     }
+
+    const logged = (id: string, metricName: string, pattern: logs.IFilterPattern, description: string): cloudwatch.Alarm => {
+      props.responders.forEach((fn, i) => {
+        new logs.MetricFilter(this, `${id}Filter${i}`, { logGroup: fn.logGroup, filterPattern: pattern, metricNamespace: METRIC_NAMESPACE, metricName, metricValue: '1' });
+      });
+      return add(
+        new cloudwatch.Alarm(this, id, {
+          alarmDescription: description,
+          metric: new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    };
+    logged(
+      'ContainmentStepFailed',
+      'ContainmentStepFailed',
+      logs.FilterPattern.numberValue('$.stepsFailed', '>', 0),
+      'Cordon: a containment step failed (partly contained); the incident evidence names the step and the error',
+    );
+    logged('Escalated', 'Escalations', logs.FilterPattern.stringValue('$.decided', '=', 'escalate'), 'Cordon: a finding was escalated to a person instead of being contained');
+    logged(
+      'NotificationFailed',
+      'NotificationFailed',
+      logs.FilterPattern.stringValue('$.message', '=', 'notification failed: the decision stands'),
+      'Cordon: a decision could not be notified (it stands and is evidenced as error:notify)',
+    );
+    logged(
+      'ModeUnreadable',
+      'ModeUnreadable',
+      logs.FilterPattern.stringValue('$.mode', '=', 'unreadable'),
+      'Cordon: the kill switch cannot be read: responders act on nothing and escalate until it is',
+    );
 
     props.responders.forEach((fn, i) => {
       new logs.MetricFilter(this, `BreakerOpenFilter${i}`, {
@@ -133,16 +194,17 @@ export class Alarms extends Construct {
     );
 
     new events.Rule(this, 'Heartbeat', {
-      description: 'Cordon: read and log the kill switch every 15 minutes (feeds the mode alarm)',
-      schedule: events.Schedule.rate(Duration.minutes(15)),
-      targets: [
-        new targets.LambdaFunction(props.heartbeatTarget, {
-          event: events.RuleTargetInput.fromObject({ cordon: 'heartbeat' }),
-          retryAttempts: 2,
-          maxEventAge: Duration.minutes(10),
-          deadLetterQueue: props.eventDlq,
-        }),
-      ],
+      description: 'Cordon: every 5 minutes each responder reads and logs the kill switch (mode alarms) and re-drives parked events',
+      schedule: events.Schedule.rate(Duration.minutes(5)),
+      targets: props.responders.map(
+        (fn) =>
+          new targets.LambdaFunction(fn, {
+            event: events.RuleTargetInput.fromObject({ cordon: 'heartbeat' }),
+            retryAttempts: 2,
+            maxEventAge: Duration.minutes(4),
+            deadLetterQueue: props.eventDlq,
+          }),
+      ),
     });
   }
 }

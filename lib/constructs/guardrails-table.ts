@@ -1,9 +1,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../nag';
+import { PARKED_INDEX } from '../../lambdas/guardrails/park';
 
 export interface GuardrailsTableProps {
   /** The response stack's key. */
@@ -15,8 +16,9 @@ export const GUARDRAILS_TTL_ATTRIBUTE = 'expiration';
 
 /**
  * Working state of the guardrails, one table: blast-radius breaker windows
- * (`pk = breaker#{windowStart}`) and idempotency records (`pk = idempotency#{responder}#{hash}`),
- * both expiring through TTL. Stateless in the sense that matters: losing it forgets which findings
+ * (`pk = breaker#{windowStart}`), idempotency records (`pk = idempotency#{responder}#{hash}`) and
+ * events parked for re-drive (`pk = park#{responder}#{hash}`, listed through the sparse index
+ * `parked`: partition `parkedBy`, sort `parkedAt`), all expiring through TTL. Stateless in the sense that matters: losing it forgets which findings
  * were handled (a redelivery would then be decided again, and evidenced) but proves nothing, so it
  * lives in the response stack, not the evidence stack.
  */
@@ -33,6 +35,12 @@ export class GuardrailsTable extends dynamodb.Table {
       encryptionKey: props.key,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    this.addGlobalSecondaryIndex({
+      indexName: PARKED_INDEX,
+      partitionKey: { name: 'parkedBy', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'parkedAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
     this.key = props.key;
     acknowledge(this, [
       [
@@ -42,9 +50,12 @@ export class GuardrailsTable extends dynamodb.Table {
     ]);
   }
 
-  /** Exactly what the breaker and Powertools idempotency use: item reads and conditional writes. */
+  /** Exactly what the breaker, Powertools idempotency and parking use: item reads and conditional
+   * writes on the table, and Query on the parked index only. */
   grantGuardrails(grantee: iam.IGrantable): void {
-    this.grant(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    // Not `this.grant`: with an index it also grants the item actions on `index/*`.
+    iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resourceArns: [this.tableArn] });
+    iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [`${this.tableArn}/index/${PARKED_INDEX}`] });
     this.key.grantEncryptDecrypt(grantee);
   }
 }

@@ -12,13 +12,24 @@ describe('idempotency subject', () => {
     expect(first).toEqual({ source: 'aws.guardduty', subject: '303697492861/7ebc050b71c556086b524045c9067feb' });
   });
 
-  it('keys a Security Hub custom action on its finding ids, in any order', () => {
+  it('keys each click of a Security Hub custom action on its event id: a redelivery is the same click, a second click a new request', () => {
     const event = copyOf(fixture('securityhub-custom-action-afsbp-multi-1.json')) as { id: string; detail: { findings: unknown[] } };
+    const first = idempotencySubjectOf(event);
+    expect(first).toEqual({ source: 'aws.securityhub', subject: `click/${event.id}` });
+    event.detail.findings.reverse();
+    expect(idempotencySubjectOf(event)).toEqual(first);
+    event.id = 'second-click';
+    expect(idempotencySubjectOf(event)).toEqual({ source: 'aws.securityhub', subject: 'click/second-click' });
+  });
+
+  it('keys an imported Security Hub finding on its finding ids, in any order', () => {
+    const event = copyOf(fixture('securityhub-custom-action-afsbp-multi-1.json')) as { id: string; 'detail-type': string; detail: { findings: unknown[] } };
+    event['detail-type'] = 'Security Hub Findings - Imported';
     const first = idempotencySubjectOf(event);
     event.detail.findings.reverse();
     event.id = 'x';
     expect(idempotencySubjectOf(event)).toEqual(first);
-    expect(first?.source).toBe('aws.securityhub');
+    expect(first?.subject).not.toMatch(/^click\//);
   });
 
   it('keys a manual request on its content, and never a preview', () => {

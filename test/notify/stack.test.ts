@@ -94,7 +94,9 @@ describe('notifications, guardrails table and alarms (response stack)', () => {
       .filter((st) => JSON.stringify(st.Resource).includes(tableId));
     expect(onTable.map((st) => st.Action)).toEqual([
       ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      'dynamodb:Query',
       ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      'dynamodb:Query',
     ]);
   });
 
@@ -144,7 +146,7 @@ describe('notifications, guardrails table and alarms (response stack)', () => {
     });
   });
 
-  it('alarms when the mode has not been enforce for the configured hours, fed by a 15-minute heartbeat', () => {
+  it('alarms when the mode has not been enforce for the configured hours, fed by a 5-minute heartbeat of every responder', () => {
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ ($.modeEnforced = 0) || ($.modeEnforced = 1) }',
       MetricTransformations: [{ MetricNamespace: 'Cordon', MetricName: 'ModeEnforced', MetricValue: '$.modeEnforced' }],
@@ -160,10 +162,62 @@ describe('notifications, guardrails table and alarms (response stack)', () => {
       TreatMissingData: 'breaching',
     });
     template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(15 minutes)',
-      Targets: [Match.objectLike({ Input: '{"cordon":"heartbeat"}', Arn: { 'Fn::GetAtt': [stack.getLogicalId(stack.isolateInstance.node.defaultChild as never), 'Arn'] } })],
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [
+        Match.objectLike({ Input: '{"cordon":"heartbeat"}', Arn: { 'Fn::GetAtt': [stack.getLogicalId(stack.isolateInstance.node.defaultChild as never), 'Arn'] } }),
+        Match.objectLike({ Input: '{"cordon":"heartbeat"}', Arn: { 'Fn::GetAtt': [stack.getLogicalId(stack.revokeCredentials.node.defaultChild as never), 'Arn'] } }),
+      ],
     });
     build({ alarms: { modeNotEnforcedHours: 72 } }).template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ModeEnforced', EvaluationPeriods: 72 });
+  });
+
+  it('alarms on every silent failure: failed steps, escalations, failed notifications, an unreadable mode, throttles and event age', () => {
+    const filters: [string, string][] = [
+      ['ContainmentStepFailed', '{ $.stepsFailed > 0 }'],
+      ['Escalations', '{ $.decided = "escalate" }'],
+      ['NotificationFailed', '{ $.message = "notification failed: the decision stands" }'],
+      ['ModeUnreadable', '{ $.mode = "unreadable" }'],
+    ];
+    for (const [metric, pattern] of filters) {
+      // One filter per responder log group, one alarm on the sum, published to the topic.
+      expect(Object.keys(template.findResources('AWS::Logs::MetricFilter', { Properties: { FilterPattern: pattern, MetricTransformations: [{ MetricNamespace: 'Cordon', MetricName: metric, MetricValue: '1' }] } }))).toHaveLength(2);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Cordon',
+        MetricName: metric,
+        Period: 300,
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: topicId }],
+      });
+    }
+    for (const fn of [stack.isolateInstance, stack.revokeCredentials]) {
+      const dimensions = [{ Name: 'FunctionName', Value: { Ref: stack.getLogicalId(fn.node.defaultChild as never) } }];
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttles', Namespace: 'AWS/Lambda', Dimensions: dimensions, Threshold: 0, AlarmActions: [{ Ref: topicId }] });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'AsyncEventAge', Namespace: 'AWS/Lambda', Dimensions: dimensions, Statistic: 'Maximum', Threshold: 300000, AlarmActions: [{ Ref: topicId }] });
+    }
+  });
+
+  it('indexes parked events for re-drive and lets the responders query that index only', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'parked',
+          KeySchema: [
+            { AttributeName: 'parkedBy', KeyType: 'HASH' },
+            { AttributeName: 'parkedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/parked']] } }),
+        ]),
+      },
+    });
   });
 
   it('rejects a mode alarm beyond what CloudWatch can evaluate, and a malformed Slack channel', () => {

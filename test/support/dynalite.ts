@@ -11,7 +11,14 @@ export interface LocalTable {
   stop(): Promise<void>;
 }
 
-export const startLocalTable = async (tableName: string): Promise<LocalTable> => {
+/** The guardrails table's sparse index of parked events (lib/constructs/guardrails-table.ts). */
+export interface LocalIndex {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+}
+
+export const startLocalTable = async (tableName: string, index?: LocalIndex): Promise<LocalTable> => {
   const server: Server = dynalite({ createTableMs: 0 });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
@@ -25,8 +32,30 @@ export const startLocalTable = async (tableName: string): Promise<LocalTable> =>
   await ddb.send(
     new CreateTableCommand({
       TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        ...(index
+          ? [
+              { AttributeName: index.partitionKey, AttributeType: 'S' as const },
+              { AttributeName: index.sortKey, AttributeType: 'S' as const },
+            ]
+          : []),
+      ],
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      ...(index
+        ? {
+            GlobalSecondaryIndexes: [
+              {
+                IndexName: index.name,
+                KeySchema: [
+                  { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+                  { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+                ],
+                Projection: { ProjectionType: 'ALL' as const },
+              },
+            ],
+          }
+        : {}),
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
