@@ -5,9 +5,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CREDENTIAL_EVENT_CODES } from '../lambdas/findings/health';
-import { HEALTH_DETAIL_TYPE, HEALTH_SOURCE } from './constructs/routing';
+import { HEALTH_DETAIL_TYPE, HEALTH_SOURCE } from './delivery';
 import { acknowledge } from './nag';
-import { guardDutyPatterns, RESPONDERS, type GuardDutyEventPattern } from './routing';
+import { anySeverityPattern, guardDutyPatterns, RESPONDERS, type GuardDutyEventPattern } from './routing';
 
 /** Forwarder roles live under this path, so the home bus policy can name them without their names. */
 export const FORWARDER_ROLE_PATH = '/cordon/forwarder/';
@@ -41,7 +41,8 @@ export const HEALTH_CREDENTIALS_PATTERN: events.EventPattern = {
 /**
  * The routed events, as the home rules (lib/constructs/routing.ts, FindingRouting) select them: per
  * responder, the GuardDuty patterns of lib/routing.ts (the same builder) at the configured minimum
- * severity, and the AWS Health credential events. The Security Hub custom-action rules are not
+ * severity and those delivered at any severity (root credential use), and the AWS Health
+ * credential events. The Security Hub custom-action rules are not
  * forwarded: custom actions are taken in the aggregation (home) region.
  */
 export const routedRules = (minimumSeverity: number): ForwardedRule[] => [
@@ -52,6 +53,12 @@ export const routedRules = (minimumSeverity: number): ForwardedRule[] => [
       description: `GuardDuty findings routed to ${responder}`,
     })),
   ),
+  ...RESPONDERS.flatMap((responder) => {
+    const pattern = anySeverityPattern(responder);
+    return pattern
+      ? [{ id: `GuardDuty${responder === 'isolate' ? 'Isolate' : 'Revoke'}AnySeverity`, pattern: toEventPattern(pattern), description: `GuardDuty findings routed to ${responder} at any severity` }]
+      : [];
+  }),
   { id: 'HealthCredentials', pattern: HEALTH_CREDENTIALS_PATTERN, description: 'AWS Health credential exposure events' },
 ];
 

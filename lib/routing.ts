@@ -26,6 +26,11 @@ export interface RoutingRule {
   readonly value: string;
   readonly responder: Decision;
   readonly reason: string;
+  /**
+   * Delivered whatever the finding's severity: `minimumSeverity` does not gate this type (root
+   * credential use is severity 2, yet must always reach the responder, which escalates it).
+   */
+  readonly anySeverity?: true;
 }
 
 export interface Route {
@@ -55,6 +60,9 @@ const none = (value: string, reason: string, match: RoutingRule['match'] = 'pref
   responder: 'none',
   reason,
 });
+
+/** Marks a rule delivered at any severity (see RoutingRule.anySeverity). */
+const atAnySeverity = (rule: RoutingRule): RoutingRule => ({ ...rule, anySeverity: true });
 
 // Reasons shared by several rules.
 const EC2_ACTOR = 'the EC2 instance itself talks to a malicious, abused or anomalous destination: it is the compromised party';
@@ -141,8 +149,12 @@ export const ROUTING_TABLE: readonly RoutingRule[] = [
   revoke('Stealth:IAMUser/LoggingConfigurationModified', `${IAM_PRINCIPAL} (retired 2021)`, 'exact'),
   revoke('Stealth:IAMUser/PasswordPolicyChange', `${IAM_PRINCIPAL}: password policy weakened; the severity (Low to High by change) decides`, 'exact'),
   none('Stealth:IAMUser/S3ServerAccessLoggingDisabled', 'renamed (2020-05-28) to Stealth:S3/ServerAccessLoggingDisabled: a bucket configuration change, routed like the new name', 'exact'),
-  revoke('Policy:IAMUser/RootCredentialUsage', 'root credentials were used: the credentials parser keeps root findings (Policy: is skipped otherwise) and the responder escalates, evidenced, since root is never revoked automatically', 'exact'),
-  revoke('Policy:IAMUser/ShortTermRootCredentialUsage', 'short-term root credentials were used: escalated, evidenced, by the credential responder (root is never revoked automatically)', 'exact'),
+  atAnySeverity(
+    revoke('Policy:IAMUser/RootCredentialUsage', 'root credentials were used: always delivered (GuardDuty rates it Low, 2), the credentials parser keeps root findings (Policy: is skipped otherwise) and the responder escalates, evidenced, since root is never revoked automatically', 'exact'),
+  ),
+  atAnySeverity(
+    revoke('Policy:IAMUser/ShortTermRootCredentialUsage', 'short-term root credentials were used: always delivered whatever the severity, escalated, evidenced, by the credential responder (root is never revoked automatically)', 'exact'),
+  ),
   none('Policy:IAMUser/', 'a configuration change (e.g. the renamed S3BlockPublicAccessDisabled), not leaked credentials: the credentials parser skips Policy: findings'),
 
   // --- Not an EC2 instance or an IAM credential ---------------------------------------------
@@ -237,28 +249,39 @@ export const routingTableProblems = (table: readonly RoutingRule[] = ROUTING_TAB
 /** One element of an EventBridge value list: an exact string or `{prefix}`. */
 export type TypeMatcher = string | { readonly prefix: string };
 
-/** The `detail.type` matchers that reach `responder`, in table order. */
-export const findingTypeMatchers = (responder: Responder, table: readonly RoutingRule[] = ROUTING_TABLE): TypeMatcher[] =>
-  table.filter((rule) => rule.responder === responder).map((rule) => (rule.match === 'exact' ? rule.value : { prefix: rule.value }));
+/**
+ * The `detail.type` matchers that reach `responder`, in table order: the severity-gated rules, or
+ * with `anySeverity` the rules delivered at any severity.
+ */
+export const findingTypeMatchers = (responder: Responder, table: readonly RoutingRule[] = ROUTING_TABLE, anySeverity = false): TypeMatcher[] =>
+  table
+    .filter((rule) => rule.responder === responder && (rule.anySeverity === true) === anySeverity)
+    .map((rule) => (rule.match === 'exact' ? rule.value : { prefix: rule.value }));
 
-/** The EventBridge content filter of GuardDuty findings: source, detail-type, type and severity. */
+/** The EventBridge content filter of GuardDuty findings: source, detail-type, type and (gated) severity. */
 export interface GuardDutyEventPattern {
   readonly source: readonly string[];
   readonly 'detail-type': readonly string[];
   readonly detail: {
     readonly type: readonly TypeMatcher[];
-    readonly severity: readonly [{ readonly numeric: readonly ['>=', number] }];
+    readonly severity?: readonly [{ readonly numeric: readonly ['>=', number] }];
   };
 }
 
 /** EventBridge quota: an event pattern is at most 2048 characters. */
 export const MAX_EVENT_PATTERN_LENGTH = 2048;
 
-const guardDutyPattern = (matchers: readonly TypeMatcher[], minimumSeverity: number): GuardDutyEventPattern => ({
+const guardDutyPattern = (matchers: readonly TypeMatcher[], minimumSeverity: number | undefined): GuardDutyEventPattern => ({
   source: [GUARDDUTY_SOURCE],
   'detail-type': [GUARDDUTY_FINDING_DETAIL_TYPE],
-  detail: { type: matchers, severity: [{ numeric: ['>=', minimumSeverity] }] },
+  detail: { type: matchers, ...(minimumSeverity === undefined ? {} : { severity: [{ numeric: ['>=', minimumSeverity] }] as const }) },
 });
+
+/** The one pattern of the types `responder` receives at any severity, or undefined when none. */
+export const anySeverityPattern = (responder: Responder, table: readonly RoutingRule[] = ROUTING_TABLE): GuardDutyEventPattern | undefined => {
+  const matchers = findingTypeMatchers(responder, table, true);
+  return matchers.length === 0 ? undefined : guardDutyPattern(matchers, undefined);
+};
 
 /**
  * The EventBridge patterns that deliver to `responder` exactly the GuardDuty finding types the table
@@ -300,6 +323,6 @@ export const renderRoutingTable = (table: readonly RoutingRule[] = ROUTING_TABLE
   const header = ['| Finding type | Match | Responder | Reason |', '| --- | --- | --- | --- |'];
   const rows = [...table]
     .sort((a, b) => a.value.localeCompare(b.value, 'en') || a.match.localeCompare(b.match, 'en'))
-    .map((rule) => `| \`${escapeCell(rule.value)}${rule.match === 'prefix' ? '*' : ''}\` | ${rule.match} | ${rule.responder} | ${escapeCell(rule.reason)} |`);
+    .map((rule) => `| \`${escapeCell(rule.value)}${rule.match === 'prefix' ? '*' : ''}\` | ${rule.match} | ${rule.responder}${rule.anySeverity ? ' (any severity)' : ''} | ${escapeCell(rule.reason)} |`);
   return [...header, ...rows].join('\n');
 };

@@ -5,10 +5,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CREDENTIAL_EVENT_CODES } from '../../lambdas/findings/health';
-import { SECURITYHUB_CUSTOM_ACTION_DETAIL_TYPE, SECURITYHUB_SOURCE } from '../../lambdas/findings/securityhub';
 import type { CordonConfig } from '../config';
-import { guardDutyPatterns, type Responder } from '../routing';
+import { CUSTOM_ACTIONS, deliveryRules } from '../delivery';
+import type { Responder } from '../routing';
 
 export interface FindingRoutingProps {
   /** Reads `minimumSeverity`: GuardDuty findings below it reach no responder. */
@@ -23,31 +22,15 @@ export interface FindingRoutingProps {
   readonly maxEventAge?: Duration;
 }
 
-/** AWS Health events, as EventBridge delivers them. */
-export const HEALTH_SOURCE = 'aws.health';
-export const HEALTH_DETAIL_TYPE = 'AWS Health Event';
-
-/** Security Hub custom actions: `id` is the last part of the action ARN (<= 20 alphanumerics). */
-export const CUSTOM_ACTIONS: Readonly<Record<Responder, { readonly id: string; readonly name: string; readonly description: string }>> = {
-  isolate: {
-    id: 'CordonIsolate',
-    name: 'Cordon: isolate',
-    description:
-      'Send the selected findings to Cordon: isolate every EC2 instance they name (evidenced; honours the kill switch, protected tag and breaker)',
-  },
-  revoke: {
-    id: 'CordonRevoke',
-    name: 'Cordon: revoke',
-    description:
-      'Send the selected findings to Cordon: revoke every IAM access key or role session they name (evidenced; honours the kill switch and allowlist)',
-  },
-};
+export { CUSTOM_ACTIONS, HEALTH_DETAIL_TYPE, HEALTH_SOURCE } from '../delivery';
 
 const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 /**
- * The EventBridge rules (default bus) that bring findings to the responders:
- * - GuardDuty `GuardDuty Finding` events by finding type (lib/routing.ts) and severity; other
+ * The EventBridge rules (default bus) that bring findings to the responders, from
+ * lib/delivery.ts `deliveryRules`:
+ * - GuardDuty `GuardDuty Finding` events by finding type (lib/routing.ts) and severity (root
+ *   credential use at any severity); other
  *   GuardDuty detail-types (malware scan results, CloudTrail API calls) match nothing;
  * - AWS Health `AWS_RISK_CREDENTIALS_*` events to the credential responder;
  * - the two Security Hub custom actions it creates, and only those: findings Security Hub
@@ -70,60 +53,38 @@ export class FindingRouting extends Construct {
         maxEventAge: props.maxEventAge ?? Duration.hours(1),
         deadLetterQueue: props.deadLetterQueue,
       });
-    const { minimumSeverity } = props.config;
     const rules: Record<Responder, events.Rule[]> = { isolate: [], revoke: [] };
 
+    const actions = {} as Record<Responder, securityhub.CfnActionTarget>;
+    const actionIds = new Map<string, securityhub.CfnActionTarget>();
     for (const responder of ['isolate', 'revoke'] as const) {
-      const patterns = guardDutyPatterns(responder, minimumSeverity);
-      patterns.forEach((pattern, index) => {
-        rules[responder].push(
-          new events.Rule(this, `GuardDuty${capitalize(responder)}${index + 1}`, {
-            description: `Cordon: GuardDuty findings of severity >= ${minimumSeverity} whose type routes to ${responder} (lib/routing.ts), part ${index + 1} of ${patterns.length}`,
-            eventPattern: {
-              source: [...pattern.source],
-              detailType: [...pattern['detail-type']],
-              detail: { type: [...pattern.detail.type], severity: [...pattern.detail.severity] },
-            },
-            targets: [target(responder)],
-          }),
-        );
-      });
-    }
-
-    rules.revoke.push(
-      new events.Rule(this, 'HealthRevoke', {
-        description: 'Cordon: AWS Health reports an exposed or compromised access key (AWS_RISK_CREDENTIALS_*)',
-        eventPattern: {
-          source: [HEALTH_SOURCE],
-          detailType: [HEALTH_DETAIL_TYPE],
-          detail: { eventTypeCode: [...CREDENTIAL_EVENT_CODES] },
-        },
-        targets: [target('revoke')],
-      }),
-    );
-
-    const action = (responder: Responder): securityhub.CfnActionTarget => {
       const spec = CUSTOM_ACTIONS[responder];
-      const actionTarget = new securityhub.CfnActionTarget(this, `${capitalize(responder)}Action`, {
+      actions[responder] = new securityhub.CfnActionTarget(this, `${capitalize(responder)}Action`, {
         id: spec.id,
         name: spec.name,
         description: spec.description,
       });
-      rules[responder].push(
-        new events.Rule(this, `SecurityHub${capitalize(responder)}`, {
-          description: `Cordon: the Security Hub custom action "${spec.name}"`,
-          eventPattern: {
-            source: [SECURITYHUB_SOURCE],
-            detailType: [SECURITYHUB_CUSTOM_ACTION_DETAIL_TYPE],
-            resources: [actionTarget.attrActionTargetArn],
-          },
-          targets: [target(responder)],
+      actionIds.set(spec.id, actions[responder]);
+    }
+    // The same rules the drill delivers events through (lib/delivery.ts).
+    const actionArn = (id: string): string => actionIds.get(id)?.attrActionTargetArn ?? id;
+    for (const rule of deliveryRules(props.config, actionArn)) {
+      const { source, 'detail-type': detailType, detail, resources } = rule.pattern as {
+        source?: string[];
+        'detail-type'?: string[];
+        detail?: Record<string, unknown>;
+        resources?: string[];
+      };
+      rules[rule.responder].push(
+        new events.Rule(this, rule.id, {
+          description: rule.description,
+          eventPattern: { ...(source ? { source } : {}), ...(detailType ? { detailType } : {}), ...(detail ? { detail } : {}), ...(resources ? { resources } : {}) },
+          targets: [target(rule.responder)],
         }),
       );
-      return actionTarget;
-    };
-    this.isolateAction = action('isolate');
-    this.revokeAction = action('revoke');
+    }
+    this.isolateAction = actions.isolate;
+    this.revokeAction = actions.revoke;
     this.rules = rules;
   }
 }

@@ -1,4 +1,4 @@
-import { matchesEventPattern, UnsupportedPatternError } from '../support/event-pattern';
+import { matchesEventPattern, UnsupportedPatternError } from '../../lib/event-pattern';
 
 const finding = {
   source: 'aws.guardduty',

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import type { CfnRule } from 'aws-cdk-lib/aws-events';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import { parseCredentialEvent } from '../../lambdas/findings/credentials';
@@ -9,7 +10,8 @@ import { parseEc2Event } from '../../lambdas/findings/ec2';
 import type { CordonConfigInput } from '../../lib/config';
 import type { ResponseStack } from '../../lib/response-stack';
 import { MAX_EVENT_PATTERN_LENGTH, type Decision, type Responder } from '../../lib/routing';
-import { matchesEventPattern } from '../support/event-pattern';
+import { matchesEventPattern } from '../../lib/event-pattern';
+import { deliveryRules } from '../../lib/delivery';
 import { response } from './app';
 
 const REAL = join(__dirname, '../fixtures/real');
@@ -226,11 +228,35 @@ describe('routing rules of the response stack', () => {
       { rules: atDefault.rules, severity: 7 },
     ]) {
       const guardDuty = rules.filter((rule) => (rule.pattern.source as string[]).includes('aws.guardduty'));
-      expect(guardDuty.map((rule) => rule.responders).flat().sort()).toEqual(['isolate', 'revoke']);
-      for (const rule of guardDuty) {
+      expect(guardDuty.map((rule) => rule.responders).flat().sort()).toEqual(['isolate', 'revoke', 'revoke']);
+      const hasSeverity = (rule: SynthesizedRule): boolean => 'severity' in (rule.pattern.detail as object);
+      for (const rule of guardDuty.filter(hasSeverity)) {
         expect(rule.pattern).toMatchObject({ 'detail-type': ['GuardDuty Finding'], detail: { severity: [{ numeric: ['>=', severity] }] } });
       }
+      const [always, ...more] = guardDuty.filter((rule) => !hasSeverity(rule));
+      expect(more).toEqual([]);
+      expect(always?.responders).toEqual(['revoke']);
+      // Root credential use (always severity 2) is the one type delivered at any severity.
+      expect(always?.pattern).toEqual({
+        source: ['aws.guardduty'],
+        'detail-type': ['GuardDuty Finding'],
+        detail: { type: ['Policy:IAMUser/RootCredentialUsage', 'Policy:IAMUser/ShortTermRootCredentialUsage'] },
+      });
       for (const rule of rules) expect(JSON.stringify(rule.pattern).length).toBeLessThanOrEqual(MAX_EVENT_PATTERN_LENGTH);
+    }
+  });
+
+  it('creates exactly the rules the drill delivers events through (lib/delivery.ts), pattern for pattern', () => {
+    for (const [{ stack, rules }, minimumSeverity] of [
+      [atFour, 4],
+      [atDefault, 7],
+    ] as const) {
+      const byId = (id: string) => rules.find((rule) => rule.logicalId.startsWith(stack.getLogicalId(stack.node.findChild('Routing').node.findChild(id).node.defaultChild as CfnRule)));
+      const drill = deliveryRules({ minimumSeverity }, actionArn);
+      expect(drill.length).toBe(rules.length);
+      for (const rule of drill) {
+        expect([rule.id, byId(rule.id)?.pattern, byId(rule.id)?.responders]).toEqual([rule.id, rule.pattern, [rule.responder]]);
+      }
     }
   });
 

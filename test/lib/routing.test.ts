@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseCredentialEvent } from '../../lambdas/findings/credentials';
 import { parseEc2Event } from '../../lambdas/findings/ec2';
 import {
+  anySeverityPattern,
   findingTypeMatchers,
   guardDutyPatterns,
   MAX_EVENT_PATTERN_LENGTH,
@@ -14,7 +15,7 @@ import {
   type Decision,
   type RoutingRule,
 } from '../../lib/routing';
-import { matchesEventPattern } from '../support/event-pattern';
+import { matchesEventPattern } from '../../lib/event-pattern';
 
 interface CatalogueRow {
   readonly type: string;
@@ -52,7 +53,11 @@ const findingEvent = (type: string, severity: number | string, detail: Record<st
 
 /** Which responders the generated GuardDuty patterns deliver an event to. */
 const reached = (event: unknown, minimumSeverity = 7): Decision[] =>
-  RESPONDERS.filter((responder) => guardDutyPatterns(responder, minimumSeverity).some((pattern) => matchesEventPattern(pattern, event)));
+  RESPONDERS.filter((responder) =>
+    [...guardDutyPatterns(responder, minimumSeverity), ...[anySeverityPattern(responder)].filter((p) => p !== undefined)].some((pattern) =>
+      matchesEventPattern(pattern, event),
+    ),
+  );
 
 describe('routing table', () => {
   it('reads the whole catalogue: 229 active types plus the retired and renamed ones', () => {
@@ -168,6 +173,16 @@ describe('generated GuardDuty patterns', () => {
     expect(reached(findingEvent('UnauthorizedAccess:IAMUser/TorIPCaller', 5), 4)).toEqual(['revoke']);
   });
 
+  it.each(['Policy:IAMUser/RootCredentialUsage', 'Policy:IAMUser/ShortTermRootCredentialUsage'])(
+    'deliver %s to the credential responder at any severity (GuardDuty rates it 2)',
+    (type) => {
+      expect(reached(findingEvent(type, 2))).toEqual(['revoke']);
+      expect(reached(findingEvent(type, 0), 10)).toEqual(['revoke']);
+      expect(anySeverityPattern('revoke')?.detail).toEqual({ type: ['Policy:IAMUser/RootCredentialUsage', 'Policy:IAMUser/ShortTermRootCredentialUsage'] });
+      expect(anySeverityPattern('isolate')).toBeUndefined();
+    },
+  );
+
   it('skip a severity given as a string: EventBridge compares numbers only, and GuardDuty sends numbers', () => {
     expect(reached(findingEvent('Backdoor:EC2/Spambot', '8.0'))).toEqual([]);
   });
@@ -191,7 +206,8 @@ describe('generated GuardDuty patterns', () => {
       expect(small.every((p) => JSON.stringify(p).length <= 400)).toBe(true);
       expect(small.flatMap((p) => p.detail.type)).toEqual(findingTypeMatchers(responder));
       for (const row of catalogue) {
-        const expected = routeFindingType(row.type).responder === responder;
+        const route = routeFindingType(row.type);
+        const expected = route.responder === responder && route.rule?.anySeverity !== true;
         expect([row.type, small.some((p) => matchesEventPattern(p, findingEvent(row.type, 8)))]).toEqual([row.type, expected]);
       }
     }

@@ -2,7 +2,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../lib/config';
 import { homeRegionOf } from '../../lib/organization-stack';
 import { rulesForRegion, routedRules, HEALTH_CREDENTIALS_PATTERN } from '../../lib/forwarder-stack';
-import { guardDutyPatterns } from '../../lib/routing';
+import { anySeverityPattern, guardDutyPatterns } from '../../lib/routing';
 import { buildCordon } from '../lib/app';
 import { ORG_CONFIG, orgApp, resourcesOf, type CfnResource } from './support';
 
@@ -22,7 +22,7 @@ describe('regional forwarders', () => {
   });
 
   it('forwards the GuardDuty patterns the routing table builds, unchanged, everywhere', () => {
-    const expected = [...guardDutyPatterns('isolate', 7), ...guardDutyPatterns('revoke', 7)];
+    const expected = [...guardDutyPatterns('isolate', 7), ...guardDutyPatterns('revoke', 7), anySeverityPattern('revoke')];
     for (const { template } of built.forwarders) {
       const guardDuty = patternsOf(template).filter((p) => (p as { source: string[] }).source[0] === 'aws.guardduty');
       expect(guardDuty).toEqual(expected);

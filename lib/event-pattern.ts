@@ -1,5 +1,5 @@
 /**
- * A small, strict EventBridge event-pattern matcher for tests: it answers "would this rule receive
+ * A small, strict EventBridge event-pattern matcher: it answers "would this rule receive
  * this event?" for the patterns Cordon synthesizes, following the EventBridge user guide
  * (content filtering in event patterns).
  *
