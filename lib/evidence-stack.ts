@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { CordonConfig } from './config';
 import { accessLogBucket } from './constructs/shared';
-import { acknowledge, arnToken } from './nag';
+import { acknowledge, acknowledgeGrants, arnToken } from './nag';
 import { protectKeyState, signingKeyPolicy, vaultWriteRules } from './vault-policies';
 
 /**
@@ -15,6 +15,16 @@ import { protectKeyState, signingKeyPolicy, vaultWriteRules } from './vault-poli
  * at creation, so only a principal allowed to create roles under it could claim the exemption.
  */
 export const EVIDENCE_WRITER_PATH = '/cordon/evidence-writer/';
+
+/** What the auditor may do with each evidence object: read it, its versions, retention and legal hold. */
+const AUDITOR_READS = [
+  's3:GetObject',
+  's3:GetObjectVersion',
+  's3:GetObjectAttributes',
+  's3:GetObjectVersionAttributes',
+  's3:GetObjectRetention',
+  's3:GetObjectLegalHold',
+];
 
 export interface EvidenceStackProps extends StackProps {
   readonly config: CordonConfig;
@@ -118,14 +128,7 @@ export class EvidenceStack extends Stack {
         }),
         new iam.PolicyStatement({
           sid: 'ReadEvidence',
-          actions: [
-            's3:GetObject',
-            's3:GetObjectVersion',
-            's3:GetObjectAttributes',
-            's3:GetObjectVersionAttributes',
-            's3:GetObjectRetention',
-            's3:GetObjectLegalHold',
-          ],
+          actions: AUDITOR_READS,
           resources: [bucket.arnForObjects('*')],
         }),
         new iam.PolicyStatement({
@@ -141,11 +144,12 @@ export class EvidenceStack extends Stack {
         }),
       ],
     });
-    acknowledge(auditorPolicy, [
-      [
-        `AwsSolutions-IAM5[Resource::${arnToken(bucket)}/*]`,
-        'an auditor reads every record, checkpoint and key in the evidence bucket, read-only; the bucket holds nothing else',
-      ],
+    acknowledgeGrants(auditorPolicy, [
+      {
+        resource: `${arnToken(bucket)}/*`,
+        actions: AUDITOR_READS,
+        reason: 'an auditor reads every record, checkpoint and key in the evidence bucket, read-only; the bucket holds nothing else',
+      },
     ]);
     this.auditorRole = auditorRole;
 

@@ -1,4 +1,5 @@
 import { CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 
 /** One cdk-nag finding and why it is safe here. */
@@ -9,33 +10,110 @@ const qualified = (ruleId: string): string => `${ruleId.slice(0, ruleId.indexOf(
 
 /**
  * Acknowledges cdk-nag findings on one construct (and its children), each with its own reason.
- * Never used at app or stack level: every acknowledgement names the resource it is about.
+ * Never used at app or stack level: every acknowledgement names the resource it is about. A
+ * wildcard resource (`AwsSolutions-IAM5[Resource::...]`) is acknowledged with `acknowledgeGrants`
+ * only, which binds it to the actions reviewed.
  */
 export const acknowledge = (scope: IConstruct, findings: readonly Acknowledgement[]): void => {
   for (const [id, reason] of findings) {
+    if (id.startsWith('AwsSolutions-IAM5[Resource::')) {
+      throw new Error(`acknowledge: ${id} names a resource but not its actions; use acknowledgeGrants`);
+    }
     Validations.of(scope).acknowledge({ id: qualified(id), reason });
   }
 };
+
+/** One reviewed wildcard grant: exactly these actions on this resource (as cdk-nag prints it), and why. */
+export interface ReviewedGrant {
+  readonly resource: string;
+  readonly actions: readonly string[];
+  readonly reason: string;
+}
+
+interface StatementJson {
+  readonly Effect: string;
+  readonly Action?: string | string[];
+  readonly Resource?: unknown;
+}
+
+/** The Allow statements of every IAM policy at or below `scope` (inline, managed, and role inline policies). */
+const allowStatements = (scope: IConstruct): { path: string; statement: StatementJson }[] => {
+  const stack = Stack.of(scope);
+  const documents = scope.node.findAll().flatMap((c) => {
+    if (c instanceof iam.CfnPolicy || c instanceof iam.CfnManagedPolicy) return [{ path: c.node.path, doc: c.policyDocument as unknown }];
+    if (c instanceof iam.CfnRole) return (stack.resolve(c.policies) as { policyDocument: unknown }[] | undefined ?? []).map((p) => ({ path: c.node.path, doc: p.policyDocument }));
+    return [];
+  });
+  return documents.flatMap(({ path, doc }) =>
+    ((stack.resolve(doc) as { Statement?: StatementJson[] } | undefined)?.Statement ?? [])
+      .filter((statement) => statement.Effect === 'Allow')
+      .map((statement) => ({ path, statement })),
+  );
+};
+
+const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]);
+
+/** Reviewed actions per wildcard resource, per scope: every acknowledgeGrants call on a scope adds to one review. */
+const reviews = new WeakMap<IConstruct, Map<string, Set<string>>>();
+
+/**
+ * Acknowledges `AwsSolutions-IAM5[Resource::<resource>]` for each reviewed grant, bound to its
+ * actions: cdk-nag's finding names only the resource, so a later `ec2:TerminateInstances` on the
+ * same `*` would pass under the same acknowledgement. A validation on `scope` fails synth for any
+ * Allow statement at or below it that allows, on a reviewed resource, an action the review does
+ * not list (a wildcard resource never reviewed is cdk-nag's own, unacknowledged finding).
+ */
+export const acknowledgeGrants = (scope: IConstruct, grants: readonly ReviewedGrant[]): void => {
+  let reviewed = reviews.get(scope);
+  if (!reviewed) {
+    const review = new Map<string, Set<string>>();
+    reviewed = review;
+    reviews.set(scope, review);
+    scope.node.addValidation({ validate: () => unreviewedGrants(scope, review) });
+  }
+  for (const grant of grants) {
+    const actions = reviewed.get(grant.resource) ?? new Set<string>();
+    grant.actions.forEach((a) => actions.add(a));
+    reviewed.set(grant.resource, actions);
+    Validations.of(scope).acknowledge({
+      id: qualified(`AwsSolutions-IAM5[Resource::${grant.resource}]`),
+      reason: `${grant.reason} (reviewed for ${grant.actions.join(', ')} only)`,
+    });
+  }
+};
+
+const unreviewedGrants = (scope: IConstruct, reviewed: ReadonlyMap<string, ReadonlySet<string>>): string[] =>
+  allowStatements(scope).flatMap(({ path, statement }) => {
+    const actions = listOf(statement.Action) as string[];
+    return listOf(statement.Resource)
+      .map(nagRender)
+      .flatMap((resource) => {
+        const allowed = reviewed.get(resource);
+        if (!allowed) return [];
+        const unreviewed = actions.filter((a) => !allowed.has(a));
+        return unreviewed.length === 0 ? [] : [`unreviewed wildcard grant in ${path}: ${unreviewed.join(', ')} on ${resource} (reviewed: ${[...allowed].join(', ')})`];
+      });
+  });
 
 /** How cdk-nag names a resource's ARN in IAM5 finding ids: `<LogicalId.Arn>`. */
 export const arnToken = (resource: IConstruct): string =>
   `<${Stack.of(resource).getLogicalId(resource.node.defaultChild as CfnElement)}.Arn>`;
 
-/** How cdk-nag prints a resource string containing tokens: `{Ref: X}` as `<X>`, GetAtt as `<A.B>`. */
-export const nagResource = (stack: Stack, value: string): string => {
-  const render = (part: unknown): string => {
-    if (typeof part === 'string') return part;
-    if (part && typeof part === 'object') {
-      const o = part as Record<string, unknown>;
-      if ('Ref' in o) return `<${String(o.Ref)}>`;
-      if ('Fn::GetAtt' in o) return `<${(o['Fn::GetAtt'] as string[]).join('.')}>`;
-      if ('Fn::Join' in o) {
-        const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
-        return parts.map(render).join(sep);
-      }
-      if ('Fn::ImportValue' in o) return render(o['Fn::ImportValue']);
+/** How cdk-nag prints a resolved resource value: `{Ref: X}` as `<X>`, GetAtt as `<A.B>`. */
+export const nagRender = (part: unknown): string => {
+  if (typeof part === 'string') return part;
+  if (part && typeof part === 'object') {
+    const o = part as Record<string, unknown>;
+    if ('Ref' in o) return `<${String(o.Ref)}>`;
+    if ('Fn::GetAtt' in o) return `<${(o['Fn::GetAtt'] as string[]).join('.')}>`;
+    if ('Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+      return parts.map(nagRender).join(sep);
     }
-    return JSON.stringify(part);
-  };
-  return render(stack.resolve(value));
+    if ('Fn::ImportValue' in o) return nagRender(o['Fn::ImportValue']);
+  }
+  return JSON.stringify(part);
 };
+
+/** How cdk-nag prints a resource string containing tokens. */
+export const nagResource = (stack: Stack, value: string): string => nagRender(stack.resolve(value));

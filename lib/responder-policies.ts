@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { CordonConfig } from './config';
 import { INCIDENT_TAG, ISOLATION_ROLES, ISOLATION_TAG } from '../lambdas/isolation/types';
-import { acknowledge, nagResource } from './nag';
+import { acknowledgeGrants, nagRender } from './nag';
 
 /**
  * The AWS permissions of the two responders, as customer-managed policies. Describe/List calls
@@ -288,20 +288,28 @@ const CREDENTIAL_REASONS: Record<string, string> = {
   ':role/aws-reserved/*': 'an explicit Deny protecting Identity Center roles',
 };
 
-/** One acknowledgement per wildcard resource in the policy, each with the reason for its kind. */
+/**
+ * One acknowledgement per wildcard resource of the policy's Allow statements, each with the reason
+ * for its kind and bound to exactly the actions the policy allows on it now (acknowledgeGrants):
+ * a statement added to the policy later is an unreviewed grant and fails synth.
+ */
 const acknowledgeWildcards = (stack: Stack, policy: iam.ManagedPolicy, reasons: Record<string, string>): void => {
-  const json = policy.document.toJSON() as { Statement: { Resource: string | string[] }[] };
-  const wildcards = new Set(
-    json.Statement.flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource])).filter((r) => r.includes('*')),
-  );
+  const json = stack.resolve(policy.document.toJSON()) as { Statement: { Effect: string; Action: string | string[]; Resource: unknown }[] };
+  const actionsOn = new Map<string, Set<string>>();
+  for (const st of json.Statement.filter((s) => s.Effect === 'Allow')) {
+    for (const resource of (Array.isArray(st.Resource) ? st.Resource : [st.Resource]).map(nagRender).filter((r) => r.includes('*'))) {
+      const actions = actionsOn.get(resource) ?? new Set<string>();
+      (Array.isArray(st.Action) ? st.Action : [st.Action]).forEach((a) => actions.add(a));
+      actionsOn.set(resource, actions);
+    }
+  }
   const tails = Object.keys(reasons).sort((a, b) => b.length - a.length);
-  acknowledge(
+  acknowledgeGrants(
     policy,
-    [...wildcards].map((resource) => {
-      const rendered = nagResource(stack, resource);
-      const tail = tails.find((t) => (t === '*' ? rendered === '*' : rendered.endsWith(t)));
-      if (!tail) throw new Error(`no reason recorded for wildcard resource ${rendered}`);
-      return [`AwsSolutions-IAM5[Resource::${rendered}]`, reasons[tail]!] as const;
+    [...actionsOn].map(([resource, actions]) => {
+      const tail = tails.find((t) => (t === '*' ? resource === '*' : resource.endsWith(t)));
+      if (!tail) throw new Error(`no reason recorded for wildcard resource ${resource}`);
+      return { resource, actions: [...actions], reason: reasons[tail]! };
     }),
   );
 };

@@ -14,7 +14,7 @@ import { ResponderFunction } from './constructs/responder-function';
 import { FindingRouting } from './constructs/routing';
 import type { EvidenceStack } from './evidence-stack';
 import { allowCloudWatchLogs } from './constructs/shared';
-import { acknowledge, nagResource } from './nag';
+import { acknowledge, acknowledgeGrants, nagResource } from './nag';
 import { credentialPolicy, isolationPolicy } from './responder-policies';
 
 export interface ResponseStackProps extends StackProps {
@@ -104,9 +104,13 @@ export class ResponseStack extends Stack {
       schedule: events.Schedule.rate(Duration.minutes(5)),
       targets: [new targets.LambdaFunction(this.checkpoint, { retryAttempts: 2, maxEventAge: Duration.minutes(10), deadLetterQueue: this.eventDlq })],
     });
-    acknowledge(this.checkpoint.role!, [
-      [`AwsSolutions-IAM5[Resource::${evidence.bucketArnExportName}/checkpoints/*]`, 'checkpoint objects are named by sequence number under this prefix only'],
-      [`AwsSolutions-IAM5[Resource::${evidence.bucketArnExportName}/keys/*]`, 'public keys are named by their fingerprint under this prefix only'],
+    acknowledgeGrants(this.checkpoint.role!, [
+      {
+        resource: `${evidence.bucketArnExportName}/checkpoints/*`,
+        actions: ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject'],
+        reason: 'checkpoint objects are named by sequence number under this prefix only',
+      },
+      { resource: `${evidence.bucketArnExportName}/keys/*`, actions: ['s3:PutObject', 's3:PutObjectRetention'], reason: 'public keys are named by their fingerprint under this prefix only' },
     ]);
 
     this.guardrailsTable = new GuardrailsTable(this, 'GuardrailsTable', { key });
@@ -164,8 +168,12 @@ export class ResponseStack extends Stack {
       evidence.grantReadRecords(fn);
       this.modeParameter.grantRead(fn);
       this.grantAssumeMemberRole(fn, config, memberRoleName);
-      acknowledge(fn.role!, [
-        [`AwsSolutions-IAM5[Resource::${evidence.bucketArnExportName}/records/*]`, 'records are keyed records/{incidentId}/{seq}.json: one object per record under this prefix'],
+      acknowledgeGrants(fn.role!, [
+        {
+          resource: `${evidence.bucketArnExportName}/records/*`,
+          actions: ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject'],
+          reason: 'records are keyed records/{incidentId}/{seq}.json: one object per record under this prefix',
+        },
       ]);
     }
     isolationPolicy(this, config).attachToRole(this.isolateInstance.role!);
@@ -224,11 +232,12 @@ export class ResponseStack extends Stack {
       );
     }
     if (byOrg) {
-      acknowledge(fn.role!, [
-        [
-          `AwsSolutions-IAM5[Resource::${nagResource(this, roleIn('*'))}]`,
-          'the member role of any account of the organization (aws:ResourceOrgID), accounts join the member OUs over time; one role name only',
-        ],
+      acknowledgeGrants(fn.role!, [
+        {
+          resource: nagResource(this, roleIn('*')),
+          actions: ['sts:AssumeRole', 'sts:TagSession'],
+          reason: 'this responder’s member role in any account of the organization (aws:ResourceOrgID), accounts join the member OUs over time; one role name only',
+        },
       ]);
     }
   }

@@ -9,7 +9,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { CordonConfig } from '../config';
 import { FEATURE_NAMES, RUNTIME_AGENTS } from '../detection-stack';
-import { acknowledge, arnToken } from '../nag';
+import { acknowledge, acknowledgeGrants, arnToken } from '../nag';
 import { ESM_BUNDLING } from './responder-function';
 
 type Features = CordonConfig['guardDuty']['features'];
@@ -104,9 +104,11 @@ export class GuardDutyOrganizationConfig extends Construct {
       frameworkOnEventRole: frameworkRole,
     });
     const framework = 'the custom resource framework function of aws-cdk-lib (custom_resources.Provider), which CDK defines';
+    acknowledgeGrants(frameworkRole, [
+      { resource: `${arnToken(this.onEvent)}:*`, actions: ['lambda:InvokeFunction'], reason: 'the framework invokes any version of the onEvent function, which it names by ARN' },
+      { resource: `${arnToken(providerLogs)}:*`, actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], reason: 'log streams of the framework’s own log group, whose names Lambda generates' },
+    ]);
     acknowledge(frameworkRole, [
-      [`AwsSolutions-IAM5[Resource::${arnToken(this.onEvent)}:*]`, 'the framework invokes any version of the onEvent function, which it names by ARN'],
-      [`AwsSolutions-IAM5[Resource::${arnToken(providerLogs)}:*]`, 'log streams of the framework’s own log group, whose names Lambda generates'],
       ['NIST.800.53.R5-IAMNoInlinePolicy', 'the inline policy holds the framework’s own grants: invoke this onEvent function, write its own log group'],
     ]);
     acknowledge(provider, [
@@ -128,9 +130,11 @@ export class GuardDutyOrganizationConfig extends Construct {
       },
     });
 
+    acknowledgeGrants(role, [
+      { resource: '*', actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], reason: 'X-Ray supports no resource-level permissions' },
+      { resource: `${arnToken(logGroup)}:*`, actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], reason: 'log streams of this function’s own log group, whose names Lambda generates' },
+    ]);
     acknowledge(role, [
-      ['AwsSolutions-IAM5[Resource::*]', 'X-Ray PutTraceSegments / PutTelemetryRecords support no resource-level permissions'],
-      [`AwsSolutions-IAM5[Resource::${arnToken(logGroup)}:*]`, 'log streams of this function’s own log group, whose names Lambda generates'],
       ['NIST.800.53.R5-IAMNoInlinePolicy', 'the inline policy holds the grants of this one function, scoped to this detector and its own log group'],
     ]);
     acknowledge(this.onEvent, [

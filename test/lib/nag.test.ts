@@ -1,8 +1,10 @@
 import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import { parseConfig } from '../../lib/config';
 import { CordonApp } from '../../lib/cordon-app';
+import { acknowledge } from '../../lib/nag';
 import { testApp } from './app';
 
 const withPacks = () => {
@@ -16,6 +18,30 @@ describe('cdk-nag', () => {
     const app = withPacks();
     new CordonApp(app, { config: parseConfig({ organizationId: 'o-abc1234567' }) });
     expect(() => app.synth()).not.toThrow();
+  });
+
+  it('rejects an unreviewed wildcard grant on a Cordon role, although cdk-nag’s Resource::* is acknowledged there', () => {
+    const app = withPacks();
+    const cordon = new CordonApp(app, { config: parseConfig({}) });
+    cordon.response.isolateInstance.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:TerminateInstances'], resources: ['*'] }));
+    expect(() => app.synth()).toThrow(
+      /unreviewed wildcard grant in CordonResponse\/IsolateInstanceRole\/DefaultPolicy\/Resource: ec2:TerminateInstances on \* \(reviewed: xray:PutTraceSegments, xray:PutTelemetryRecords\)/,
+    );
+  });
+
+  it('rejects a statement added later to a responder policy, even on a wildcard resource reviewed there', () => {
+    const app = withPacks();
+    const cordon = new CordonApp(app, { config: parseConfig({}) });
+    const policy = cordon.response.node.findChild('IsolationPolicy') as iam.ManagedPolicy;
+    policy.addStatements(new iam.PolicyStatement({ actions: ['ec2:ModifyInstanceAttribute'], resources: ['*'] }));
+    expect(() => app.synth()).toThrow(/unreviewed wildcard grant in CordonResponse\/IsolationPolicy\/Resource: ec2:ModifyInstanceAttribute on \*/);
+  });
+
+  it('refuses to acknowledge a wildcard resource without naming its actions', () => {
+    const app = testApp();
+    expect(() => acknowledge(new Stack(app, 'S'), [['AwsSolutions-IAM5[Resource::*]', 'why']])).toThrow(
+      'acknowledge: AwsSolutions-IAM5[Resource::*] names a resource but not its actions; use acknowledgeGrants',
+    );
   });
 
   it('rejects an unacknowledged finding, so the check above can fail', () => {
