@@ -2,9 +2,14 @@ import { Duration, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CREDENTIAL_EVENT_CODES } from '../lambdas/findings/health';
+import { Notifications } from './constructs/notifications';
 import { HEALTH_DETAIL_TYPE, HEALTH_SOURCE } from './delivery';
 import { acknowledge } from './nag';
 import { anySeverityPattern, guardDutyPatterns, RESPONDERS, type GuardDutyEventPattern } from './routing';
@@ -89,6 +94,8 @@ export interface ForwarderStackProps extends StackProps {
   readonly homeRegion: string;
   /** The home routing rules; see `rulesForRegion` for which ones this region forwards. */
   readonly rules: readonly ForwardedRule[];
+  /** Subscribed to this region's alarm topic (alarms are regional: the home topic cannot receive them). */
+  readonly emails?: readonly string[];
 }
 
 /**
@@ -100,6 +107,8 @@ export class ForwarderStack extends Stack {
   readonly rules: readonly events.Rule[];
   readonly role: iam.Role;
   readonly deadLetterQueue: sqs.Queue;
+  readonly alarmTopic: sns.ITopic;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: ForwarderStackProps) {
     super(scope, id, props);
@@ -128,6 +137,23 @@ export class ForwarderStack extends Stack {
       ['AwsSolutions-SQS3', 'this queue is itself the dead-letter queue of the forwarding rules'],
       ['Serverless-SQSRedrivePolicy', 'this queue is itself the dead-letter queue of the forwarding rules'],
     ]);
+
+    // Alarms are regional: an undeliverable finding waits here (14 days) and alarms on a topic of
+    // this region, encrypted with a key of its own, with the same e-mail subscribers as home.
+    const alarmKey = new kms.Key(this, 'AlarmKey', {
+      description: `Cordon: encrypts the forwarder alarm topic in ${this.region}`,
+      enableKeyRotation: true,
+    });
+    this.alarmTopic = new Notifications(this, 'Alarms', { key: alarmKey, ...(props.emails ? { emails: props.emails } : {}) }).topic;
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'ForwardDlqMessages', {
+      alarmDescription: `Cordon: findings from ${this.region} could not be forwarded to ${props.homeRegion} and wait in the dead-letter queue (deleted after 14 days)`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.deadLetterAlarm.addAlarmAction(new actions.SnsAction(this.alarmTopic));
 
     const forwarded = rulesForRegion(props.rules, this.region);
     this.rules = forwarded.map(

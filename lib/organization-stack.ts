@@ -62,10 +62,13 @@ export class OrganizationStack extends Stack {
         autoEnable: true,
         autoEnableStandards: config.securityHub.standards.includes(DEFAULT_STANDARD) ? 'DEFAULT' : 'NONE',
       });
-      if (config.regions.length > 0) {
+      // The aggregation (home) region is never one of its own linked regions.
+      const home = config.homeRegion ?? (Token.isUnresolved(this.region) ? undefined : this.region);
+      const linked = [...new Set(config.regions)].filter((region) => region !== home);
+      if (linked.length > 0) {
         this.findingAggregator = new securityhub.CfnFindingAggregator(this, 'FindingAggregator', {
           regionLinkingMode: 'SPECIFIED_REGIONS',
-          regions: [...config.regions],
+          regions: linked,
         });
       }
     }
@@ -143,6 +146,31 @@ export const homeRegionOf = (config: CordonConfig, env?: Environment): string | 
   return config.homeRegion ?? fromEnv;
 };
 
+/** Where AWS Health publishes credential-exposure events (global events). */
+const HEALTH_REGION = 'us-east-1';
+
+/**
+ * Synth warnings for findings Cordon would receive but could never act on, or never receive:
+ * - the management account: service-managed StackSets never deploy there, so its findings end as
+ *   `account-access` unless the member role is deployed there by hand (memberAccounts);
+ * - AWS Health credential events originate in us-east-1: without it among the forwarded regions
+ *   (or as the home region) they never reach the credential responder.
+ */
+const warnBlindSpots = (scope: Stack, config: CordonConfig, homeRegion: string | undefined): void => {
+  if (config.organizationId && config.memberAccounts.length === 0) {
+    Annotations.of(scope).addWarningV2(
+      'cordon:management-account-not-covered',
+      'cordon.organizationId is set but cordon.memberAccounts is empty: service-managed StackSets never deploy to the management account, so findings there can only escalate (account-access). List the management account in cordon.memberAccounts and deploy CordonMember/ResponderRole there (README, "Deploying to an organization").',
+    );
+  }
+  if (homeRegion && homeRegion !== HEALTH_REGION && !config.regions.includes(HEALTH_REGION)) {
+    Annotations.of(scope).addWarningV2(
+      'cordon:health-region-not-forwarded',
+      `AWS Health credential-exposure events are published in ${HEALTH_REGION}, which is neither the home region (${homeRegion}) nor in cordon.regions: add "${HEALTH_REGION}" to cordon.regions or they never reach the credential responder.`,
+    );
+  }
+};
+
 /**
  * Member and multi-region wiring (lib/cordon-app.ts calls this):
  * - `CordonMember` stage (its stack `CordonMember`) when responders act outside this account
@@ -174,6 +202,8 @@ export const addOrganizationStacks = (app: App, props: OrganizationStacksProps):
       description: 'Cordon: member responder role, assumed by the security account responders',
     });
   }
+
+  warnBlindSpots(response, config, homeRegionOf(config, env));
 
   let organization: OrganizationStack | undefined;
   if (config.organizationId) {
@@ -210,6 +240,7 @@ export const addOrganizationStacks = (app: App, props: OrganizationStacksProps):
           env: { account: env?.account, region },
           homeRegion,
           rules,
+          emails: config.notifications.emails,
           description: `Cordon: forwards routed findings from ${region} to ${homeRegion}`,
         }),
       );

@@ -83,6 +83,25 @@ describe('regional forwarders', () => {
     });
   });
 
+  it('alarms in its own region on findings it could not forward, on a topic with the home subscribers', () => {
+    const withEmails = orgApp({ ...ORG_CONFIG, regions: ['eu-west-1'], notifications: { emails: ['soc@example.com'] } });
+    const [forwarder] = withEmails.forwarders;
+    const t = forwarder!.template;
+    const stack = forwarder!.stack;
+    const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(stack.deadLetterQueue), 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: id(stack.alarmTopic as never) }],
+    });
+    t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'soc@example.com' });
+    t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
   it('skips forwarders, with a warning, when the home region is unknown, and creates none without regions', () => {
     const { cordon } = buildCordon({ regions: ['eu-west-1'] });
     expect(cordon.organization.forwarders).toEqual([]);

@@ -1,4 +1,4 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { MEMBER_STACK_SET_NAME } from '../../lib/organization-stack';
 import { buildCordon } from '../lib/app';
 import { ORG_CONFIG, onlyOf, orgApp } from './support';
@@ -69,6 +69,23 @@ describe('organization wiring', () => {
   it('auto-enables Security Hub in new members and aggregates the configured regions', () => {
     organization.hasResourceProperties('AWS::SecurityHub::OrganizationConfiguration', { AutoEnable: true, ConfigurationType: 'LOCAL', AutoEnableStandards: 'DEFAULT' });
     organization.hasResourceProperties('AWS::SecurityHub::FindingAggregator', { RegionLinkingMode: 'SPECIFIED_REGIONS', Regions: ['eu-west-1'] });
+  });
+
+  it('never links the home (aggregation) region to its own aggregator', () => {
+    const withHome = orgApp({ ...ORG_CONFIG, regions: ['eu-central-1', 'eu-west-1', 'us-east-1'] }).organization!;
+    withHome.hasResourceProperties('AWS::SecurityHub::FindingAggregator', { RegionLinkingMode: 'SPECIFIED_REGIONS', Regions: ['eu-west-1', 'us-east-1'] });
+    const onlyHome = orgApp({ ...ORG_CONFIG, regions: ['eu-central-1'] }).organization!;
+    onlyHome.resourceCountIs('AWS::SecurityHub::FindingAggregator', 0);
+  });
+
+  it('warns at synth about the blind spots: the management account, and AWS Health events of us-east-1 not forwarded', () => {
+    const blind = orgApp({ ...ORG_CONFIG, memberAccounts: [], regions: ['eu-west-1'] });
+    const warnings = Annotations.fromStack(blind.cordon.response);
+    warnings.hasWarning('*', Match.stringLikeRegexp('service-managed StackSets never deploy to the management account'));
+    warnings.hasWarning('*', Match.stringLikeRegexp('AWS Health credential-exposure events are published in us-east-1, which is neither the home region \\(eu-central-1\\) nor in cordon.regions'));
+    const covered = Annotations.fromStack(orgApp({ ...ORG_CONFIG, regions: ['eu-west-1', 'us-east-1'] }).cordon.response);
+    covered.hasNoWarning('*', Match.stringLikeRegexp('management account'));
+    covered.hasNoWarning('*', Match.stringLikeRegexp('AWS Health credential-exposure'));
   });
 
   it('sets GuardDuty organization auto-enable on the detection stack’s detector, with least privilege', () => {
