@@ -79,13 +79,19 @@ describe('organization wiring', () => {
   });
 
   it('warns at synth about the blind spots: the management account, and AWS Health events of us-east-1 not forwarded', () => {
-    const blind = orgApp({ ...ORG_CONFIG, memberAccounts: [], regions: ['eu-west-1'] });
-    const warnings = Annotations.fromStack(blind.cordon.response);
-    warnings.hasWarning('*', Match.stringLikeRegexp('service-managed StackSets never deploy to the management account'));
-    warnings.hasWarning('*', Match.stringLikeRegexp('AWS Health credential-exposure events are published in us-east-1, which is neither the home region \\(eu-central-1\\) nor in cordon.regions'));
-    const covered = Annotations.fromStack(orgApp({ ...ORG_CONFIG, regions: ['eu-west-1', 'us-east-1'] }).cordon.response);
-    covered.hasNoWarning('*', Match.stringLikeRegexp('management account'));
-    covered.hasNoWarning('*', Match.stringLikeRegexp('AWS Health credential-exposure'));
+    const warningsOf = (app: ReturnType<typeof orgApp>) =>
+      Annotations.fromStack(app.cordon.response)
+        .findWarning('*', Match.anyValue())
+        .map((w) => String(w.entry.data));
+    const blind = warningsOf(orgApp({ ...ORG_CONFIG, memberAccounts: [], regions: ['eu-west-1'] }));
+    expect(blind).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('service-managed StackSets never deploy to the management account, so findings there can only escalate (account-access)'),
+        expect.stringContaining('AWS Health credential-exposure events are published in us-east-1, which is neither the home region (eu-central-1) nor in cordon.regions'),
+      ]),
+    );
+    const covered = warningsOf(orgApp({ ...ORG_CONFIG, regions: ['eu-west-1', 'us-east-1'] }));
+    expect(covered.filter((w) => /management account|AWS Health credential-exposure/.test(w))).toEqual([]);
   });
 
   it('sets GuardDuty organization auto-enable on the detection stack’s detector, with least privilege', () => {
