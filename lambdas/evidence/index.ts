@@ -7,6 +7,7 @@ export * from './heads';
 export * from './chain';
 export * from './merkle';
 export * from './checkpoint';
+export * from './envelope';
 export * from './verify';
 export * from './sources';
 export * from './from-env';

@@ -1,5 +1,5 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { join } from 'node:path';
 import {
   GetObjectCommand,
   GetObjectRetentionCommand,
@@ -7,7 +7,8 @@ import {
   type ObjectLockMode,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { Verifier } from './verify';
+import { MAX_OBJECT_BYTES } from './envelope';
+import type { Problem, Verifier } from './verify';
 
 /** The input cannot be verified at all (exit 2): no such folder, no objects, unreadable key, ... */
 export class UnusableInputError extends Error {
@@ -15,43 +16,126 @@ export class UnusableInputError extends Error {
 }
 
 const EVIDENCE_DIRS = ['records', 'checkpoints'];
+/** `records/{incident}/{seq}.json` is two levels deep; deeper folders are not the writer's. */
+const MAX_DEPTH = 3;
 
-/** Feeds every file under `dir/records` and `dir/checkpoints` to the verifier. Returns the count. */
-export const addFolder = (dir: string, verifier: Verifier): number => {
+/** Where read objects go: a `Verifier`, its anchor side, or a pool of worker threads. */
+export interface ObjectSink {
+  add(key: string, body: Buffer): void;
+  /** An object that cannot be read as evidence (not a regular file, too large, ...). */
+  reject(key: string, why: string): void;
+  report(problem: Problem): void;
+}
+
+export interface ReadOptions {
+  /** @default MAX_OBJECT_BYTES */
+  readonly maxObjectBytes?: number;
+}
+
+const FILE_TYPES: [keyof Dirent, string][] = [
+  ['isSymbolicLink', 'a symbolic link (not followed)'],
+  ['isFIFO', 'a FIFO'],
+  ['isSocket', 'a socket'],
+  ['isCharacterDevice', 'a character device'],
+  ['isBlockDevice', 'a block device'],
+];
+const kindOf = (d: Dirent | Stats): string => FILE_TYPES.find(([m]) => (d[m as keyof typeof d] as () => boolean).call(d))?.[1] ?? 'not a regular file';
+
+/**
+ * Reads one regular file without following a link (O_NOFOLLOW) or blocking on a FIFO
+ * (O_NONBLOCK), checking type and size on the open descriptor, so a file swapped after listing
+ * is judged as what was opened.
+ */
+const readRegular = (path: string, maxBytes: number): Buffer | string => {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ELOOP' ? 'a symbolic link (not followed)' : `unreadable (${code ?? 'error'})`;
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return kindOf(info);
+    if (info.size > maxBytes) return `${info.size} bytes, more than the ${maxBytes}-byte limit of one evidence object`;
+    const body = Buffer.alloc(info.size);
+    let read = 0;
+    while (read < info.size) {
+      const n = readSync(fd, body, read, info.size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return read === info.size ? body : 'changed while being read';
+  } finally {
+    closeSync(fd);
+  }
+};
+
+const walk = (dir: string, base: string, rel: string, depth: number, sink: ObjectSink, maxBytes: number): number => {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(join(dir, rel), { withFileTypes: true });
+  } catch (error) {
+    throw new UnusableInputError(`cannot read ${join(base, rel)}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  let count = 0;
+  for (const d of entries) {
+    const key = `${rel}/${d.name}`;
+    if (d.isDirectory()) {
+      if (depth >= MAX_DEPTH) {
+        sink.reject(key, 'a folder nested deeper than evidence is ever stored');
+        count += 1;
+      } else {
+        count += walk(dir, base, key, depth + 1, sink, maxBytes);
+      }
+      continue;
+    }
+    const body = d.isFile() ? readRegular(join(dir, key), maxBytes) : kindOf(d);
+    if (typeof body === 'string') sink.reject(key, body);
+    else sink.add(key, body);
+    count += 1;
+  }
+  return count;
+};
+
+/**
+ * Feeds every file under `dir/records` and `dir/checkpoints` to the sink: regular files only,
+ * never through a link (a link, FIFO or device is rejected as MODIFIED), at most `maxObjectBytes`
+ * each. Returns the count of objects seen.
+ */
+export const readFolder = (dir: string, sink: ObjectSink, options: ReadOptions = {}): number => {
+  const maxBytes = options.maxObjectBytes ?? MAX_OBJECT_BYTES;
   let info;
   try {
     info = statSync(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UnusableInputError(code === 'ENOENT' ? `no such evidence folder: ${dir}` : `cannot read ${dir}: ${(error as Error).message}`);
+    throw new UnusableInputError(code === 'ENOENT' ? `no such evidence folder: ${dir}` : `cannot read ${dir}: ${code ?? 'error'}`);
   }
   if (!info.isDirectory()) throw new UnusableInputError(`expected a folder of evidence, received a file: ${dir}`);
   let count = 0;
   for (const top of EVIDENCE_DIRS) {
-    const base = join(dir, top);
-    let names: string[];
+    let topInfo;
     try {
-      names = readdirSync(base, { recursive: true }) as string[];
+      topInfo = lstatSync(join(dir, top));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw new UnusableInputError(`cannot read ${base}: ${(error as Error).message}`);
+      throw new UnusableInputError(`cannot read ${join(dir, top)}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
     }
-    for (const name of names) {
-      const path = join(base, name);
-      let body: Buffer;
-      try {
-        body = readFileSync(path);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EISDIR') continue;
-        throw new UnusableInputError(`cannot read ${path}: ${(error as Error).message}`);
-      }
-      verifier.add(relative(dir, path).split(sep).join('/'), body);
+    if (!topInfo.isDirectory()) {
+      sink.reject(`${top}/`, `${top} is ${kindOf(topInfo)}, not a folder`);
       count += 1;
+      continue;
     }
+    count += walk(dir, dir, top, 1, sink, maxBytes);
   }
   if (count === 0) throw new UnusableInputError(`no evidence records or checkpoints under ${dir}`);
   return count;
 };
+
+/** `readFolder` into a verifier. */
+export const addFolder = (dir: string, verifier: Verifier, options: ReadOptions = {}): number =>
+  readFolder(dir, verifier, { maxObjectBytes: verifier.settings.maxObjectBytes, ...options });
 
 export interface S3Location {
   readonly bucket: string;
@@ -70,11 +154,14 @@ export interface S3VerifyOptions {
   readonly minRetentionDays: number;
   /** Parallel GetObject calls. @default 32 */
   readonly concurrency?: number;
+  /** @default MAX_OBJECT_BYTES */
+  readonly maxObjectBytes?: number;
 }
 
 interface Version {
   readonly versionId?: string;
   readonly lastModified?: Date;
+  readonly size?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -87,7 +174,8 @@ const errorName = (error: unknown): string | undefined => (error instanceof Erro
  * Lists every object version under the prefix, reports delete markers and overwrites, verifies the
  * oldest version of each key (the original write), and checks its Object Lock.
  */
-export const addS3 = async (s3: S3Client, at: S3Location, verifier: Verifier, options: S3VerifyOptions): Promise<number> => {
+export const addS3 = async (s3: S3Client, at: S3Location, verifier: ObjectSink, options: S3VerifyOptions): Promise<number> => {
+  const maxBytes = options.maxObjectBytes ?? MAX_OBJECT_BYTES;
   const versions = new Map<string, Version[]>();
   const markers = new Map<string, number>();
   let keyMarker: string | undefined;
@@ -99,7 +187,7 @@ export const addS3 = async (s3: S3Client, at: S3Location, verifier: Verifier, op
     for (const v of out.Versions ?? []) {
       if (!v.Key) continue;
       const list = versions.get(v.Key) ?? [];
-      list.push({ versionId: v.VersionId, lastModified: v.LastModified });
+      list.push({ versionId: v.VersionId, lastModified: v.LastModified, size: v.Size });
       versions.set(v.Key, list);
     }
     for (const d of out.DeleteMarkers ?? []) {
@@ -131,7 +219,16 @@ export const addS3 = async (s3: S3Client, at: S3Location, verifier: Verifier, op
     if (sorted.length > 1) {
       verifier.report({ code: 'EXTRA_VERSION', key: rel, message: `${sorted.length} versions: overwritten after the original write` });
     }
+    if ((original?.size ?? 0) > maxBytes) {
+      verifier.reject(rel, `${original?.size} bytes, more than the ${maxBytes}-byte limit of one evidence object`);
+      return;
+    }
     const out = await s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: key, VersionId: original?.versionId }));
+    if ((out.ContentLength ?? 0) > maxBytes) {
+      out.Body?.transformToWebStream().cancel().catch(() => undefined);
+      verifier.reject(rel, `${out.ContentLength} bytes, more than the ${maxBytes}-byte limit of one evidence object`);
+      return;
+    }
     const body = Buffer.from(await (out.Body?.transformToByteArray() ?? Promise.resolve(new Uint8Array())));
     let mode: ObjectLockMode | string | undefined = out.ObjectLockMode;
     let until = out.ObjectLockRetainUntilDate;

@@ -1,23 +1,16 @@
-import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { GENESIS_HASH, canonicalJson, sha256Hex } from './canonical';
+import type { KeyObject } from 'node:crypto';
+import { gaps, links, push, trusted, type Ref } from './chain-analysis';
 import { headsRoot } from './checkpoint';
-import {
-  CHECKPOINT_CHAIN,
-  INCIDENT_ID_PATTERN,
-  SCHEMA_VERSION,
-  SIGNATURE_ALG,
-  checkpointKey,
-  pad8,
-  recordIdFor,
-  recordKey,
-  type CheckpointHead,
-  type Signature,
-} from './schema';
+import { MAX_OBJECT_BYTES, examine, type Entry, type Examined } from './envelope';
+import type { ObjectSink } from './sources';
+import { CHECKPOINT_CHAIN, checkpointKey, recordKey } from './schema';
 
 /**
  * Offline verification of an evidence set: every hash, signature, chain link and checkpoint.
- * Feed objects with `add` (any order, streaming), then call `finish`. Nothing is trusted but the
- * public keys supplied.
+ * Feed objects with `add` (any order, streaming; or `addExamined` with what worker threads
+ * examined), optionally anchored checkpoints with `addAnchor`, then call `finish`. Nothing is
+ * trusted but the public keys supplied. Every step is linear in the objects present (sorting
+ * aside): no loop runs to a seq an object merely claims.
  */
 
 export const PROBLEM_CODES = [
@@ -39,7 +32,7 @@ export const PROBLEM_CODES = [
   'UNKNOWN_KEY',
   /** A copy of a record that is present at its own key, sitting at another key (another incident's folder, another seq). */
   'REPLAYED',
-  /** A record at a key other than `records/{incidentId}/{seq:08}.json` of its payload, and absent from that key. */
+  /** A record or checkpoint at a key other than the one its payload names (renamed, swapped, rotated), with no copy at its own key. */
   'MOVED',
   /** S3 only: the object is not COMPLIANCE-locked, or retained for less than the minimum. */
   'WEAK_RETENTION',
@@ -72,6 +65,16 @@ export interface VerifyOptions {
   readonly onProgress?: (objects: number) => void;
   /** @default 10000 */
   readonly progressEvery?: number;
+  /** @default MAX_OBJECT_BYTES (4 MiB) */
+  readonly maxObjectBytes?: number;
+}
+
+/** The newest checkpoint present and trusted: compare it with an outside anchor. */
+export interface LatestCheckpoint {
+  readonly seq: number;
+  readonly time: string;
+  readonly hash: string;
+  readonly key: string;
 }
 
 export interface VerifyReport {
@@ -85,211 +88,54 @@ export interface VerifyReport {
   readonly ignored: number;
   /** Records no successor or checkpoint commits to yet: only their signature protects them. */
   readonly uncovered: number;
+  /** Fingerprints (hex SHA-256 of the SPKI DER) of the keys verified against. */
+  readonly keyFingerprints: readonly string[];
+  readonly latestCheckpoint?: LatestCheckpoint;
+  /** Anchored checkpoints compared (`addAnchor`); absent when no anchor was given. */
+  readonly anchored?: { readonly checkpoints: number; readonly latestSeq?: number };
   readonly problems: readonly Problem[];
   readonly counts: Partial<Record<ProblemCode, number>>;
   readonly elapsedMs: number;
   readonly perSecond: number;
 }
 
-type SigState = 'ok' | 'unchecked' | 'bad' | 'unknown-key' | 'mismatch';
-
-interface Entry {
-  readonly key: string;
-  readonly type: 'record' | 'checkpoint';
-  readonly chain: string;
-  readonly seq: number;
-  readonly prevHash: string;
-  readonly hash: string;
-  readonly time: string;
-  readonly canonicalKey: string;
-  readonly sig: SigState;
-  readonly heads?: readonly CheckpointHead[];
-  readonly merkleRoot?: string;
-  /** A copy of another entry (same hash): reported, left out of chain analysis. */
-  duplicate?: boolean;
-}
-
 const RECORD_KEY = /^records\/([^/]+)\/(\d{8})\.json$/;
 const CHECKPOINT_KEY = /^checkpoints\/(\d{8})\.json$/;
-const PAYLOAD_PREFIX = Buffer.from('{"payload":');
 
-const slotId = (chain: string, seq: number): string => `${chain}\u0000${seq}`;
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-
-
-const HEX64 = /^[0-9a-f]{64}$/;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-const RECORD_KINDS = new Set(['intent', 'step', 'outcome', 'skip', 'error', 'escalation', 'redrive']);
-const SIGNATURE_MARK = Buffer.from(',"signature":{');
-/** The writer's (canonical) signature block and closing brace, read as latin1 so non-ASCII keyIds fall back to the slow path. */
-const CANONICAL_TAIL =
-  /^,"signature":\{"alg":"ECDSA_SHA_256","keyFingerprint":"([0-9a-f]{64})","keyId":("(?:[\x20-\x21\x23-\x5b\x5d-\x7e]|\\["\\/bfnrtu])*"),"value":"([A-Za-z0-9+/]+={0,2})"\}\}$/;
-
-/** The value of a JSON string literal if it is in canonical (JSON.stringify) form. */
-const jsonStringLiteral = (literal: string): string | undefined => {
-  if (!literal.includes('\\')) return literal.slice(1, -1);
-  try {
-    const value: unknown = JSON.parse(literal);
-    return typeof value === 'string' && JSON.stringify(value) === literal ? value : undefined;
-  } catch {
-    return undefined; // not a valid literal: the caller takes the slow path, which reports it
-  }
-};
-
-interface ChainFields {
-  readonly kind: string;
-  readonly seq: number;
-  readonly prevHash: string;
-  readonly time: string;
-  readonly signer: { readonly keyId: string; readonly keyFingerprint: string };
-}
-type ParsedPayload =
-  | (ChainFields & { readonly type: 'checkpoint'; readonly checkpointId: string; readonly heads: CheckpointHead[]; readonly merkleRoot: string })
-  | (ChainFields & { readonly type: 'record'; readonly incidentId: string; readonly recordId: string });
-
-interface ParsedEnvelope {
-  readonly payload: ParsedPayload;
-  readonly signature: Signature;
-  /** The bytes whose SHA-256 is the record hash. */
-  readonly payloadBytes: Buffer;
-}
-
-const str = (o: Record<string, unknown>, k: string): string | undefined => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
-
-const checkSignature = (v: unknown): Signature | string => {
-  if (!isObject(v)) return 'signature: expected an object';
-  const alg = str(v, 'alg');
-  const keyId = str(v, 'keyId');
-  const keyFingerprint = str(v, 'keyFingerprint');
-  const value = str(v, 'value');
-  if (Object.keys(v).length !== 4 || alg === undefined || keyId === undefined || keyFingerprint === undefined || value === undefined) {
-    return 'signature: expected exactly alg, keyId, keyFingerprint, value';
-  }
-  if (alg !== SIGNATURE_ALG) return `signature.alg: expected ${SIGNATURE_ALG}, received ${alg}`;
-  if (!HEX64.test(keyFingerprint)) return 'signature.keyFingerprint: expected 64 hex characters';
-  if (!BASE64.test(value)) return 'signature.value: expected base64';
-  return { alg, keyId, keyFingerprint, value };
-};
-
-/**
- * The fields verification relies on, checked by hand (a full schema parse costs more than the
- * rest of verification). Anything else in the payload is covered by its hash and signature.
- */
-const checkPayload = (p: unknown): ParsedPayload | string => {
-  if (!isObject(p)) return 'payload: expected an object';
-  if (p.schemaVersion !== SCHEMA_VERSION) return `payload.schemaVersion: expected ${SCHEMA_VERSION}`;
-  const seq = p.seq;
-  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return 'payload.seq: expected a non-negative integer';
-  const prevHash = str(p, 'prevHash');
-  if (prevHash === undefined || !HEX64.test(prevHash)) return 'payload.prevHash: expected 64 hex characters';
-  const time = str(p, 'time');
-  if (time === undefined || !ISO_TIME.test(time)) return 'payload.time: expected an ISO UTC time';
-  const signer = p.signer;
-  if (!isObject(signer) || typeof signer.keyId !== 'string' || typeof signer.keyFingerprint !== 'string') {
-    return 'payload.signer: expected keyId and keyFingerprint';
-  }
-  const signerRef = { keyId: signer.keyId, keyFingerprint: signer.keyFingerprint };
-  const kind = str(p, 'kind');
-  if (kind === 'checkpoint') {
-    const checkpointId = str(p, 'checkpointId');
-    const merkleRoot = str(p, 'merkleRoot');
-    if (checkpointId !== `checkpoints/${pad8(seq)}`) return `payload.checkpointId: expected checkpoints/${pad8(seq)}`;
-    if (merkleRoot === undefined || !HEX64.test(merkleRoot)) return 'payload.merkleRoot: expected 64 hex characters';
-    if (!Array.isArray(p.heads)) return 'payload.heads: expected an array';
-    const heads: CheckpointHead[] = [];
-    for (const h of p.heads as unknown[]) {
-      if (
-        !isObject(h) ||
-        typeof h.incidentId !== 'string' ||
-        !INCIDENT_ID_PATTERN.test(h.incidentId) ||
-        typeof h.seq !== 'number' ||
-        !Number.isSafeInteger(h.seq) ||
-        h.seq < 0 ||
-        typeof h.hash !== 'string' ||
-        !HEX64.test(h.hash)
-      ) {
-        return 'payload.heads: expected {incidentId, seq, hash} entries';
-      }
-      heads.push({ incidentId: h.incidentId, seq: h.seq, hash: h.hash });
-    }
-    return { type: 'checkpoint', kind, seq, prevHash, time, signer: signerRef, checkpointId, heads, merkleRoot };
-  }
-  if (kind === undefined || !RECORD_KINDS.has(kind)) return `payload.kind: expected a record kind, received ${String(p.kind)}`;
-  const incidentId = str(p, 'incidentId');
-  if (incidentId === undefined || !INCIDENT_ID_PATTERN.test(incidentId)) return 'payload.incidentId: expected a safe incident id';
-  const recordId = str(p, 'recordId');
-  if (recordId !== recordIdFor(incidentId, seq)) return `payload.recordId: expected ${recordIdFor(incidentId, seq)}`;
-  return { type: 'record', kind, seq, prevHash, time, signer: signerRef, incidentId, recordId };
-};
-
-const readPayload = (bytes: Buffer): ParsedPayload | string => {
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    return `not JSON (${error instanceof Error ? error.message : String(error)})`;
-  }
-  return checkPayload(value);
-};
-
-/**
- * The writer stores the canonical envelope `{"payload":P,"signature":S}`, so P's bytes are a slice
- * of the file and only P is parsed in full. Any other layout (e.g. re-indented JSON) is parsed
- * whole and its payload canonicalised again.
- */
-const parseEnvelope = (body: Buffer): ParsedEnvelope | string => {
-  if (body.length > PAYLOAD_PREFIX.length && PAYLOAD_PREFIX.compare(body, 0, PAYLOAD_PREFIX.length) === 0) {
-    const at = body.lastIndexOf(SIGNATURE_MARK);
-    const tail = at > PAYLOAD_PREFIX.length ? CANONICAL_TAIL.exec(body.toString('latin1', at)) : null;
-    const keyIdLiteral = tail?.[2];
-    const keyId = keyIdLiteral === undefined ? undefined : jsonStringLiteral(keyIdLiteral);
-    if (tail?.[1] !== undefined && tail[3] !== undefined && keyId !== undefined) {
-      const payloadBytes = body.subarray(PAYLOAD_PREFIX.length, at);
-      const payload = readPayload(payloadBytes);
-      if (typeof payload === 'string') return payload;
-      return { payload, signature: { alg: SIGNATURE_ALG, keyId, keyFingerprint: tail[1], value: tail[3] }, payloadBytes };
-    }
-  }
-  let root: unknown;
-  try {
-    root = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    return `not JSON (${error instanceof Error ? error.message : String(error)})`;
-  }
-  if (!isObject(root) || Object.keys(root).length !== 2 || !('payload' in root)) return 'expected an object with payload and signature only';
-  const signature = checkSignature(root.signature);
-  if (typeof signature === 'string') return signature;
-  if (!isObject(root.payload)) return 'payload: expected an object';
-  const payloadBytes = Buffer.from(canonicalJson(root.payload));
-  const payload = readPayload(payloadBytes);
-  if (typeof payload === 'string') return payload;
-  return { payload, signature, payloadBytes };
-};
 
 export class Verifier {
   private readonly keys = new Map<string, KeyObject>();
   private readonly signatures: boolean;
+  private readonly maxObjectBytes: number;
   private readonly entries: Entry[] = [];
-  /** Chain positions taken by objects that could not be parsed: no GAP noise for them. */
-  private readonly corruptSlots = new Set<string>();
+  private readonly anchors: Entry[] = [];
+  /** Chain positions taken by objects that could not be parsed: chain -> seqs (no GAP noise for them). */
+  private readonly corruptSlots = new Map<string, number[]>();
   private readonly problems: Problem[] = [];
   private readonly seen = new Set<string>();
   /** Keys of objects that could not be parsed. */
   private readonly corruptKeys: string[] = [];
+  /** An anchor was read: the report says how many anchored checkpoints it held, even none. */
+  private anchorGiven = false;
   private objects = 0;
   private ignored = 0;
   private readonly started = performance.now();
 
   constructor(private readonly options: VerifyOptions) {
     this.signatures = options.signatures ?? true;
+    this.maxObjectBytes = options.maxObjectBytes ?? MAX_OBJECT_BYTES;
     for (const k of options.publicKeys) this.keys.set(k.fingerprint, k.key);
     if (this.signatures && this.keys.size === 0) {
       throw new Error('expected at least one public key to verify signatures, received none');
     }
   }
+
+  /** What worker threads need to examine objects the same way. */
+  get settings(): { readonly signatures: boolean; readonly maxObjectBytes: number; readonly keys: ReadonlyMap<string, KeyObject> } {
+    return { signatures: this.signatures, maxObjectBytes: this.maxObjectBytes, keys: this.keys };
+  }
+
+  private readonly reporter = (problem: Problem): void => this.report(problem);
 
   report(problem: Problem): void {
     const id = `${problem.code}\u0000${problem.key ?? ''}\u0000${problem.chain ?? ''}\u0000${problem.seq ?? ''}\u0000${problem.message}`;
@@ -300,299 +146,177 @@ export class Verifier {
 
   /** One stored object; `key` relative to the evidence root (`records/...`, `checkpoints/...`). */
   add(key: string, body: Buffer): void {
+    this.addExamined(examine(key, body, this.keys, this.signatures, this.maxObjectBytes));
+  }
+
+  /** An object examined elsewhere (a worker thread) with this verifier's `settings`. */
+  addExamined(examined: Examined): void {
     this.objects += 1;
     const every = this.options.progressEvery ?? 10_000;
     if (this.options.onProgress && this.objects % every === 0) this.options.onProgress(this.objects);
-    if (!key.startsWith('records/') && !key.startsWith('checkpoints/')) {
+    if (examined.kind === 'ignored') {
       this.ignored += 1;
       return;
     }
-    const parsed = parseEnvelope(body);
-    if (typeof parsed === 'string') {
-      this.corrupt(key, parsed);
+    if (examined.kind === 'corrupt') {
+      this.reject(examined.key, examined.why, false);
       return;
     }
-    const { payload, signature, payloadBytes } = parsed;
-    const hash = sha256Hex(payloadBytes);
-
-    const chain = payload.type === 'checkpoint' ? CHECKPOINT_CHAIN : payload.incidentId;
-    const canonicalKey = payload.type === 'checkpoint' ? checkpointKey(payload.seq) : recordKey(payload.incidentId, payload.seq);
-
-    let sig: SigState = 'unchecked';
-    if (signature.keyFingerprint !== payload.signer.keyFingerprint || signature.keyId !== payload.signer.keyId) {
-      sig = 'mismatch';
-    } else if (this.keys.size > 0 && !this.keys.has(signature.keyFingerprint)) {
-      sig = 'unknown-key';
-    } else if (this.signatures) {
-      const publicKey = this.keys.get(signature.keyFingerprint);
-      const der = Buffer.from(signature.value, 'base64');
-      // Buffer ignores stray padding bits: insist on the one canonical base64 text of the bytes.
-      if (der.toString('base64') !== signature.value) sig = 'mismatch';
-      else sig = publicKey && cryptoVerify('sha256', payloadBytes, publicKey, der) ? 'ok' : 'bad';
-    }
-    if (sig === 'mismatch') {
-      this.report({ code: 'MODIFIED', key, chain, seq: payload.seq, message: 'signature block altered: not the signer named in the payload, or not canonical base64' });
-    } else if (sig === 'unknown-key') {
-      this.report({
-        code: 'UNKNOWN_KEY',
-        key,
-        chain,
-        seq: payload.seq,
-        message: `signed by key ${signature.keyFingerprint} (${signature.keyId}), which is not among the supplied public keys`,
-      });
-    }
-
-    this.entries.push({
-      key,
-      type: payload.type,
-      chain,
-      seq: payload.seq,
-      prevHash: payload.prevHash,
-      hash,
-      time: payload.time,
-      canonicalKey,
-      sig,
-      heads: payload.type === 'checkpoint' ? payload.heads : undefined,
-      merkleRoot: payload.type === 'checkpoint' ? payload.merkleRoot : undefined,
-    });
+    const e = examined.entry;
+    this.reportSignature(e, e.key);
+    this.entries.push(e);
   }
 
-  /** An object that is not a valid record: MODIFIED, and its key's chain position counts as taken. */
-  private corrupt(key: string, why: string): void {
+  /**
+   * An object under `records/` or `checkpoints/` that is not a valid evidence object (unreadable,
+   * not a regular file, too large, not the writer's bytes): MODIFIED, its key's chain position
+   * counts as taken.
+   */
+  reject(key: string, why: string, count = true): void {
+    if (count) this.objects += 1;
     const recordSlot = RECORD_KEY.exec(key);
     const checkpointSlot = CHECKPOINT_KEY.exec(key);
-    if (recordSlot?.[1] !== undefined && recordSlot[2] !== undefined) {
-      this.corruptSlots.add(slotId(recordSlot[1], Number(recordSlot[2])));
-    } else if (checkpointSlot?.[1] !== undefined) {
-      this.corruptSlots.add(slotId(CHECKPOINT_CHAIN, Number(checkpointSlot[1])));
-    }
+    if (recordSlot?.[1] !== undefined && recordSlot[2] !== undefined) push(this.corruptSlots, recordSlot[1], Number(recordSlot[2]));
+    else if (checkpointSlot?.[1] !== undefined) push(this.corruptSlots, CHECKPOINT_CHAIN, Number(checkpointSlot[1]));
     this.corruptKeys.push(key);
     this.report({ code: 'MODIFIED', key, message: `not a valid evidence object: ${why}` });
   }
 
-  finish(): VerifyReport {
-    const trusted = (e: Entry): boolean => e.sig === 'ok' || e.sig === 'unchecked';
-
-    // Placement: entries at a key other than their own are MOVED (absent from their key) or REPLAYED (a copy).
-    const strays = this.entries.filter((e) => e.key !== e.canonicalKey);
-    if (strays.length > 0) {
-      const occupied = new Set([...this.entries.map((e) => e.key), ...this.corruptKeys]);
-      const strayHashes = new Set(strays.map((e) => e.hash));
-      const byHash = new Map<string, Entry[]>();
-      for (const e of this.entries) {
-        if (!strayHashes.has(e.hash)) continue;
-        const list = byHash.get(e.hash);
-        if (list) list.push(e);
-        else byHash.set(e.hash, [e]);
-      }
-      for (const list of byHash.values()) {
-        const home = list.find((e) => e.key === e.canonicalKey);
-        const away = list.filter((e) => e !== home).sort((a, b) => (a.key < b.key ? -1 : 1));
-        away.forEach((e, i) => {
-          if (home || i > 0) {
-            e.duplicate = true;
-            const original = home ?? away[0];
-            this.report({
-              code: 'REPLAYED',
-              key: e.key,
-              chain: e.chain,
-              seq: e.seq,
-              message: `copy of ${e.type === 'record' ? `incident ${e.chain} seq ${e.seq}` : `checkpoint ${e.seq}`}, which is present at ${original?.key ?? e.canonicalKey}`,
-            });
-          } else if (!occupied.has(e.canonicalKey)) {
-            this.report({ code: 'MOVED', key: e.key, chain: e.chain, seq: e.seq, message: `belongs at ${e.canonicalKey}, which is absent` });
-          }
-          // else: another record holds its key; the chain analysis reports the FORK.
-        });
-      }
+  /** A checkpoint copy from the outside anchor (`anchorKey` names it in problems, e.g. `anchor:checkpoints/00000007.json`). */
+  addAnchor(anchorKey: string, body: Buffer): void {
+    const examined = examine(anchorKey.replace(/^anchor:/, ''), body, this.keys, this.signatures, this.maxObjectBytes);
+    if (examined.kind !== 'entry' || examined.entry.type !== 'checkpoint') {
+      const why = examined.kind === 'corrupt' ? examined.why : 'not a checkpoint';
+      this.report({ code: 'MODIFIED', key: anchorKey, message: `not a valid anchored checkpoint: ${why}` });
+      return;
     }
+    const e = { ...examined.entry, key: anchorKey };
+    this.reportSignature(e, anchorKey);
+    if (e.key.slice('anchor:'.length) !== e.canonicalKey && anchorKey.startsWith('anchor:')) {
+      this.report({ code: 'MOVED', key: anchorKey, chain: CHECKPOINT_CHAIN, seq: e.seq, message: `anchored copy of ${e.canonicalKey} under another name` });
+    }
+    if (trusted(e)) this.anchors.push(e);
+  }
 
+  /** Where an anchor's objects go (`readFolder`/`addS3`): each is compared as an anchored checkpoint. */
+  anchorSink(): ObjectSink {
+    this.anchorGiven = true;
+    const named = (key: string): string => `anchor:${key}`;
+    return {
+      add: (key, body) => this.addAnchor(named(key), body),
+      reject: (key, why) => this.report({ code: 'MODIFIED', key: named(key), message: `not a valid anchored checkpoint: ${why}` }),
+      report: (problem) => this.report(problem.key === undefined ? problem : { ...problem, key: named(problem.key) }),
+    };
+  }
+
+  private reportSignature(e: Entry, key: string): void {
+    if (e.sig === 'mismatch') {
+      this.report({ code: 'MODIFIED', key, chain: e.chain, seq: e.seq, message: 'signature block altered: not the signer named in the payload, or not canonical base64' });
+    } else if (e.sig === 'unknown-key') {
+      this.report({
+        code: 'UNKNOWN_KEY',
+        key,
+        chain: e.chain,
+        seq: e.seq,
+        message: `signed by key ${e.keyFingerprint} (${e.keyId}), which is not among the supplied public keys`,
+      });
+    }
+  }
+
+  /** Entries at a key other than their own: REPLAYED when a copy is at home, else MOVED. */
+  private placement(): void {
+    const strays = this.entries.filter((e) => e.key !== e.canonicalKey);
+    if (strays.length === 0) return;
+    const strayHashes = new Set(strays.map((e) => e.hash));
+    const byHash = new Map<string, Entry[]>();
+    for (const e of this.entries) if (strayHashes.has(e.hash)) push(byHash, e.hash, e);
+    for (const list of byHash.values()) {
+      const home = list.find((e) => e.key === e.canonicalKey);
+      const away = list.filter((e) => e !== home).sort((a, b) => (a.key < b.key ? -1 : 1));
+      away.forEach((e, i) => {
+        const what = e.type === 'record' ? `incident ${e.chain} seq ${e.seq}` : `checkpoint ${e.seq}`;
+        if (home || i > 0) {
+          e.duplicate = true;
+          this.report({ code: 'REPLAYED', key: e.key, chain: e.chain, seq: e.seq, message: `copy of ${what}, which is present at ${(home ?? away[0])?.key ?? e.canonicalKey}` });
+        } else {
+          this.report({ code: 'MOVED', key: e.key, chain: e.chain, seq: e.seq, message: `holds ${what}, which belongs at ${e.canonicalKey}` });
+        }
+      });
+    }
+  }
+
+  /** Checkpoint commitments (evidence and anchored): chain -> seq -> refs; chain -> highest seq committed. */
+  private commitments(chains: Map<string, Map<number, Entry[]>>) {
+    const refs = new Map<string, Map<number, Ref[]>>();
+    const tails = new Map<string, { seq: number; from: string }>();
+    const commit = (e: Entry, from: string): void => {
+      if (!e.heads) return;
+      if (headsRoot(e.heads) !== e.merkleRoot) {
+        this.report({ code: 'MODIFIED', key: e.key, chain: e.chain, seq: e.seq, message: 'merkleRoot does not match the heads listed' });
+        return;
+      }
+      for (const h of e.heads) {
+        let byseq = refs.get(h.incidentId);
+        if (!byseq) refs.set(h.incidentId, (byseq = new Map()));
+        push(byseq, h.seq, { hash: h.hash, from });
+        const tail = tails.get(h.incidentId);
+        if (!tail || h.seq > tail.seq) tails.set(h.incidentId, { seq: h.seq, from });
+      }
+    };
+    for (const e of this.entries) if (e.type === 'checkpoint' && !e.duplicate && trusted(e)) commit(e, e.key);
+    // Anchors: each anchored checkpoint must be in the evidence with the same hash.
+    const ours = chains.get(CHECKPOINT_CHAIN);
+    let last = -1;
+    for (const seq of ours?.keys() ?? []) last = Math.max(last, seq);
+    for (const a of this.anchors) {
+      const present = ours?.get(a.seq)?.filter(trusted) ?? [];
+      if (present.some((e) => e.hash === a.hash)) continue;
+      if (present.length > 0) {
+        this.report({ code: 'FORK', key: present[0]?.key, chain: CHECKPOINT_CHAIN, seq: a.seq, message: `${a.key} anchored a different checkpoint ${a.seq} (${a.hash.slice(0, 16)}…)` });
+        continue;
+      }
+      this.report(
+        a.seq > last
+          ? { code: 'TRUNCATED_TAIL', key: checkpointKey(a.seq), chain: CHECKPOINT_CHAIN, seq: a.seq, message: `${a.key} says checkpoint ${a.seq} (${a.time}, ${a.hash.slice(0, 16)}…) was written; the evidence ends at checkpoint ${last}` }
+          : { code: 'MISSING', key: checkpointKey(a.seq), chain: CHECKPOINT_CHAIN, seq: a.seq, message: `${a.key} says checkpoint ${a.seq} (${a.hash.slice(0, 16)}…) was written; it is not in the evidence` },
+      );
+      commit(a, a.key);
+    }
+    return { refs, tails };
+  }
+
+  finish(): VerifyReport {
+    this.placement();
     // Chains: position -> distinct entries.
     const chains = new Map<string, Map<number, Entry[]>>();
     for (const e of this.entries) {
       if (e.duplicate) continue;
       let chain = chains.get(e.chain);
       if (!chain) chains.set(e.chain, (chain = new Map()));
-      const at = chain.get(e.seq);
-      if (at) at.push(e);
-      else chain.set(e.seq, [e]);
+      push(chain, e.seq, e);
     }
-    for (const slot of this.corruptSlots) {
-      const [chainId] = slot.split('\u0000');
-      if (chainId !== undefined && !chains.has(chainId)) chains.set(chainId, new Map());
-    }
-
-    // Checkpoint commitments: chain -> seq -> [{hash, from}].
-    const refs = new Map<string, Map<number, { hash: string; from: string }[]>>();
-    const tails = new Map<string, { seq: number; from: string }>();
-    for (const e of this.entries) {
-      if (e.type !== 'checkpoint' || e.duplicate || !trusted(e) || !e.heads) continue;
-      if (headsRoot(e.heads) !== e.merkleRoot) {
-        this.report({ code: 'MODIFIED', key: e.key, chain: e.chain, seq: e.seq, message: 'merkleRoot does not match the heads listed' });
-        continue;
-      }
-      for (const h of e.heads) {
-        let byseq = refs.get(h.incidentId);
-        if (!byseq) refs.set(h.incidentId, (byseq = new Map()));
-        const list = byseq.get(h.seq);
-        if (list) list.push({ hash: h.hash, from: e.key });
-        else byseq.set(h.seq, [{ hash: h.hash, from: e.key }]);
-        const tail = tails.get(h.incidentId);
-        if (!tail || h.seq > tail.seq) tails.set(h.incidentId, { seq: h.seq, from: e.key });
-      }
-    }
+    for (const chainId of this.corruptSlots.keys()) if (!chains.has(chainId)) chains.set(chainId, new Map());
+    const { refs, tails } = this.commitments(chains);
 
     let records = 0;
     let checkpoints = 0;
     let incidents = 0;
     let uncovered = 0;
     for (const [chainId, chain] of chains) {
-      if (chainId !== CHECKPOINT_CHAIN) incidents += 1;
       const isCheckpoints = chainId === CHECKPOINT_CHAIN;
-      const label = isCheckpoints ? 'checkpoint' : `${chainId} seq`;
-      const single = (seq: number): Entry | undefined => {
-        const at = chain.get(seq);
-        return at && at.length === 1 && at[0] && trusted(at[0]) ? at[0] : undefined;
-      };
-      const present = (seq: number): boolean => chain.has(seq) || this.corruptSlots.has(slotId(chainId, seq));
-      let maxSeq = -1;
-      for (const [seq, at] of chain) {
-        if (seq > maxSeq) maxSeq = seq;
+      if (!isCheckpoints) incidents += 1;
+      for (const at of chain.values()) {
         if (isCheckpoints) checkpoints += at.length;
         else records += at.length;
       }
-      // Only needed to explain a broken link: built on first use.
-      let links: { hashes: Map<string, Entry>; successors: Map<string, Entry[]> } | undefined;
-      const linkIndex = () => {
-        if (links) return links;
-        links = { hashes: new Map(), successors: new Map() };
-        for (const at of chain.values()) {
-          for (const e of at) {
-            if (!trusted(e)) continue;
-            links.hashes.set(e.hash, e);
-            const list = links.successors.get(e.prevHash);
-            if (list) list.push(e);
-            else links.successors.set(e.prevHash, [e]);
-          }
-        }
-        return links;
-      };
-      for (const slot of this.corruptSlots) {
-        const [c, s] = slot.split('\u0000');
-        if (c === chainId) maxSeq = Math.max(maxSeq, Number(s));
-      }
-
-      // GAP: holes below the highest present seq.
-      for (let seq = 0; seq <= maxSeq; seq += 1) {
-        if (present(seq)) continue;
-        let end = seq;
-        while (end + 1 <= maxSeq && !present(end + 1)) end += 1;
-        this.report({
-          code: 'GAP',
-          chain: chainId,
-          seq,
-          key: isCheckpoints ? checkpointKey(seq) : recordKey(chainId, seq),
-          message: seq === end ? `${label} ${seq} is absent, ${maxSeq} is present` : `${label} ${seq}..${end} are absent, ${maxSeq} is present`,
-        });
-        seq = end;
-      }
-
-      const committed = (e: Entry): string | undefined => {
-        const next = chain.get(e.seq + 1)?.find(trusted);
-        if (next && next.prevHash !== e.hash) return `seq ${e.seq + 1} links to ${next.prevHash.slice(0, 16)}…`;
-        const ref = refs.get(chainId)?.get(e.seq)?.find((r) => r.hash !== e.hash);
-        return ref ? `${ref.from} commits to ${ref.hash.slice(0, 16)}…` : undefined;
-      };
-
-      for (const [seq, at] of chain) {
-        // Untrusted entries: payload changed (a reference disagrees) or only the signature is bad.
-        for (const e of at) {
-          if (e.sig !== 'bad') continue;
-          const disagree = committed(e);
-          this.report(
-            disagree
-              ? { code: 'MODIFIED', key: e.key, chain: chainId, seq, message: `payload hash ${e.hash.slice(0, 16)}… changed: ${disagree}` }
-              : { code: 'BAD_SIGNATURE', key: e.key, chain: chainId, seq, message: 'signature does not verify over the payload' },
-          );
-        }
-        const good = at.filter(trusted);
-        if (good.length > 1) {
-          this.report({
-            code: 'FORK',
-            chain: chainId,
-            seq,
-            key: good.map((e) => e.key).join(', '),
-            message: `${good.length} different records claim ${label} ${seq}`,
-          });
-          continue;
-        }
-        const r = good[0];
-        if (!r) continue;
-        if (!isCheckpoints && !chain.get(seq + 1)?.some(trusted) && !refs.get(chainId)?.has(seq)) uncovered += 1;
-        if (seq === 0) {
-          if (r.prevHash !== GENESIS_HASH) {
-            this.report({ code: 'REORDERED', key: r.key, chain: chainId, seq, message: 'seq 0 does not link to the genesis hash' });
-          }
-          continue;
-        }
-        const p = single(seq - 1);
-        if (!p) continue;
-        if (r.prevHash !== p.hash) {
-          const siblings = linkIndex().successors.get(r.prevHash) ?? [];
-          const other = linkIndex().hashes.get(r.prevHash);
-          if (siblings.length > 1) {
-            this.report({
-              code: 'FORK',
-              key: r.key,
-              chain: chainId,
-              seq,
-              message: `${siblings.map((e) => `seq ${e.seq}`).join(' and ')} both succeed the same record`,
-            });
-          }
-          if (other) {
-            this.report({ code: 'REORDERED', key: r.key, chain: chainId, seq, message: `links to seq ${other.seq} instead of seq ${seq - 1}` });
-          } else if (this.signatures) {
-            this.report({
-              code: 'MISSING',
-              key: r.key,
-              chain: chainId,
-              seq,
-              message: `links to a predecessor ${r.prevHash.slice(0, 16)}… that is not present (seq ${seq - 1} present is ${p.hash.slice(0, 16)}…)`,
-            });
-          } else {
-            this.report({
-              code: 'MODIFIED',
-              key: p.key,
-              chain: chainId,
-              seq: seq - 1,
-              message: `hash ${p.hash.slice(0, 16)}… does not match the prevHash ${r.prevHash.slice(0, 16)}… of seq ${seq}`,
-            });
-          }
-        }
-        if (r.time < p.time) {
-          this.report({ code: 'REORDERED', key: r.key, chain: chainId, seq, message: `time ${r.time} is earlier than seq ${seq - 1} (${p.time})` });
-        }
-      }
-
-      // Checkpointed positions must be present with the committed hash.
-      for (const [seq, list] of refs.get(chainId) ?? []) {
-        const e = single(seq);
-        for (const ref of list) {
-          if (e && e.hash !== ref.hash) {
-            this.report(
-              this.signatures
-                ? { code: 'FORK', key: e.key, chain: chainId, seq, message: `${ref.from} committed to a different record at this position` }
-                : { code: 'MODIFIED', key: e.key, chain: chainId, seq, message: `hash does not match the ${ref.from} commitment` },
-            );
-          }
-        }
-      }
+      const maxSeq = gaps(chainId, chain, this.corruptSlots.get(chainId) ?? [], this.reporter);
+      uncovered += links(chainId, chain, refs.get(chainId), this.signatures, this.reporter);
       const tail = tails.get(chainId);
       if (tail && maxSeq >= 0 && maxSeq < tail.seq) {
         this.report({
           code: 'TRUNCATED_TAIL',
           chain: chainId,
-          key: recordKey(chainId, maxSeq + 1),
+          key: isCheckpoints ? checkpointKey(maxSeq + 1) : recordKey(chainId, maxSeq + 1),
           seq: maxSeq + 1,
           message: `${tail.from} says the chain reached seq ${tail.seq}, the last present is seq ${maxSeq}`,
         });
@@ -612,6 +336,8 @@ export class Verifier {
     const counts: Partial<Record<ProblemCode, number>> = {};
     for (const p of this.problems) counts[p.code] = (counts[p.code] ?? 0) + 1;
     const elapsedMs = performance.now() - this.started;
+    const latest = this.latestCheckpoint(chains.get(CHECKPOINT_CHAIN));
+    const anchoredSeqs = this.anchors.map((a) => a.seq);
     return {
       ok: this.problems.length === 0,
       mode: this.signatures ? 'signatures' : 'chain',
@@ -621,12 +347,29 @@ export class Verifier {
       incidents,
       ignored: this.ignored,
       uncovered,
+      keyFingerprints: [...this.keys.keys()],
+      ...(latest ? { latestCheckpoint: latest } : {}),
+      ...(this.anchorGiven
+        ? { anchored: { checkpoints: this.anchors.length, ...(anchoredSeqs.length ? { latestSeq: Math.max(...anchoredSeqs) } : {}) } }
+        : {}),
       problems: this.problems,
       counts,
       elapsedMs: Math.round(elapsedMs),
       perSecond: elapsedMs > 0 ? Math.round((this.objects / elapsedMs) * 1000) : 0,
     };
   }
+
+
+  private latestCheckpoint(chain: Map<number, Entry[]> | undefined): LatestCheckpoint | undefined {
+    let best: Entry | undefined;
+    for (const at of chain?.values() ?? []) {
+      const good = at.filter(trusted);
+      const e = good.length === 1 ? good[0] : undefined;
+      if (e && (!best || e.seq > best.seq)) best = e;
+    }
+    return best && { seq: best.seq, time: best.time, hash: best.hash, key: best.key };
+  }
+
 }
 
 /** Verifies objects already in memory. */

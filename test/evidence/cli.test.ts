@@ -7,6 +7,7 @@ import {
   LocalSigner,
   MemoryChainHeads,
   publishPublicKey,
+  spkiPem,
   writeCheckpoint,
 } from '../../lambdas/evidence';
 import { runCli } from '../../lib/cli/program';
@@ -23,6 +24,8 @@ describe('cordon verify (CLI, in-process)', () => {
   let dir: string;
   let evidence: string;
   let pem: string;
+  let inFolderPem: string;
+  let fingerprint: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cordon-cli-'));
@@ -35,7 +38,11 @@ describe('cordon verify (CLI, in-process)', () => {
     for (let i = 0; i < 3; i += 1) await chain.append('inc-cli', input({ action: `step-${i}` }));
     await writeCheckpoint({ chain, heads, clock, settleMs: 0 });
     const { keys } = await publishPublicKey(signer, store);
-    pem = join(evidence, keys[1] ?? '');
+    inFolderPem = join(evidence, keys[1] ?? '');
+    // The auditor's pinned copy, from outside the evidence (in production: aws kms get-public-key).
+    pem = join(dir, 'pinned-public-key.pem');
+    writeFileSync(pem, spkiPem((await signer.identity()).publicKeyDer));
+    fingerprint = (await signer.identity()).keyFingerprint;
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -44,7 +51,18 @@ describe('cordon verify (CLI, in-process)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^VALID {2}/);
     expect(r.stdout).toContain('3 records in 1 incidents, 1 checkpoints, every signature checked');
+    expect(r.stdout).toContain(`  key fingerprint    ${fingerprint} (compare with the SHA-256 of the KMS public key)`);
+    expect(r.stdout).toMatch(/\n {2}latest checkpoint {2}seq 0 {2}2026-01-01T00:00:08\.000Z {2}[0-9a-f]{64}\n/);
+    expect(r.stdout).toContain('  anchor             not compared');
     expect(r.stderr).toBe('');
+  });
+
+  it('warns when the public key is read from inside the evidence folder it checks', async () => {
+    const r = await run('verify', evidence, '--public-key', inFolderPem);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      `cordon verify: warning: the public key ${inFolderPem} is inside the evidence folder; whoever can rewrite the evidence can rewrite it — use the key from KMS (aws kms get-public-key)\n`,
+    );
   });
 
   it('prints the full report as JSON with --json, and accepts --no-signatures without a key', async () => {

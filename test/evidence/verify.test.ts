@@ -30,11 +30,13 @@ describe('evidence verification', () => {
     expect([...set.objects().keys()]).toEqual(expect.arrayContaining(['checkpoints/00000000.json', 'checkpoints/00000001.json']));
   });
 
-  it('accepts a pretty-printed copy (semantically equal JSON is canonicalised again)', () => {
+  it('MODIFIED: a pretty-printed copy — only the exact bytes the writer stored are evidence', () => {
     const objects = set.objects();
     const key = rec('inc-0', 2);
     objects.set(key, Buffer.from(JSON.stringify(JSON.parse(get(objects, key).toString()), null, 2)));
-    expect(verify(objects).problems).toEqual([]);
+    expect(verify(objects).problems).toEqual([
+      { code: 'MODIFIED', key, message: 'not a valid evidence object: not in the writer\'s canonical form: expected the exact bytes {"payload":…,"signature":{…}}' },
+    ]);
   });
 
   it.each([true, false])('MODIFIED: a changed payload is detected (signatures checked: %s)', (signatures) => {
@@ -51,7 +53,7 @@ describe('evidence verification', () => {
     const key = rec('inc-0', 2);
     objects.set(key, get(objects, key).subarray(0, 100));
     const report = verify(objects);
-    expect(report.problems).toEqual([expect.objectContaining({ code: 'MODIFIED', key, message: expect.stringContaining('not JSON') })]);
+    expect(report.problems).toEqual([expect.objectContaining({ code: 'MODIFIED', key, message: expect.stringContaining("not in the writer's canonical form") })]);
   });
 
   it('MISSING: a checkpointed incident whose records are all gone', () => {
@@ -83,7 +85,8 @@ describe('evidence verification', () => {
   it('FORK: two different records claim one position', () => {
     const objects = set.objects();
     objects.set('records/inc-0/again/00000002.json', resign(set.signer, get(objects, rec('inc-0', 2)), (p) => ({ ...p, action: 'other' })));
-    expect(codes(verify(objects))).toEqual(['FORK']);
+    // The second one is also not at its own key.
+    expect(codes(verify(objects))).toEqual(['FORK', 'MOVED']);
   });
 
   it('FORK: a record replaced by another validly signed one differs from what the checkpoint committed', () => {
