@@ -9,4 +9,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the line above on purpose
 const { runCli } = require('../lib/cli/program') as typeof import('../lib/cli/program');
 
-void runCli(process.argv.slice(2)).then((code) => (process.exitCode = code));
+// A worker thread of `cordon verify` loads this bundle for its code only (lambdas/evidence/pool.ts).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+if ((require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) {
+  void runCli(process.argv.slice(2)).then((code) => (process.exitCode = code));
+}

@@ -17,7 +17,7 @@ import { findingsFor, securityHubFindingsOf } from '../notify/findings';
 import type { Notifier } from '../notify/notifier';
 import type { AccountAccess } from '../shared/assume';
 import { errorMessage } from '../shared/errors';
-import type { EvidenceReader } from '../evidence/reader';
+import { EvidenceIntegrityError, type EvidenceReader } from '../evidence/reader';
 import { execute, type StepResult } from './execute';
 import { observe, observeUser, resolvedTarget } from './observe';
 import { findMatches, matchTargets, patternDigest, type KeyMatch } from './patterns';
@@ -450,8 +450,13 @@ const restore = async (req: RestoreRequest, deps: RespondDeps, logger: Logger): 
   if (typeof gated !== 'string') return gated;
   const base = { requestReason: req.reason, ...(req.ticket ? { ticket: req.ticket } : {}) };
   if (!records.ok) {
-    const reason = `cannot read the evidence of ${req.incidentId}: ${errorMessage(records.error)}`;
-    await rec.append({ kind: 'escalation', mode: gated, trigger: req.trigger, target, action: 'escalate:evidence-unreadable', reason, actor, detail: base });
+    // A record that fails verification (forged, swapped, foreign key) must not steer a restore.
+    const unverified = records.error instanceof EvidenceIntegrityError ? records.error : undefined;
+    const reason = unverified
+      ? `refusing to restore ${req.incidentId}: ${unverified.message}`
+      : `cannot read the evidence of ${req.incidentId}: ${errorMessage(records.error)}`;
+    const action = unverified ? 'escalate:evidence-unverified' : 'escalate:evidence-unreadable';
+    await rec.append({ kind: 'escalation', mode: gated, trigger: req.trigger, target, action, reason, actor, detail: base });
     return { decision: 'escalate', reason, incidentId: rec.incidentId, steps: [], evidenceKeys: rec.keys };
   }
   const r = planRestore(records.records);

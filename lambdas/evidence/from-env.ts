@@ -2,31 +2,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
 import { EvidenceChain, type EvidenceLogger } from './chain';
 import { DynamoChainHeads } from './heads';
 import { KmsSigner } from './signer';
+import { evidenceEnv, type EvidenceEnv } from './env';
 import { S3EvidenceStore } from './store';
 import type { EvidenceWriter } from './types';
 
-/** Environment of every function that writes evidence. */
-export const evidenceEnvSchema = z.object({
-  EVIDENCE_BUCKET: z.string().min(1),
-  /** Key prefix inside the bucket, e.g. `prod/`. @default '' */
-  EVIDENCE_PREFIX: z.string().default(''),
-  SIGNING_KEY_ID: z.string().min(1),
-  HEADS_TABLE: z.string().min(1),
-  /** COMPLIANCE retention of each object. @default 2555 (7 years) */
-  RETENTION_DAYS: z.coerce.number().int().positive().default(2555),
-  AWS_REGION: z.string().min(1).optional(),
-});
-export type EvidenceEnv = z.infer<typeof evidenceEnvSchema>;
-
-export const evidenceEnv = (env: NodeJS.ProcessEnv): EvidenceEnv => {
-  const parsed = evidenceEnvSchema.safeParse(env);
-  if (!parsed.success) throw new Error(`invalid evidence environment: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
-};
+export { evidenceEnv, evidenceEnvSchema, type EvidenceEnv } from './env';
 
 export interface EvidenceClients {
   readonly s3: S3Client;

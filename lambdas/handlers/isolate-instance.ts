@@ -4,13 +4,11 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
-import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { z } from 'zod';
 import { parseEnv, protectedTagOf, responderEnvSchema } from '../shared/responder-env';
-import { StoreEvidenceReader } from '../evidence/reader';
-import { S3EvidenceStore } from '../evidence/store';
 import { evidenceFromEnv } from '../evidence/from-env';
+import { evidenceReaderFromEnv } from '../evidence/reader-from-env';
 import { guardrailsFromEnv } from '../guardrails/from-env';
 import { idempotencyFromEnv, parkingFromEnv, redriveBatchFromEnv } from '../guardrails/idempotency-from-env';
 import { heartbeat, isHeartbeat, redriveParked, runGuarded } from '../guardrails/handle';
@@ -66,9 +64,8 @@ const notifier = notifierFromEnv();
 /** Outcomes that depended on passing state are not remembered; they are parked and re-driven. */
 const idempotency = idempotencyFromEnv<ResponseSummary>(ISOLATION_RESPONDER, { isFinal: isFinalResult });
 const parking = parkingFromEnv();
-const reader = new StoreEvidenceReader(
-  new S3EvidenceStore(new S3Client({ region: env.AWS_REGION }), { bucket: env.EVIDENCE_BUCKET, prefix: env.EVIDENCE_PREFIX, retentionDays: env.RETENTION_DAYS }),
-);
+/** Verifies every record against the signing key KMS returns for SIGNING_KEY_ID before release/restore act on it. */
+const reader = evidenceReaderFromEnv();
 
 /** Clients with the function's own credentials, per region, reused across invocations. */
 const home = new Map<string, Ec2Clients>();

@@ -1,14 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { IAMClient } from '@aws-sdk/client-iam';
-import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { z } from 'zod';
 import { parseEnv, protectedTagOf, responderEnvSchema } from '../shared/responder-env';
-import { StoreEvidenceReader } from '../evidence/reader';
-import { S3EvidenceStore } from '../evidence/store';
 import { CREDENTIALS_RESPONDER, respond, type RespondResult } from '../credentials/respond';
 import type { CredentialsConfig } from '../credentials/types';
 import { evidenceFromEnv } from '../evidence/from-env';
+import { evidenceReaderFromEnv } from '../evidence/reader-from-env';
 import { guardrailsFromEnv } from '../guardrails/from-env';
 import { heartbeat, isHeartbeat, redriveParked, runGuarded } from '../guardrails/handle';
 import { idempotencyFromEnv, parkingFromEnv, redriveBatchFromEnv } from '../guardrails/idempotency-from-env';
@@ -59,10 +57,10 @@ export interface LambdaContextLike {
 const { env, config } = configFromEnv(process.env);
 const iam = new IAMClient({ region: env.AWS_REGION });
 const sts = new STSClient({ region: env.AWS_REGION });
-const s3 = new S3Client({ region: env.AWS_REGION });
 const evidence = evidenceFromEnv();
 const guardrails = guardrailsFromEnv();
-const reader = new StoreEvidenceReader(new S3EvidenceStore(s3, { bucket: env.EVIDENCE_BUCKET, prefix: env.EVIDENCE_PREFIX, retentionDays: env.RETENTION_DAYS }));
+/** Verifies every record against the signing key KMS returns for SIGNING_KEY_ID before release/restore act on it. */
+const reader = evidenceReaderFromEnv();
 const logger = new Logger({ serviceName: 'cordon-revoke-credentials' });
 const notifier = notifierFromEnv();
 /** A decision that depended on an outage is decided again on the next delivery. */

@@ -1,8 +1,18 @@
 import { z } from 'zod';
-import type { EvidenceRecordView as StoredRecordView } from '../evidence/reader';
+import { EvidenceIntegrityError, type EvidenceReader, type EvidenceRecordView as StoredRecordView } from '../evidence/reader';
 import type { IsolationRecord } from './plan';
 
-export type { EvidenceReader } from '../evidence/reader';
+export { EvidenceIntegrityError, type EvidenceReader } from '../evidence/reader';
+
+/** The verified records of an incident, or the verification failure that forbids acting on them. */
+export const readVerified = async (reader: EvidenceReader, incidentId: string): Promise<readonly StoredRecordView[] | EvidenceIntegrityError> => {
+  try {
+    return await reader.read(incidentId);
+  } catch (error) {
+    if (error instanceof EvidenceIntegrityError) return error;
+    throw error;
+  }
+};
 
 /**
  * Release reads what the isolation changed from its evidence, not from memory: the step records

@@ -19,7 +19,7 @@ import { findingsFor, securityHubFindingsOf, type SecurityHubFindingRef } from '
 import type { Notifier } from '../notify/notifier';
 import { accountAccess, type AccountAccess } from '../shared/assume';
 import { errorMessage, TransientAwsError } from '../shared/errors';
-import { isolationFromRecords, type EvidenceReader } from './evidence-reader';
+import { EvidenceIntegrityError, isolationFromRecords, readVerified, type EvidenceReader } from './evidence-reader';
 import { executePlan } from './execute';
 import { observeInstance } from './observe';
 import { isolationDecision, planIsolation, planRelease, type Decision } from './plan';
@@ -534,7 +534,16 @@ const release = async (
     return skip('no-isolation-evidence', `expected an incidentId or a ${INCIDENT_TAG} tag on ${target.instance.instanceId}, found neither`);
   }
   if (!deps.reader) throw new Error('respond: release needs an evidence reader');
-  const records = await deps.reader.read(isolationIncident);
+  const records = await readVerified(deps.reader, isolationIncident);
+  if (records instanceof EvidenceIntegrityError) {
+    // A record that fails verification must not steer a release: refuse, say why, escalate.
+    await append(deps, ctx, 'escalation', mode, {
+      action: 'escalate:evidence-unverified',
+      reason: `refusing to release ${target.instance.instanceId}: ${records.message}`,
+      detail: { key: records.key, code: records.code },
+    });
+    return summary('escalate', 'evidence-unverified');
+  }
   const isolation = isolationFromRecords(isolationIncident, records);
   if (!isolation) {
     return skip('no-isolation-evidence', `expected successful isolation steps in incident ${isolationIncident}, found none`);

@@ -1,5 +1,5 @@
 import { createPublicKey } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -14,7 +14,9 @@ import {
   MemoryChainHeads,
   Verifier,
   addFolder,
+  publicKeyFrom,
   publishPublicKey,
+  spkiPem,
   writeCheckpoint,
   type VerifyReport,
 } from '../../lambdas/evidence';
@@ -185,7 +187,7 @@ export const runDrill = async (options: DrillOptions = {}): Promise<DrillReport>
   const heads = new MemoryChainHeads({ file: join(outDir, 'heads.json') });
   const chain = new EvidenceChain({ signer, store, heads });
   const guardrails = options.guardrails ?? fixedGuardrails('dry-run');
-  const reader = new StoreEvidenceReader(store);
+  const reader = new StoreEvidenceReader(store, async () => [publicKeyFrom((await signer.identity()).publicKeyDer, 'drill signing key')]);
   const credentialsLogger = new Logger({ serviceName: 'cordon-drill', logLevel: 'SILENT' });
 
   const events: EventOutcome[] = [];
@@ -272,7 +274,7 @@ export const runDrill = async (options: DrillOptions = {}): Promise<DrillReport>
   }
 
   const checkpoint = await writeCheckpoint({ chain, heads, settleMs: 0 });
-  const published = await publishPublicKey(signer, store);
+  await publishPublicKey(signer, store);
   const identity = await signer.identity();
   const verifier = new Verifier({
     publicKeys: [{ key: createPublicKey({ key: identity.publicKeyDer, format: 'der', type: 'spki' }), fingerprint: identity.keyFingerprint }],
@@ -284,7 +286,9 @@ export const runDrill = async (options: DrillOptions = {}): Promise<DrillReport>
   for (const e of events) counts[e.decision] = (counts[e.decision] ?? 0) + 1;
   const crashed = events.filter((e) => e.decision === 'crash' || e.responders.some((r) => r.decision === 'crash')).length;
   const mutations = events.reduce((n, e) => n + e.mutations.length, 0);
-  const publicKeyPath = join(outDir, published.keys.find((k) => k.endsWith('.pem')) ?? `keys/${identity.keyFingerprint}.pem`);
+  // The key to verify with lives outside the evidence folder: a key inside it proves nothing.
+  const publicKeyPath = `${outDir}.public-key.pem`;
+  writeFileSync(publicKeyPath, spkiPem(identity.publicKeyDer));
   return {
     eventsDir,
     outDir,

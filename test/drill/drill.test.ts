@@ -117,7 +117,7 @@ describe('drill over the shipped scenarios', () => {
     for (const key of keys) expect(['intent', 'skip', 'escalation']).toContain(payloadOf(out, key).kind);
     expect(keys.every((k) => payloadOf(out, k).mode === 'dry-run')).toBe(true);
     expect(readdirSync(join(out, 'checkpoints'))).toEqual(['00000000.json']);
-    expect(report.publicKeyPath).toMatch(/keys\/[0-9a-f]{64}\.pem$/);
+    expect(report.publicKeyPath).toBe(`${report.outDir}.public-key.pem`);
   });
 });
 
