@@ -165,9 +165,9 @@ export const registerVerify = (program: Command, io: CliIo, exit: { code: number
         io.stdout(flags.json ? jsonReport({ source, ...report }) : summary(source, report));
         exit.code = report.ok ? EXIT.ok : EXIT.tampered;
       } catch (error) {
-        // One clear line, never a stack trace: whatever went wrong, the input could not be verified.
-        const reason = error instanceof UnusableInputError ? error.message : `cannot verify ${source}: ${error instanceof Error ? error.message : String(error)}`;
-        io.stderr(`cordon verify: ${printable(reason.split('\n')[0] ?? reason)}\n`);
+        // Anything else (AWS credentials, network) is printed by runCli as one `cordon:` line, exit 2.
+        if (!(error instanceof UnusableInputError)) throw error;
+        io.stderr(`cordon verify: ${printable(error.message)}\n`);
         exit.code = EXIT.unusable;
       }
     });
