@@ -3,6 +3,7 @@ import { EXIT, type CliIo, processIo } from './io';
 import { registerVerify } from './verify';
 import { registerDrill } from './drill';
 import { registerInvoke } from './invoke';
+import { registerMode } from './mode';
 import { PACKAGE_VERSION } from '../package';
 
 export { EXIT, processIo, type CliIo } from './io';
@@ -21,6 +22,7 @@ export const buildProgram = (io: CliIo, exit: { code: number }): Command => {
   registerVerify(program, io, exit);
   registerDrill(program, io, exit);
   registerInvoke(program, io, exit);
+  registerMode(program, io, exit);
   return program;
 };
 
