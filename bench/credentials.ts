@@ -7,9 +7,12 @@
  *   the SDK's serialisation is stubbed out with the client).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { type IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
+import { IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
+import { MemoryCredentialLedger } from '../lambdas/credentials/ledger';
 import { respond, type RespondDeps } from '../lambdas/credentials/respond';
+import type { SessionWriter } from '../lambdas/credentials/sessions';
+import { fleetWorld } from '../test/support/iam-fleet';
 import { defaultCredentialsConfig } from '../lambdas/credentials/types';
 import type { EvidenceWriter, StoredRecord } from '../lambdas/evidence/types';
 import { accountAccess } from '../lambdas/shared/assume';
@@ -64,6 +67,9 @@ const stubAws = (latencyMs: number, onKeyInactive: () => void): { iam: IAMClient
       throw new NoSuchEntityException({ message: 'no login profile', $metadata: {} });
     },
     GetAccessKeyLastUsedCommand: () => ({ UserName: 'alice' }),
+    GetUserPolicyCommand: () => {
+      throw new NoSuchEntityException({ message: 'no session policy yet', $metadata: {} });
+    },
     UpdateAccessKeyCommand: () => {
       onKeyInactive();
       return {};
@@ -94,7 +100,16 @@ const deps = (latencyMs: number, onKeyInactive: () => void = () => undefined): R
     },
   };
   const { iam, sts } = stubAws(latencyMs, onKeyInactive);
+  // The session revoker (one StartSyncExecution round trip, after the key is inactive).
+  const sessions: SessionWriter = {
+    write: async (request) => {
+      if (latencyMs > 0) await sleep(latencyMs);
+      return { policyName: 'cordon-revoke-sessions', document: JSON.stringify(request) };
+    },
+  };
   return {
+    sessions,
+    ledger: new MemoryCredentialLedger(),
     evidence,
     reader: { read: async () => [] },
     guardrails: {
@@ -161,12 +176,34 @@ const cpuPerFinding = async (n: number): Promise<{ p50: number; p99: number }> =
   return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
 };
 
+/**
+ * Pattern revocation of `users` users (one active key each), preview then confirm, with a 2 ms
+ * latency on every IAM call and session write: the most calls in flight at once, counted by the
+ * stubs themselves (test/support/iam-fleet.ts), not by the limiter under test.
+ */
+const patternPeak = async (users: number, concurrency: number): Promise<{ peak: number; calls: number }> => {
+  const world = fleetWorld(users, { latencyMs: 2, account: HOME });
+  try {
+    const iam = new IAMClient({ region: 'us-east-1' });
+    const d = { ...deps(0), iamFor: () => iam, sessions: world.sessions, patternConcurrency: concurrency };
+    const request = { action: 'revoke', pattern: { pathPrefix: '/fleet/' }, reason: 'bench', requestedBy: 'bench@example.com' };
+    const preview = await respond({ ...request, preview: true }, d);
+    const done = await respond({ ...request, confirm: preview.digest }, d);
+    if (done.decision !== 'act' || done.steps.length !== 2 * users) throw new Error(`bench pattern did not act on ${users} users: ${done.decision} ${done.reason ?? ''}`);
+    return { peak: world.peak(), calls: world.calls() };
+  } finally {
+    world.restore();
+  }
+};
+
 export async function benchCredentials(): Promise<BenchRow[]> {
   const latency = 50;
   const home = await roundTrips(HOME, latency, 7);
   const member = await roundTrips(MEMBER, latency, 7);
   const cpu = await cpuPerFinding(2000);
+  const pattern = await patternPeak(300, 10);
   return [
+    { name: `credentials: pattern revocation of 300 users, peak IAM calls + session writes in flight (limit 10, ${pattern.calls} calls)`, value: pattern.peak, unit: 'calls', goal: '<= 10' },
     { name: `credentials: round trips event -> key inactive (home, ${latency} ms stubs)`, value: home, unit: 'trips', goal: '<= 4' },
     { name: `credentials: round trips event -> key inactive (member account, ${latency} ms stubs)`, value: member, unit: 'trips', goal: '<= 4' },
     { name: 'credentials: CPU per finding p50 (zero-latency stubs)', value: cpu.p50, unit: 'ms' },

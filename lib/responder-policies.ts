@@ -2,6 +2,8 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { CordonConfig } from './config';
 import { INCIDENT_TAG, ISOLATION_ROLES, ISOLATION_TAG } from '../lambdas/isolation/types';
+import { quarantinePolicyArn } from '../lambdas/credentials/policies';
+import type { IConstruct } from 'constructs';
 import { acknowledgeGrants, nagRender } from './nag';
 
 /**
@@ -11,10 +13,8 @@ import { acknowledgeGrants, nagRender } from './nag';
  * The same documents back the member responder role (lib/member-stack.ts) in other accounts.
  */
 
-/** Role names and paths of Cordon itself, AWS service-linked roles and Identity Center roles. */
+/** Paths of AWS service-linked roles and Identity Center roles (Cordon's own roles are denied by exact ARN). */
 const untouchableRoles = (partition: string, account: string): string[] => [
-  `arn:${partition}:iam::${account}:role/cordon/*`,
-  `arn:${partition}:iam::${account}:role/Cordon*`,
   `arn:${partition}:iam::${account}:role/aws-service-role/*`,
   `arn:${partition}:iam::${account}:role/aws-reserved/*`,
 ];
@@ -211,10 +211,18 @@ export const isolationStatements = (stack: Stack, config: CordonConfig, account 
   return statements;
 };
 
+/**
+ * The credential responder: deactivate keys, attach the ONE fixed deny (`AWSDenyAll`, by an
+ * `iam:PolicyARN` condition), delete console passwords, read principals and their session policy.
+ * It cannot write or delete any inline policy, attach any other policy, or touch a role: nothing it
+ * may do grants a permission. The session deny is written by the session revoker (its own role,
+ * `sessionWriterStatements`), which this function may only start.
+ */
 export const credentialStatements = (stack: Stack, config: CordonConfig, account = stack.account): iam.PolicyStatement[] => {
   const { partition } = stack;
   const users = `arn:${partition}:iam::${account}:user/*`;
   const roles = `arn:${partition}:iam::${account}:role/*`;
+  const denyAll = quarantinePolicyArn(partition);
   return [
     new iam.PolicyStatement({
       sid: 'ObservePrincipals',
@@ -225,39 +233,90 @@ export const credentialStatements = (stack: Stack, config: CordonConfig, account
         'iam:GetLoginProfile',
         'iam:GetAccessKeyLastUsed',
         'iam:ListUsers',
+        'iam:GetUserPolicy',
         'iam:GetRole',
         'iam:ListRoleTags',
+        'iam:GetRolePolicy',
       ],
       resources: [users, roles],
     }),
     new iam.PolicyStatement({
-      sid: 'RevokeUserKeysAndSessions',
-      actions: ['iam:UpdateAccessKey', 'iam:PutUserPolicy', 'iam:DeleteUserPolicy', 'iam:DeleteLoginProfile'],
+      sid: 'DeactivateKeysAndConsole',
+      actions: ['iam:UpdateAccessKey', 'iam:DeleteLoginProfile'],
       resources: [users],
     }),
     new iam.PolicyStatement({
-      sid: 'RevokeRoleSessions',
-      actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-      resources: [roles],
-    }),
-    new iam.PolicyStatement({
-      sid: 'NeverTouchOwnServiceOrSsoRoles',
-      effect: iam.Effect.DENY,
-      actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-      resources: untouchableRoles(partition, account),
+      sid: 'QuarantineWithTheFixedDenyOnly',
+      actions: ['iam:AttachUserPolicy', 'iam:DetachUserPolicy'],
+      resources: [users],
+      conditions: { ArnEquals: { 'iam:PolicyARN': denyAll } },
     }),
     new iam.PolicyStatement({
       sid: 'NeverRevokeProtectedPrincipals',
       effect: iam.Effect.DENY,
-      actions: ['iam:UpdateAccessKey', 'iam:PutUserPolicy', 'iam:DeleteLoginProfile', 'iam:PutRolePolicy'],
-      resources: [users, roles],
+      actions: ['iam:UpdateAccessKey', 'iam:AttachUserPolicy', 'iam:DeleteLoginProfile'],
+      resources: [users],
       conditions: { StringEquals: { [`iam:ResourceTag/${config.protectedTag.key}`]: config.protectedTag.value } },
+    }),
+    new iam.PolicyStatement({
+      // Belt and braces: even if an allow were added by mistake, this role never grants.
+      sid: 'NeverGrantPermissions',
+      effect: iam.Effect.DENY,
+      actions: [
+        'iam:PutUserPolicy',
+        'iam:PutRolePolicy',
+        'iam:PutGroupPolicy',
+        'iam:AttachRolePolicy',
+        'iam:AttachGroupPolicy',
+        'iam:CreatePolicyVersion',
+        'iam:SetDefaultPolicyVersion',
+        'iam:UpdateAssumeRolePolicy',
+        'iam:AddUserToGroup',
+        'iam:PassRole',
+      ],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'AttachNothingButTheDeny',
+      effect: iam.Effect.DENY,
+      actions: ['iam:AttachUserPolicy'],
+      resources: ['*'],
+      conditions: { ArnNotEquals: { 'iam:PolicyARN': denyAll } },
     }),
     new iam.PolicyStatement({
       sid: 'NeverDeleteEvidence',
       effect: iam.Effect.DENY,
       actions: ['iam:DeleteAccessKey', 'iam:DeleteUser', 'iam:DeleteRole', 'iam:CreateAccessKey'],
       resources: ['*'],
+    }),
+  ];
+};
+
+/**
+ * The session revoker's role (home) and its member writer role: iam:PutUserPolicy / PutRolePolicy
+ * on this account's principals, which IAM cannot narrow to a policy name or document; what makes
+ * it safe is that only the state machine, whose definition fixes the document, holds it
+ * (lib/constructs/session-revoker.ts). Denied: protected principals, Cordon's own roles by EXACT
+ * ARN (`ownRoleArns`, never a name prefix), service-linked and Identity Center roles.
+ */
+export const sessionWriterStatements = (stack: Stack, config: CordonConfig, ownRoleArns: readonly string[], account = stack.account): iam.PolicyStatement[] => {
+  const { partition } = stack;
+  const users = `arn:${partition}:iam::${account}:user/*`;
+  const roles = `arn:${partition}:iam::${account}:role/*`;
+  return [
+    new iam.PolicyStatement({ sid: 'WriteSessionDeny', actions: ['iam:PutUserPolicy', 'iam:PutRolePolicy'], resources: [users, roles] }),
+    new iam.PolicyStatement({
+      sid: 'NeverWriteOnProtectedPrincipals',
+      effect: iam.Effect.DENY,
+      actions: ['iam:PutUserPolicy', 'iam:PutRolePolicy'],
+      resources: [users, roles],
+      conditions: { StringEquals: { [`iam:ResourceTag/${config.protectedTag.key}`]: config.protectedTag.value } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'NeverWriteOnOwnServiceOrSsoRoles',
+      effect: iam.Effect.DENY,
+      actions: ['iam:PutRolePolicy'],
+      resources: [...ownRoleArns, ...untouchableRoles(partition, account)],
     }),
   ];
 };
@@ -279,11 +338,15 @@ const ISOLATION_REASONS: Record<string, string> = {
 };
 
 const CREDENTIAL_REASONS: Record<string, string> = {
-  '*': 'an explicit Deny of deleting or creating keys, users and roles: wider is safer',
-  ':user/*': 'the leaked key may belong to any user; the exact key is decided per finding, protected and allowlisted users are escalated in code',
-  ':role/*': 'stolen sessions may be of any role; Cordon, service-linked and Identity Center roles are denied explicitly',
-  ':role/cordon/*': 'an explicit Deny protecting Cordon’s own roles',
-  ':role/Cordon*': 'an explicit Deny protecting Cordon’s own roles',
+  '*': 'explicit Denies (granting permissions, attaching anything but AWSDenyAll, deleting or creating keys, users and roles): wider is safer',
+  ':user/*': 'the leaked key may belong to any user; the exact key is decided per finding, protected users are denied by tag, allowlisted ones escalated in code',
+  ':role/*': 'read-only on roles (GetRole, ListRoleTags, GetRolePolicy): the stolen session may be of any role',
+};
+
+/** The session writers' wildcards (lib/constructs/session-revoker.ts). */
+export const SESSION_WRITER_REASONS: Record<string, string> = {
+  ':user/*': 'the session deny goes on whichever user leaked a key; only the state machine holds this, and its definition fixes the document',
+  ':role/*': 'the session deny goes on whichever role’s sessions were stolen; Cordon’s own (exact ARNs), service-linked and Identity Center roles are denied',
   ':role/aws-service-role/*': 'an explicit Deny protecting service-linked roles',
   ':role/aws-reserved/*': 'an explicit Deny protecting Identity Center roles',
 };
@@ -293,8 +356,8 @@ const CREDENTIAL_REASONS: Record<string, string> = {
  * for its kind and bound to exactly the actions the policy allows on it now (acknowledgeGrants):
  * a statement added to the policy later is an unreviewed grant and fails synth.
  */
-const acknowledgeWildcards = (stack: Stack, policy: iam.ManagedPolicy, reasons: Record<string, string>): void => {
-  const json = stack.resolve(policy.document.toJSON()) as { Statement: { Effect: string; Action: string | string[]; Resource: unknown }[] };
+export const acknowledgeWildcards = (stack: Stack, policy: IConstruct, reasons: Record<string, string>, document?: iam.PolicyDocument): void => {
+  const json = stack.resolve((document ?? (policy as iam.ManagedPolicy).document).toJSON()) as { Statement: { Effect: string; Action: string | string[]; Resource: unknown }[] };
   const actionsOn = new Map<string, Set<string>>();
   for (const st of json.Statement.filter((s) => s.Effect === 'Allow')) {
     for (const resource of (Array.isArray(st.Resource) ? st.Resource : [st.Resource]).map(nagRender).filter((r) => r.includes('*'))) {

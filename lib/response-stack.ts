@@ -1,4 +1,4 @@
-import { Duration, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { Duration, Fn, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,7 +15,8 @@ import { FindingRouting } from './constructs/routing';
 import type { EvidenceStack } from './evidence-stack';
 import { allowCloudWatchLogs } from './constructs/shared';
 import { acknowledge, acknowledgeGrants, nagResource } from './nag';
-import { credentialPolicy, isolationPolicy } from './responder-policies';
+import { credentialPolicy, isolationPolicy, SESSION_WRITER_REASONS, sessionWriterStatements } from './responder-policies';
+import { SESSION_WRITER_ROLE_NAME, SessionRevoker } from './constructs/session-revoker';
 
 export interface ResponseStackProps extends StackProps {
   readonly config: CordonConfig;
@@ -37,6 +38,8 @@ export class ResponseStack extends Stack {
   readonly eventDlq: sqs.IQueue;
   readonly isolateInstance: ResponderFunction;
   readonly revokeCredentials: ResponderFunction;
+  /** The only writer of session-deny policies (started by revokeCredentials). */
+  readonly sessionRevoker: SessionRevoker;
   /** Breaker windows and idempotency records of the responders. */
   readonly guardrailsTable: GuardrailsTable;
   /** One message per incident decision, and every alarm. */
@@ -152,11 +155,28 @@ export class ResponseStack extends Stack {
         ...responderEnv,
         ...(this.actsInMembers(config) ? { MEMBER_ROLE_NAME: config.memberRoleNames.credentials } : {}),
         ALLOWLIST: config.allowlistedPrincipals.join(','),
-        OWN_ROLE_PREFIX: 'Cordon',
         QUARANTINE_USER: String(config.credentials.quarantineUser),
+        MINIMUM_SEVERITY: String(config.minimumSeverity),
       },
       timeout: Duration.minutes(2),
     });
+    // Cordon's own roles, by exact ARN: the session writer is denied them, the function escalates them.
+    const ownRoles = () => [this.checkpoint, this.isolateInstance, this.revokeCredentials].map((fn) => fn.role!.roleArn);
+    this.sessionRevoker = new SessionRevoker(this, 'SessionRevoker', {
+      statements: (role) => sessionWriterStatements(this, config, [...ownRoles(), role.roleArn]),
+      wildcardReasons: SESSION_WRITER_REASONS,
+      key,
+      memberAccounts: config.memberAccounts,
+      ...(config.organizationId ? { organizationId: config.organizationId } : {}),
+      actsInOrganization: config.memberOrganizationalUnits.length > 0,
+    });
+    this.sessionRevoker.grantStartSync(this.revokeCredentials);
+    this.revokeCredentials.addEnvironment('SESSION_REVOKER_ARN', this.sessionRevoker.stateMachine.stateMachineArn);
+    this.revokeCredentials.addEnvironment('OWN_PRINCIPAL_ARNS', Fn.join(',', [...ownRoles(), this.sessionRevoker.role.roleArn]));
+    this.revokeCredentials.addEnvironment(
+      'OWN_MEMBER_ROLE_NAMES',
+      this.actsInMembers(config) ? [config.memberRoleNames.isolation, config.memberRoleNames.credentials, SESSION_WRITER_ROLE_NAME].join(',') : '',
+    );
     const responders = [
       [this.isolateInstance, config.memberRoleNames.isolation],
       [this.revokeCredentials, config.memberRoleNames.credentials],

@@ -2,7 +2,9 @@ import {
   GetAccessKeyLastUsedCommand,
   GetLoginProfileCommand,
   GetRoleCommand,
+  GetRolePolicyCommand,
   GetUserCommand,
+  GetUserPolicyCommand,
   type IAMClient,
   ListAccessKeysCommand,
   ListRoleTagsCommand,
@@ -11,7 +13,8 @@ import {
 } from '@aws-sdk/client-iam';
 import { isTemporaryKey, type CredentialTarget } from '../findings/credentials';
 import { errorMessage, TransientAwsError } from '../shared/errors';
-import type { LoginProfileView, ObservedKey, ObservedState, RoleState, UserState } from './types';
+import { parseRevocation, REVOKE_SESSIONS_POLICY_NAME } from './policies';
+import type { ExistingRevocation, LoginProfileView, ObservedKey, ObservedState, RoleState, UserState } from './types';
 
 /**
  * Observe: read-only IAM calls, all in ONE parallel round per target (two when the event names a
@@ -105,6 +108,17 @@ const keyOwner = async (iam: IAMClient, accessKeyId: string): Promise<{ owner?: 
   }
 };
 
+/** The principal's `cordon-revoke-sessions` policy, parsed; undefined when it has none. */
+const existingRevocation = async (read: () => Promise<{ PolicyDocument?: string | undefined } | undefined>): Promise<ExistingRevocation | undefined> => {
+  try {
+    const r = await read();
+    return r?.PolicyDocument ? parseRevocation(r.PolicyDocument) : undefined;
+  } catch (error) {
+    if (isNoSuchEntity(error)) return undefined;
+    throw error;
+  }
+};
+
 const rethrowOr = (error: unknown, what: string): ObservedState => {
   if (isTransient(error)) throw new TransientAwsError(`cannot observe ${what}: ${errorMessage(error)}`, error);
   return { kind: 'none', reason: `cannot observe ${what}: ${errorMessage(error)}` };
@@ -113,7 +127,7 @@ const rethrowOr = (error: unknown, what: string): ObservedState => {
 export const observeUser = async (iam: IAMClient, userName: string, leakedKey?: string): Promise<ObservedState> => {
   try {
     const lookupOwner = leakedKey !== undefined && !isTemporaryKey(leakedKey);
-    const [user, tags, keys, profile, owner] = await Promise.all([
+    const [user, tags, keys, profile, owner, revocation] = await Promise.all([
       iam.send(new GetUserCommand({ UserName: userName })).then(
         (r) => r.User,
         (error: unknown) => {
@@ -125,6 +139,7 @@ export const observeUser = async (iam: IAMClient, userName: string, leakedKey?: 
       listKeys(iam, userName).catch((error: unknown) => (isNoSuchEntity(error) ? [] : Promise.reject(error))),
       loginProfile(iam, userName),
       lookupOwner ? keyOwner(iam, leakedKey) : Promise.resolve(undefined),
+      existingRevocation(() => iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: REVOKE_SESSIONS_POLICY_NAME }))),
     ]);
     const state: UserState = {
       kind: 'user',
@@ -137,6 +152,7 @@ export const observeUser = async (iam: IAMClient, userName: string, leakedKey?: 
       ...(profile ? { loginProfile: profile } : {}),
       ...(owner?.owner ? { keyOwner: owner.owner } : {}),
       ...(owner?.notFound ? { keyNotFound: true } : {}),
+      ...(revocation ? { revocation } : {}),
     };
     return state;
   } catch (error) {
@@ -146,7 +162,7 @@ export const observeUser = async (iam: IAMClient, userName: string, leakedKey?: 
 
 export const observeRole = async (iam: IAMClient, roleName: string): Promise<ObservedState> => {
   try {
-    const [role, tags] = await Promise.all([
+    const [role, tags, revocation] = await Promise.all([
       iam.send(new GetRoleCommand({ RoleName: roleName })).then(
         (r) => r.Role,
         (error: unknown) => {
@@ -155,6 +171,7 @@ export const observeRole = async (iam: IAMClient, roleName: string): Promise<Obs
         },
       ),
       listRoleTags(iam, roleName).catch((error: unknown) => (isNoSuchEntity(error) ? {} : Promise.reject(error))),
+      existingRevocation(() => iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: REVOKE_SESSIONS_POLICY_NAME }))),
     ]);
     const state: RoleState = {
       kind: 'role',
@@ -163,6 +180,7 @@ export const observeRole = async (iam: IAMClient, roleName: string): Promise<Obs
       ...(role?.Arn ? { arn: role.Arn } : {}),
       ...(role?.Path ? { path: role.Path } : {}),
       tags,
+      ...(revocation ? { revocation } : {}),
     };
     return state;
   } catch (error) {
@@ -184,7 +202,12 @@ export const observe = async (iam: IAMClient, target: CredentialTarget): Promise
       } catch (error) {
         return rethrowOr(error, `the owner of access key ${target.accessKeyId}`);
       }
-      if (owner.notFound) return { kind: 'none', reason: `access key ${target.accessKeyId} does not exist in account ${target.account}` };
+      if (owner.notFound) {
+        return {
+          kind: 'none',
+          reason: `key already deleted: access key ${target.accessKeyId} does not exist in account ${target.account} and the event names no user, so the sessions it minted cannot be attributed: find its owner (GetSessionToken / GetFederationToken calls of this key in CloudTrail) and revoke {userName}`,
+        };
+      }
       if (!owner.owner) return { kind: 'none', reason: `access key ${target.accessKeyId} has no owning user (root or service key?)` };
       const state = await observeUser(iam, owner.owner);
       return state.kind === 'user' ? { ...state, keyOwner: owner.owner } : state;

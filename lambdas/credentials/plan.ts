@@ -1,34 +1,36 @@
 import { isTemporaryKey, type CredentialTarget } from '../findings/credentials';
-import { quarantineDocument, quarantinePolicyName, revokeSessionsDocument, revokeSessionsPolicyName } from './policies';
-import type { CredentialsConfig, Escalation, EscalationCode, ObservedState, Plan, RoleState, Step, StepDraft, UserState } from './types';
+import { quarantinePolicyArn } from './policies';
+import type { CredentialsConfig, Escalation, EscalationCode, Hold, ObservedState, Plan, RoleState, Step, StepDraft, UserState } from './types';
 
 /**
- * The revocation plan: a PURE function of the targets, what was observed, the config and the time
- * of processing. No AWS call, no clock read, no randomness: the interesting tests need no mocks.
+ * The revocation plan: a PURE function of the targets, what was observed and the config. No AWS
+ * call, no clock read: the session cut-off is NOT decided here, it is taken after the keys are
+ * inactive (execute.ts), so sessions minted while Cordon works are cut too.
  *
  * - IAM user key: UpdateAccessKey Inactive for THAT key only (never delete: it is evidence), plus
- *   an inline `aws:TokenIssueTime` deny on the user (GetSessionToken / GetFederationToken sessions
- *   survive key deactivation). A user-wide deny-all and deleting the console password stop the
- *   user's other, unleaked keys and sign-in too: only when config asks (`quarantineUser`) or the
- *   finding shows the user itself compromised.
- * - Assumed role: inline deny-all for sessions issued before `now` (not the finding's eventLastSeen:
- *   sessions minted between the last sighting and now are just as stolen).
+ *   the user's session deny (GetSessionToken / GetFederationToken sessions survive deactivation).
+ *   A deleted key still gets the session deny: sessions minted from it outlive the key.
+ *   Quarantine (attach AWSDenyAll + delete the console password) stops the user's other keys and
+ *   sign-in too: only when config asks (`quarantineUser`) or the finding shows the user compromised.
+ * - Instance credentials (a role session with an instance): deny only the sessions issued to THAT
+ *   instance (`ec2:SourceInstanceARN`) before the cut-off; other holders of the role keep working.
+ *   The role-wide cut is an explicit option (config, or a manual request naming only the role) and
+ *   otherwise an escalation, with its collateral stated.
  * - Root, federated, service-linked, Identity Center, Cordon's own, protected, allowlisted: escalate.
  */
 export interface PlanContext {
-  /** Time of processing: the session cut-off. */
-  readonly now: Date;
   readonly incidentId: string;
-  /** Manual `force`: act on protected-tag / allowlisted principals (evidenced as a note). */
+  /** Region of the event: instance ARNs are regional. */
+  readonly region: string;
+  /** Manual `force`: act on allowlisted principals (evidenced as a note). */
   readonly force?: boolean;
 }
 
-type Draft = StepDraft;
-
 interface TargetPlan {
-  readonly steps: Draft[];
+  readonly steps: StepDraft[];
   readonly escalations: Escalation[];
   readonly notes: string[];
+  readonly holds: Hold[];
 }
 
 const SERVICE_LINKED_PATH = '/aws-service-role/';
@@ -53,22 +55,27 @@ export const isAllowlisted = (
     return kind === 'assumed-role' && rest.split('/')[0] === principal.name;
   });
 
+/** Cordon's own principal: an exact ARN match, never a name prefix. */
+export const ownPrincipal = (config: CredentialsConfig, account: string, type: 'user' | 'role', arn: string): boolean =>
+  config.ownPrincipalArns.includes(arn) ||
+  (type === 'role' && config.ownMemberRoleNames.some((name) => arn === `arn:${config.partition}:iam::${account}:role/${name}`));
+
 const escalation = (target: CredentialTarget, code: EscalationCode, reason: string): Escalation => ({ code, target, reason });
 
 /**
- * Cordon's own principals and the protected tag: never (the function's IAM policy also denies
- * revoking a principal that carries the tag). The allowlist: unless a manual request forces it.
+ * Cordon's own principals and the protected tag: never (the IAM policies deny both too). The
+ * allowlist: unless a manual request forces it.
  */
 const protection = (
   target: CredentialTarget,
-  principal: { type: 'user' | 'role'; account: string; name: string; arn?: string; tags: Readonly<Record<string, string>> },
+  principal: { type: 'user' | 'role'; account: string; name: string; arn: string; tags: Readonly<Record<string, string>> },
   config: CredentialsConfig,
   ctx: PlanContext,
   out: TargetPlan,
 ): boolean => {
   const what = `${principal.type} ${principal.name}`;
-  if (config.ownRolePrefix !== '' && principal.name.startsWith(config.ownRolePrefix)) {
-    out.escalations.push(escalation(target, 'own-role', `${what} is one of Cordon's own principals (prefix ${config.ownRolePrefix}): Cordon never revokes itself`));
+  if (ownPrincipal(config, principal.account, principal.type, principal.arn)) {
+    out.escalations.push(escalation(target, 'own-role', `${what} (${principal.arn}) is one of Cordon's own principals: Cordon never revokes itself`));
     return true;
   }
   const { key, value } = config.protectedTag;
@@ -77,17 +84,14 @@ const protection = (
     out.escalations.push(escalation(target, 'protected-tag', ctx.force ? `${why} (force cannot override it: IAM denies Cordon any change to a protected principal; remove the tag to act)` : why));
     return true;
   }
-  const overridable: Escalation[] = [];
   const entry = isAllowlisted(config.allowlist, principal);
-  if (entry !== undefined) {
-    overridable.push(escalation(target, 'allowlisted', `${what} is allowlisted (${entry})`));
-  }
-  if (overridable.length === 0) return false;
+  if (entry === undefined) return false;
+  const reason = `${what} is allowlisted (${entry})`;
   if (ctx.force) {
-    out.notes.push(...overridable.map((e) => `force: acting despite: ${e.reason}`));
+    out.notes.push(`force: acting despite: ${reason}`);
     return false;
   }
-  out.escalations.push(...overridable);
+  out.escalations.push(escalation(target, 'allowlisted', reason));
   return true;
 };
 
@@ -97,15 +101,9 @@ const userArn = (config: CredentialsConfig, account: string, s: UserState): stri
 const roleArn = (config: CredentialsConfig, account: string, s: RoleState): string =>
   s.arn ?? `arn:${config.partition}:iam::${account}:role${s.path ?? '/'}${s.roleName}`;
 
-const userWide = (account: string, s: UserState, ctx: PlanContext, out: TargetPlan, why: string) => {
-  out.steps.push({
-    kind: 'put-user-policy',
-    account,
-    purpose: 'quarantine',
-    userName: s.userName,
-    policyName: quarantinePolicyName(ctx.incidentId),
-    document: quarantineDocument(),
-  });
+const quarantine = (account: string, s: UserState, config: CredentialsConfig, out: TargetPlan, why: string) => {
+  out.steps.push({ kind: 'attach-quarantine', account, userName: s.userName, policyArn: quarantinePolicyArn(config.partition) });
+  out.holds.push({ account, kind: 'quarantine', userName: s.userName });
   if (s.loginProfile) {
     out.steps.push({ kind: 'delete-login-profile', account, userName: s.userName, loginProfile: s.loginProfile });
   } else {
@@ -114,14 +112,50 @@ const userWide = (account: string, s: UserState, ctx: PlanContext, out: TargetPl
   out.notes.push(`user-wide quarantine of ${s.userName}: ${why}`);
 };
 
-const sessionDeny = (account: string, userName: string, ctx: PlanContext): Draft => ({
-  kind: 'put-user-policy',
+const userSessions = (account: string, s: UserState): StepDraft => ({
+  kind: 'revoke-sessions',
   account,
-  purpose: 'revoke-sessions',
-  userName,
-  policyName: revokeSessionsPolicyName(ctx.incidentId),
-  document: revokeSessionsDocument(ctx.now.toISOString()),
+  principalType: 'user',
+  principalName: s.userName,
+  scope: 'principal',
+  collateral: `temporary sessions (GetSessionToken, GetFederationToken) of user ${s.userName} issued before the cut-off, whichever key minted them; long-term keys are not affected`,
+  ...(s.revocation ? { existing: s.revocation } : {}),
 });
+
+/** The leaked key: deactivate it, note it already inactive, or find it deleted. False = stop (escalated). */
+const planKey = (target: Extract<CredentialTarget, { kind: 'iam-user-key' }>, state: UserState, out: TargetPlan): boolean => {
+  const { account, accessKeyId: keyId } = target;
+  if (state.keyOwner !== undefined && state.keyOwner !== state.userName) {
+    out.escalations.push(escalation(target, 'key-owner-mismatch', `access key ${keyId} belongs to ${state.keyOwner}, not to ${state.userName} as the event says`));
+    return false;
+  }
+  if (isTemporaryKey(keyId)) {
+    out.escalations.push(
+      escalation(
+        target,
+        'temporary-key',
+        `${keyId} is a temporary (STS) key of user ${state.userName}: its sessions are cut by the TokenIssueTime deny, but the long-term key that issued it is not named: find it in CloudTrail (GetSessionToken / GetFederationToken by ${state.userName}) and revoke it`,
+      ),
+    );
+    return true;
+  }
+  const key = state.keys.find((k) => k.accessKeyId === keyId);
+  if (!key) {
+    // Deleted (GetAccessKeyLastUsed finds no such key, or names this very user): the sessions it
+    // minted outlive it, so they are still cut.
+    out.escalations.push(
+      escalation(target, 'key-deleted', `key already deleted: access key ${keyId} is no longer one of user ${state.userName}'s keys; the user's sessions are still cut`),
+    );
+    return true;
+  }
+  out.holds.push({ account, kind: 'key', userName: state.userName, accessKeyId: keyId });
+  if (key.status === 'Active') {
+    out.steps.push({ kind: 'deactivate-key', account, userName: state.userName, accessKeyId: keyId });
+  } else {
+    out.notes.push(`access key ${keyId} of ${state.userName} is already ${key.status}`);
+  }
+  return true;
+};
 
 const planUser = (
   target: Extract<CredentialTarget, { kind: 'iam-user-key' | 'iam-user' }>,
@@ -140,42 +174,12 @@ const planUser = (
     return;
   }
   if (protection(target, { type: 'user', account, name: state.userName, arn: userArn(config, account, state), tags: state.tags }, config, ctx, out)) return;
-
-  const compromised = target.userCompromised;
-  if (target.kind === 'iam-user-key') {
-    const keyId = target.accessKeyId;
-    if (state.keyOwner !== undefined && state.keyOwner !== state.userName) {
-      out.escalations.push(
-        escalation(target, 'key-owner-mismatch', `access key ${keyId} belongs to ${state.keyOwner}, not to ${state.userName} as the event says`),
-      );
-      return;
-    }
-    if (isTemporaryKey(keyId)) {
-      out.escalations.push(
-        escalation(
-          target,
-          'temporary-key',
-          `${keyId} is a temporary (STS) key of user ${state.userName}: its sessions are cut by the TokenIssueTime deny, but the long-term key that issued it is not named: find it in CloudTrail (GetSessionToken / GetFederationToken by ${state.userName}) and revoke it`,
-        ),
-      );
-    } else {
-      const key = state.keys.find((k) => k.accessKeyId === keyId);
-      if (!key) {
-        out.escalations.push(escalation(target, 'key-owner-mismatch', `access key ${keyId} is not one of user ${state.userName}'s keys`));
-        return;
-      }
-      if (key.status === 'Active') {
-        out.steps.push({ kind: 'deactivate-key', account, userName: state.userName, accessKeyId: keyId });
-      } else {
-        out.notes.push(`access key ${keyId} of ${state.userName} is already ${key.status}`);
-      }
-    }
-  }
-  out.steps.push(sessionDeny(account, state.userName, ctx));
-  if (compromised) {
-    userWide(account, state, ctx, out, 'the finding shows the user itself compromised');
+  if (target.kind === 'iam-user-key' && !planKey(target, state, out)) return;
+  out.steps.push(userSessions(account, state));
+  if (target.userCompromised) {
+    quarantine(account, state, config, out, 'the finding shows the user itself compromised');
   } else if (config.quarantineUser) {
-    userWide(account, state, ctx, out, 'configured (QUARANTINE_USER)');
+    quarantine(account, state, config, out, 'configured (QUARANTINE_USER)');
   } else if (target.kind === 'iam-user') {
     out.escalations.push(
       escalation(
@@ -186,6 +190,9 @@ const planUser = (
     );
   }
 };
+
+const roleWideCollateral = (name: string): string =>
+  `EVERY session of role ${name} issued before the cut-off is denied, legitimate holders included: instances keep failing until EC2 rotates their credentials (its own schedule, hours), services until they assume the role again`;
 
 const planRole = (
   target: Extract<CredentialTarget, { kind: 'role-session' }>,
@@ -219,23 +226,55 @@ const planRole = (
   }
   const account = target.account;
   if (protection(target, { type: 'role', account, name, arn: roleArn(config, account, state), tags: state.tags }, config, ctx, out)) return;
-  out.steps.push({
-    kind: 'put-role-policy',
-    account,
-    purpose: 'revoke-sessions',
-    roleName: name,
-    policyName: revokeSessionsPolicyName(ctx.incidentId),
-    document: revokeSessionsDocument(ctx.now.toISOString()),
-  });
-  out.notes.push(
-    `every session of role ${name} issued before ${ctx.now.toISOString()} is cut, legitimate holders included${
-      target.instanceId ? ` (instance ${target.instanceId} gets fresh credentials from its profile)` : ''
-    }; new sessions are unaffected`,
+  const existing = state.revocation ? { existing: state.revocation } : {};
+  const roleWide = (why: string): void => {
+    out.steps.push({ kind: 'revoke-sessions', account, principalType: 'role', principalName: name, scope: 'principal', collateral: roleWideCollateral(name), ...existing });
+    out.notes.push(`role-wide session cut of ${name}: ${why}`);
+  };
+  if (target.scope === 'role') {
+    roleWide('requested explicitly');
+    return;
+  }
+  if (target.instanceId) {
+    const instanceArn = `arn:${config.partition}:ec2:${ctx.region}:${account}:instance/${target.instanceId}`;
+    if (config.roleWideSessions) {
+      roleWide('configured (ROLE_WIDE_SESSIONS)');
+      return;
+    }
+    out.steps.push({
+      kind: 'revoke-sessions',
+      account,
+      principalType: 'role',
+      principalName: name,
+      scope: 'instance',
+      instanceArn,
+      collateral: `only sessions of role ${name} issued to instance ${target.instanceId} before the cut-off; other holders of the role keep working. The instance gets new credentials when EC2 rotates them, so an attacker with code execution there is stopped only by isolating it`,
+      ...existing,
+    });
+    out.escalations.push(
+      escalation(
+        target,
+        'role-wide-available',
+        `sessions of role ${name} issued to instance ${target.instanceId} are cut; if the stolen credentials were copied elsewhere under another instance ARN, cut the whole role with {action:'revoke', roleName:'${name}', scope:'role'}: ${roleWideCollateral(name)}`,
+      ),
+    );
+    return;
+  }
+  if (config.roleWideSessions) {
+    roleWide('configured (ROLE_WIDE_SESSIONS)');
+    return;
+  }
+  out.escalations.push(
+    escalation(
+      target,
+      'role-wide-needed',
+      `the stolen session of role ${name} names no instance, so only a role-wide cut stops it: {action:'revoke', roleName:'${name}', scope:'role'}; ${roleWideCollateral(name)}`,
+    ),
   );
 };
 
 const planTarget = (target: CredentialTarget, state: ObservedState, config: CredentialsConfig, ctx: PlanContext): TargetPlan => {
-  const out: TargetPlan = { steps: [], escalations: [], notes: [] };
+  const out: TargetPlan = { steps: [], escalations: [], notes: [], holds: [] };
   switch (target.kind) {
     case 'iam-user-key':
     case 'iam-user':
@@ -259,22 +298,22 @@ const planTarget = (target: CredentialTarget, state: ObservedState, config: Cred
     case 'unknown-principal':
       out.escalations.push(escalation(target, 'unknown-principal', `user type ${target.userType} cannot be revoked automatically`));
       break;
+    case 'unactionable':
+      out.escalations.push(escalation(target, target.code, target.reason));
+      break;
   }
   return out;
 };
 
-const stepKey = (s: Draft): string => JSON.stringify([s.kind, s.account, 'userName' in s ? s.userName : '', 'roleName' in s ? s.roleName : '', 'accessKeyId' in s ? s.accessKeyId : '', 'policyName' in s ? s.policyName : '']);
+const stepKey = (s: StepDraft): string =>
+  JSON.stringify([s.kind, s.account, 'userName' in s ? s.userName : '', 'principalName' in s ? `${s.principalType}/${s.principalName}/${s.instanceArn ?? ''}` : '', 'accessKeyId' in s ? s.accessKeyId : '']);
 
-export const plan = (
-  targets: readonly CredentialTarget[],
-  states: readonly ObservedState[],
-  config: CredentialsConfig,
-  ctx: PlanContext,
-): Plan => {
-  const drafts: Draft[] = [];
+export const plan = (targets: readonly CredentialTarget[], states: readonly ObservedState[], config: CredentialsConfig, ctx: PlanContext): Plan => {
+  const drafts: StepDraft[] = [];
   const seen = new Set<string>();
   const escalations: Escalation[] = [];
   const notes: string[] = [];
+  const holds = new Map<string, Hold>();
   targets.forEach((target, i) => {
     const out = planTarget(target, states[i] ?? { kind: 'none', reason: 'not observed' }, config, ctx);
     for (const s of out.steps) {
@@ -285,8 +324,9 @@ export const plan = (
     }
     escalations.push(...out.escalations);
     notes.push(...out.notes);
+    for (const h of out.holds) holds.set(JSON.stringify(h), h);
   });
   const steps = drafts.map((d, i) => ({ ...d, id: `s${i + 1}` }) as Step);
   const decision = steps.length > 0 ? 'act' : escalations.length > 0 ? 'escalate' : 'skip';
-  return { decision, steps, escalations, notes: [...new Set(notes)], cutoff: ctx.now.toISOString() };
+  return { decision, steps, escalations, notes: [...new Set(notes)], holds: [...holds.values()] };
 };

@@ -6,10 +6,26 @@ export interface CredentialsConfig {
   readonly protectedTag: { readonly key: string; readonly value: string };
   /** Principal ARNs or plain user/role names never revoked automatically (break-glass). */
   readonly allowlist: readonly string[];
-  /** Cordon's own roles start with this; they are never revoked by Cordon. @default Cordon */
-  readonly ownRolePrefix: string;
-  /** Also quarantine the user (deny-all + delete console password) on every leaked key. @default false */
+  /**
+   * Cordon's own principals in the home account, by EXACT ARN (function roles, the session
+   * revoker's role): never revoked. Never a name prefix: a user called `CordonBackdoor` is revoked.
+   */
+  readonly ownPrincipalArns: readonly string[];
+  /** Roles Cordon deploys in every member account (root path), by exact name: protected as
+   * `arn:{partition}:iam::{account}:role/{name}` of the target account, never by prefix. */
+  readonly ownMemberRoleNames: readonly string[];
+  /** Also quarantine the user (attach the deny-all policy + delete console password) on every leaked key. @default false */
   readonly quarantineUser: boolean;
+  /**
+   * Stolen role sessions of an unknown instance, or automatic findings on instance credentials:
+   * cut EVERY session of the role (all holders, for hours: EC2 rotates instance credentials on its
+   * own schedule) instead of escalating. @default false
+   */
+  readonly roleWideSessions: boolean;
+  /** Added to the time the keys were inactive to make the session cut-off (IAM is eventually consistent). @default 30 */
+  readonly cutoffMarginSeconds: number;
+  /** GuardDuty findings below this severity are skipped (root, exposure and quarantine events never). */
+  readonly minimumSeverity?: number;
   /** @default aws */
   readonly partition: string;
 }
@@ -17,8 +33,11 @@ export interface CredentialsConfig {
 export const defaultCredentialsConfig: CredentialsConfig = {
   protectedTag: { key: 'cordon:protected', value: 'true' },
   allowlist: [],
-  ownRolePrefix: 'Cordon',
+  ownPrincipalArns: [],
+  ownMemberRoleNames: [],
   quarantineUser: false,
+  roleWideSessions: false,
+  cutoffMarginSeconds: 30,
   partition: 'aws',
 };
 
@@ -33,7 +52,16 @@ export interface LoginProfileView {
   readonly passwordResetRequired?: boolean;
 }
 
-/** An IAM user as observed in one parallel round (GetUser, ListUserTags, ListAccessKeys, GetLoginProfile). */
+/** The session-revocation policy a principal already carries (`cordon-revoke-sessions`), parsed. */
+export interface ExistingRevocation {
+  /** Principal-wide cut-off. */
+  readonly cutoff?: string;
+  /** Instance-scoped: the instances whose role sessions are cut, and their (common) cut-off. */
+  readonly instanceArns: readonly string[];
+  readonly instanceCutoff?: string;
+}
+
+/** An IAM user as observed in one parallel round (GetUser, ListUserTags, ListAccessKeys, GetLoginProfile, GetUserPolicy). */
 export interface UserState {
   readonly kind: 'user';
   readonly userName: string;
@@ -48,9 +76,10 @@ export interface UserState {
   readonly keyOwner?: string;
   /** The leaked key does not exist in the account (GetAccessKeyLastUsed said so). */
   readonly keyNotFound?: boolean;
+  readonly revocation?: ExistingRevocation;
 }
 
-/** An IAM role as observed (GetRole, ListRoleTags). */
+/** An IAM role as observed (GetRole, ListRoleTags, GetRolePolicy). */
 export interface RoleState {
   readonly kind: 'role';
   readonly roleName: string;
@@ -58,6 +87,7 @@ export interface RoleState {
   readonly arn?: string;
   readonly path?: string;
   readonly tags: Readonly<Record<string, string>>;
+  readonly revocation?: ExistingRevocation;
 }
 
 /** No IAM state applies (root, federated, unknown principal) or the target could not be resolved. */
@@ -79,33 +109,47 @@ interface StepBase {
   readonly account: string;
 }
 
-/** The mutating IAM calls Cordon makes. Plans are data (STYLE.md #8). */
+/**
+ * The mutating calls Cordon makes. Plans are data (STYLE.md #8). No step carries a policy
+ * document: quarantine attaches one fixed managed policy, and the session deny is written by the
+ * session revoker state machine, whose definition holds the document (lib/constructs/session-revoker.ts).
+ */
 export type Step =
   | (StepBase & { readonly kind: 'deactivate-key'; readonly userName: string; readonly accessKeyId: string })
   | (StepBase & {
-      readonly kind: 'put-user-policy';
-      readonly purpose: 'revoke-sessions' | 'quarantine';
-      readonly userName: string;
-      readonly policyName: string;
-      readonly document: PolicyDocument;
+      readonly kind: 'revoke-sessions';
+      readonly principalType: 'user' | 'role';
+      readonly principalName: string;
+      /** `principal`: every session of the principal issued before the cut-off; `instance`: only
+       * the sessions of the role issued to `instanceArn` (ec2:SourceInstanceARN). */
+      readonly scope: 'principal' | 'instance';
+      readonly instanceArn?: string;
+      /** Who else loses sessions, in words, for the evidence. */
+      readonly collateral: string;
+      /** What the principal already carried: the new policy never moves a cut-off backwards. */
+      readonly existing?: ExistingRevocation;
     })
-  | (StepBase & {
-      readonly kind: 'put-role-policy';
-      readonly purpose: 'revoke-sessions';
-      readonly roleName: string;
-      readonly policyName: string;
-      readonly document: PolicyDocument;
-    })
+  | (StepBase & { readonly kind: 'attach-quarantine'; readonly userName: string; readonly policyArn: string })
   | (StepBase & { readonly kind: 'delete-login-profile'; readonly userName: string; readonly loginProfile: LoginProfileView })
-  // Restore (undo) steps.
+  // Restore (undo) steps. A session deny is never removed.
   | (StepBase & { readonly kind: 'activate-key'; readonly userName: string; readonly accessKeyId: string })
-  | (StepBase & { readonly kind: 'delete-user-policy'; readonly userName: string; readonly policyName: string })
-  | (StepBase & { readonly kind: 'delete-role-policy'; readonly roleName: string; readonly policyName: string });
+  | (StepBase & { readonly kind: 'detach-quarantine'; readonly userName: string; readonly policyArn: string });
 
 export type StepKind = Step['kind'];
 
 /** A step before plan order gives it an id. */
 export type StepDraft = Step extends infer S ? (S extends Step ? Omit<S, 'id'> : never) : never;
+
+/**
+ * What an incident depends on staying in place: a key it deactivated (or found inactive) and a
+ * user it quarantined. A restore of another incident never undoes what this one still holds.
+ */
+export interface Hold {
+  readonly account: string;
+  readonly kind: 'key' | 'quarantine';
+  readonly userName: string;
+  readonly accessKeyId?: string;
+}
 
 export type EscalationCode =
   | 'root'
@@ -118,10 +162,17 @@ export type EscalationCode =
   | 'allowlisted'
   | 'not-found'
   | 'key-owner-mismatch'
+  | 'key-deleted'
   | 'unresolved'
   | 'temporary-key'
   | 'key-unknown'
-  | 'not-restorable';
+  | 'role-wide-available'
+  | 'role-wide-needed'
+  | 'aws-quarantine'
+  | 'console-compromise'
+  | 'not-restorable'
+  | 'key-held'
+  | 'key-unparsable';
 
 export interface Escalation {
   readonly code: EscalationCode;
@@ -136,6 +187,6 @@ export interface Plan {
   readonly escalations: readonly Escalation[];
   /** Facts worth recording that change nothing (key already inactive, overrides, ...). */
   readonly notes: readonly string[];
-  /** The session cut-off used, ISO 8601: the time of processing. */
-  readonly cutoff: string;
+  /** Keys and quarantines this incident depends on (recorded after containment). */
+  readonly holds: readonly Hold[];
 }

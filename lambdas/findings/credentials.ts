@@ -76,6 +76,8 @@ export interface RoleSessionTarget {
   readonly accessKeyId?: string;
   /** The EC2 instance the session belongs to (instance role, e.g. InstanceCredentialExfiltration). */
   readonly instanceId?: string;
+  /** `role`: a manual request asks explicitly for the role-wide cut (every holder of the role). */
+  readonly scope?: 'role';
 }
 
 export interface RootTarget {
@@ -103,13 +105,27 @@ export interface UnknownPrincipalTarget {
   readonly accessKeyId?: string;
 }
 
+/**
+ * An event that must reach a human although nothing in it can be revoked automatically: an
+ * exposure naming no parsable key, an account console compromise, AWS's own quarantine.
+ */
+export interface UnactionableTarget {
+  readonly kind: 'unactionable';
+  readonly account: string;
+  readonly code: 'key-unparsable' | 'console-compromise' | 'aws-quarantine';
+  /** What the event names (user, key, account), for the evidence target. */
+  readonly subject: string;
+  readonly reason: string;
+}
+
 export type CredentialTarget =
   | IamUserKeyTarget
   | IamUserTarget
   | RoleSessionTarget
   | RootTarget
   | FederatedTarget
-  | UnknownPrincipalTarget;
+  | UnknownPrincipalTarget
+  | UnactionableTarget;
 
 /** Manual pattern: every field given must match (AND). */
 export interface KeyPattern {
@@ -151,6 +167,8 @@ export interface PatternRequest extends RequestBase {
   readonly pattern: KeyPattern;
   readonly preview: boolean;
   readonly confirm?: string;
+  /** Quarantine every matching user too (AWSDenyAll + console password): only when the request says so. */
+  readonly quarantineUser: boolean;
   readonly requestedBy: string;
   readonly reason: string;
   readonly ticket?: string;
@@ -290,6 +308,8 @@ const targetRefOf = (t: CredentialTarget): TargetRef => {
       return { type: 'iam-federated-user', id: t.principalId ?? t.userName ?? '(unknown)', account: t.account };
     case 'unknown-principal':
       return { type: `iam-${t.userType}`, id: t.principalId ?? t.userName ?? t.accessKeyId ?? '(unknown)', account: t.account };
+    case 'unactionable':
+      return { type: 'iam', id: t.subject, account: t.account };
   }
 };
 export { targetRefOf };
@@ -487,12 +507,15 @@ export const manualRevokeSchema = z
     accessKeyId: keyIdSchema.optional(),
     userName: userNameSchema.optional(),
     roleName: roleNameSchema.optional(),
+    /** With roleName: cut only the sessions issued to this instance (default: every session of the role). */
+    instanceId: z.string().regex(INSTANCE_ID, { error: 'instanceId must look like i-0123456789abcdef0' }).optional(),
     force: z.boolean().optional(),
     ...common,
   })
   .refine((p) => (p.accessKeyId !== undefined || p.userName !== undefined) !== (p.roleName !== undefined), {
     error: 'give accessKeyId (optionally with userName), userName, or roleName',
-  });
+  })
+  .refine((p) => p.instanceId === undefined || p.roleName !== undefined, { error: 'instanceId needs roleName (the role of the instance profile)' });
 
 export const manualPatternSchema = z.strictObject({
   action: z.literal('revoke'),
@@ -506,6 +529,7 @@ export const manualPatternSchema = z.strictObject({
     })
     .refine((p) => Object.keys(p).length > 0, { error: 'pattern must name at least one of accessKeyId, userName, pathPrefix, tag, olderThanDays' }),
   preview: z.boolean().optional(),
+  quarantineUser: z.boolean().optional(),
   confirm: z.string().regex(/^[0-9a-f]{64}$/, { error: 'confirm must be the 64-hex digest returned by the preview' }).optional(),
   ...common,
 });
@@ -559,6 +583,7 @@ const parseManual = (payload: Record<string, unknown>, ctx: ParseContext): Crede
       pattern: d.pattern,
       preview: d.preview === true,
       ...(d.confirm ? { confirm: d.confirm } : {}),
+      quarantineUser: d.quarantineUser === true,
       requestedBy: d.requestedBy,
       reason: d.reason,
       ...(d.ticket ? { ticket: d.ticket } : {}),
@@ -571,7 +596,8 @@ const parseManual = (payload: Record<string, unknown>, ctx: ParseContext): Crede
   const d = p.data;
   const account = d.account ?? ctx.homeAccount;
   const target: CredentialTarget = d.roleName
-    ? { kind: 'role-session', account, roleName: d.roleName }
+    ? // A manual request naming only the role asks for the role-wide cut; with an instance, only its sessions.
+      { kind: 'role-session', account, roleName: d.roleName, ...(d.instanceId ? { instanceId: d.instanceId } : { scope: 'role' as const }) }
     : d.accessKeyId
       ? { kind: 'iam-user-key', account, accessKeyId: d.accessKeyId, ...(d.userName ? { userName: d.userName } : {}), userCompromised: false }
       : // A manual request naming only a user says the user itself is compromised.
@@ -580,7 +606,7 @@ const parseManual = (payload: Record<string, unknown>, ctx: ParseContext): Crede
     kind: 'revoke',
     trigger,
     region,
-    incidentId: incidentIdFor('manual', 'revoke', account, d.accessKeyId ?? '', d.userName ?? '', d.roleName ?? '', d.ticket ?? d.reason),
+    incidentId: incidentIdFor('manual', 'revoke', account, d.accessKeyId ?? '', d.userName ?? '', d.roleName ?? '', ...(d.instanceId ? [d.instanceId] : []), d.ticket ?? d.reason),
     targets: [target],
     sample: false,
     requestedBy: d.requestedBy,

@@ -1,23 +1,35 @@
 import { z } from 'zod';
 import type { Trigger } from '../evidence/types';
-import type { CredentialRequest, CredentialTarget, ParseContext } from './credentials';
+import type { CredentialRequest, CredentialTarget, ParseContext, UnactionableTarget } from './credentials';
 import { incidentIdFor } from './incident';
 
 /**
- * AWS Health `AWS_RISK_CREDENTIALS_*` events (AWS found an access key exposed, e.g. in a public
- * repository). Two real shapes: the classic one with the key only in `affectedEntities[].entityValue`,
- * and the current one that also carries `eventMetadata.{publicKey,userName,accountId}` and
- * `affectedAccount`. Every other Health event type is skipped with its code as the reason.
+ * AWS Health risk events about credentials. Two real shapes of the exposure events: the classic one
+ * with the key only in `affectedEntities[].entityValue`, and the current one that also carries
+ * `eventMetadata.{publicKey,userName,accountId}` and `affectedAccount`.
+ * - `AWS_RISK_CREDENTIALS_*` (a key exposed, e.g. in a public repository): revoke the key; an event
+ *   whose key cannot be parsed ESCALATES (AWS says a key leaked; a human must find it).
+ * - `AWS_RISK_IAM_QUARANTINE` (AWS attached its AWSCompromisedKeyQuarantine policy to a user, which
+ *   denies only some actions): revoke the key it names (or the user's sessions) and escalate.
+ * - `AWS_RISK_ACCOUNT_CONSOLE_COMPROMISE` (console sign-in compromised): quarantine the user it names,
+ *   else escalate (root or unknown user: nothing IAM can revoke).
+ * Every other Health event type is skipped with its code as the reason.
  */
 
-export const CREDENTIAL_EVENT_CODES = [
+export const EXPOSURE_EVENT_CODES = [
   'AWS_RISK_CREDENTIALS_EXPOSED',
   'AWS_RISK_CREDENTIALS_COMPROMISED',
   'AWS_RISK_CREDENTIALS_COMPROMISE_SUSPECTED',
   'AWS_RISK_CREDENTIALS_EXPOSURE_SUSPECTED',
 ] as const;
+export const IAM_QUARANTINE_CODE = 'AWS_RISK_IAM_QUARANTINE';
+export const CONSOLE_COMPROMISE_CODE = 'AWS_RISK_ACCOUNT_CONSOLE_COMPROMISE';
+
+/** Every Health event type the credential responder handles (the routing rule matches these). */
+export const CREDENTIAL_EVENT_CODES = [...EXPOSURE_EVENT_CODES, IAM_QUARANTINE_CODE, CONSOLE_COMPROMISE_CODE] as const;
 
 const KEY_ID = /^A[KS]IA[A-Z0-9]{8,124}$/;
+const USER_NAME = /^[\w+=,.@-]{1,64}$/;
 const ACCOUNT = /^\d{12}$/;
 const optString = z.string().optional().catch(undefined);
 
@@ -72,7 +84,7 @@ export const parseHealthEvent = (event: Record<string, unknown>, ctx: ParseConte
       trigger,
       incidentId: incidentIdFor('aws.health', d.eventArn ?? eventId ?? d.eventTypeCode),
       region,
-      reason: `health event type ${d.eventTypeCode} is not a credential exposure (expected one of ${CREDENTIAL_EVENT_CODES.join(', ')})`,
+      reason: `health event type ${d.eventTypeCode} is not a credential risk event (expected one of ${CREDENTIAL_EVENT_CODES.join(', ')})`,
     };
   }
   // The affected account: organizational view puts it in affectedAccount; otherwise the metadata or envelope.
@@ -87,20 +99,24 @@ export const parseHealthEvent = (event: Record<string, unknown>, ctx: ParseConte
   ].filter((v): v is string => v !== undefined);
   const keys = [...new Set(candidates.filter((v) => KEY_ID.test(v)))];
   const incidentId = incidentIdFor('aws.health', d.eventArn ?? eventId ?? keys.join(','));
-  if (keys.length === 0) {
+  const metaUser = d.eventMetadata?.userName !== undefined && USER_NAME.test(d.eventMetadata.userName) ? d.eventMetadata.userName : undefined;
+  const base = { kind: 'revoke' as const, trigger, incidentId, region, sample: false, force: false };
+  const code = d.eventTypeCode;
+  const unactionable = (why: UnactionableTarget['code'], subject: string, reason: string): UnactionableTarget => ({ kind: 'unactionable', account, code: why, subject, reason });
+  if (code === CONSOLE_COMPROMISE_CODE) {
+    if (metaUser) return { ...base, targets: [{ kind: 'iam-user', account, userName: metaUser, userCompromised: true }] };
     return {
-      kind: 'skip',
-      trigger,
-      incidentId,
-      region,
-      reason:
-        candidates.length === 0
-          ? `health event ${d.eventTypeCode} names no access key (affectedEntities and eventMetadata are empty)`
-          : `health event ${d.eventTypeCode} names no access key id: ${candidates.map((c) => JSON.stringify(c)).join(', ')} is not AKIA.../ASIA... (placeholder?)`,
+      ...base,
+      targets: [
+        unactionable(
+          'console-compromise',
+          account,
+          `health event ${code}: the console sign-in of account ${account} may be compromised and the event names no IAM user: reset the root password and MFA, review users with console passwords (nothing IAM can revoke automatically)`,
+        ),
+      ],
     };
   }
   // eventMetadata.userName belongs to eventMetadata.publicKey; when only one key is named it is that one.
-  const metaUser = d.eventMetadata?.userName;
   const targets: CredentialTarget[] = keys.map((accessKeyId) => ({
     kind: 'iam-user-key',
     account,
@@ -108,5 +124,32 @@ export const parseHealthEvent = (event: Record<string, unknown>, ctx: ParseConte
     ...(metaUser && (d.eventMetadata?.publicKey === accessKeyId || keys.length === 1) ? { userName: metaUser } : {}),
     userCompromised: false,
   }));
-  return { kind: 'revoke', trigger, incidentId, region, targets, sample: false, force: false };
+  if (code === IAM_QUARANTINE_CODE) {
+    if (targets.length === 0 && metaUser) targets.push({ kind: 'iam-user', account, userName: metaUser, userCompromised: false });
+    targets.push(
+      unactionable(
+        'aws-quarantine',
+        metaUser ?? (keys.length > 0 ? keys.join(',') : account),
+        `health event ${code}: AWS attached its AWSCompromisedKeyQuarantine policy to ${metaUser ? `user ${metaUser}` : 'a user'}${keys.length > 0 ? ` (key ${keys.join(', ')})` : ''}; it denies only some actions: rotate the key, review CloudTrail, then detach AWS's policy`,
+      ),
+    );
+    return { ...base, targets };
+  }
+  if (keys.length === 0) {
+    const what =
+      candidates.length === 0
+        ? 'affectedEntities and eventMetadata are empty'
+        : `${candidates.map((c) => JSON.stringify(c)).join(', ')} is not AKIA.../ASIA... (placeholder?)`;
+    return {
+      ...base,
+      targets: [
+        unactionable(
+          'key-unparsable',
+          metaUser ?? account,
+          `health event ${code} reports an exposed access key but names no parsable key id (${what}): find the key in the AWS Support case and revoke it with {action:'revoke', accessKeyId}`,
+        ),
+      ],
+    };
+  }
+  return { ...base, targets };
 };

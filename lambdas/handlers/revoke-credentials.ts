@@ -1,9 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 import { z } from 'zod';
 import { parseEnv, protectedTagOf, responderEnvSchema } from '../shared/responder-env';
 import { CREDENTIALS_RESPONDER, respond, type RespondResult } from '../credentials/respond';
+import { DynamoCredentialLedger, MemoryCredentialLedger } from '../credentials/ledger';
+import { DEFAULT_PATTERN_CONCURRENCY } from '../credentials/pattern-flow';
+import { StepFunctionsSessionWriter } from '../credentials/sessions';
 import type { CredentialsConfig } from '../credentials/types';
 import { evidenceFromEnv } from '../evidence/from-env';
 import { evidenceReaderFromEnv } from '../evidence/reader-from-env';
@@ -21,12 +26,31 @@ import { accountAccess, type AccountAccess } from '../shared/assume';
  */
 
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+const list = (v: string): string[] =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 
 export const envSchema = responderEnvSchema.extend({
   /** Comma-separated principal ARNs or names. */
   ALLOWLIST: z.string().default(''),
-  OWN_ROLE_PREFIX: z.string().default('Cordon'),
+  /** Comma-separated EXACT ARNs of Cordon's own principals in this account (never prefixes). */
+  OWN_PRINCIPAL_ARNS: z
+    .string()
+    .default('')
+    .refine((v) => list(v).every((a) => /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(a) && !a.includes('*')), {
+      error: 'OWN_PRINCIPAL_ARNS must be comma-separated exact IAM role or user ARNs',
+    }),
+  /** Comma-separated role names Cordon deploys in every member account. */
+  OWN_MEMBER_ROLE_NAMES: z.string().default(''),
   QUARANTINE_USER: bool.default(false),
+  ROLE_WIDE_SESSIONS: bool.default(false),
+  CUTOFF_MARGIN_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  MINIMUM_SEVERITY: z.coerce.number().min(0).max(10).optional(),
+  PATTERN_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(DEFAULT_PATTERN_CONCURRENCY),
+  /** The session revoker state machine (Express), the only writer of session-deny policies. */
+  SESSION_REVOKER_ARN: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]+$/, { error: 'SESSION_REVOKER_ARN must be a state machine arn' }),
 });
 export type CredentialsEnv = z.infer<typeof envSchema>;
 
@@ -37,11 +61,13 @@ export const configFromEnv = (env: NodeJS.ProcessEnv): { env: CredentialsEnv; co
     env: e,
     config: {
       protectedTag: protectedTagOf(e.PROTECTED_TAG),
-      allowlist: e.ALLOWLIST.split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== ''),
-      ownRolePrefix: e.OWN_ROLE_PREFIX,
+      allowlist: list(e.ALLOWLIST),
+      ownPrincipalArns: list(e.OWN_PRINCIPAL_ARNS),
+      ownMemberRoleNames: list(e.OWN_MEMBER_ROLE_NAMES),
       quarantineUser: e.QUARANTINE_USER,
+      roleWideSessions: e.ROLE_WIDE_SESSIONS,
+      cutoffMarginSeconds: e.CUTOFF_MARGIN_SECONDS,
+      ...(e.MINIMUM_SEVERITY !== undefined ? { minimumSeverity: e.MINIMUM_SEVERITY } : {}),
     },
   };
 };
@@ -54,9 +80,16 @@ export interface LambdaContextLike {
   getRemainingTimeInMillis?(): number;
 }
 
+/** Throttling is retried with client-side rate limiting (adaptive), not only backoff. */
+export const RETRY = { retryMode: 'adaptive', maxAttempts: 6 } as const;
+
 const { env, config } = configFromEnv(process.env);
-const iam = new IAMClient({ region: env.AWS_REGION });
-const sts = new STSClient({ region: env.AWS_REGION });
+const iam = new IAMClient({ region: env.AWS_REGION, ...RETRY });
+const sessions = new StepFunctionsSessionWriter(new SFNClient({ region: env.AWS_REGION, ...RETRY }), env.SESSION_REVOKER_ARN);
+const ledger = env.GUARDRAILS_TABLE
+  ? new DynamoCredentialLedger(new DynamoDBClient({ region: env.AWS_REGION, ...RETRY }), env.GUARDRAILS_TABLE)
+  : new MemoryCredentialLedger();
+const sts = new STSClient({ region: env.AWS_REGION, ...RETRY });
 const evidence = evidenceFromEnv();
 const guardrails = guardrailsFromEnv();
 /** Verifies every record against the signing key KMS returns for SIGNING_KEY_ID before release/restore act on it. */
@@ -69,7 +102,7 @@ const parking = parkingFromEnv();
 
 /** The home IAM client, or one signed with the member role's credentials. */
 const iamFor = (access: AccountAccess): IAMClient =>
-  access.credentials ? new IAMClient({ region: env.AWS_REGION, credentials: access.credentials }) : iam;
+  access.credentials ? new IAMClient({ region: env.AWS_REGION, credentials: access.credentials, ...RETRY }) : iam;
 
 const guarded = (event: unknown, context: LambdaContextLike, redriveOf?: ParkedEvent): Promise<RespondResult> => {
   const [, partition = 'aws', , , account = ''] = context.invokedFunctionArn.split(':');
@@ -96,6 +129,9 @@ const guarded = (event: unknown, context: LambdaContextLike, redriveOf?: ParkedE
         access: (incidentId) =>
           accountAccess({ sts, homeAccount: account, partition, ...(env.MEMBER_ROLE_NAME ? { memberRoleName: env.MEMBER_ROLE_NAME } : {}) }, incidentId),
         iamFor,
+        sessions,
+        ledger,
+        patternConcurrency: env.PATTERN_CONCURRENCY,
         actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId },
         logger,
       }),

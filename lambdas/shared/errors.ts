@@ -24,3 +24,19 @@ export class TransientAwsError extends Error {
 /** Human-readable text of anything thrown, for evidence and logs. */
 export const errorMessage = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+/**
+ * A containment step failed (throttled, AccessDenied, a failed AssumeRole, ...). Thrown AFTER every
+ * outcome is evidenced, so the invocation fails: idempotency forgets the delivery and Lambda's
+ * async retry (then the dead-letter queue) acts again; the next attempt re-observes, so the steps
+ * that succeeded are not repeated. Carries the result that was evidenced.
+ */
+export class ContainmentIncompleteError<R = unknown> extends Error {
+  override readonly name = 'ContainmentIncompleteError';
+  constructor(
+    message: string,
+    readonly result: R,
+  ) {
+    super(message);
+  }
+}

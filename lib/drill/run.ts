@@ -6,6 +6,9 @@ import { basename, join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { respond as respondCredentials, type RespondResult } from '../../lambdas/credentials/respond';
 import { defaultCredentialsConfig } from '../../lambdas/credentials/types';
+import { MemoryCredentialLedger } from '../../lambdas/credentials/ledger';
+import { StepFunctionsSessionWriter } from '../../lambdas/credentials/sessions';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { StoreEvidenceReader } from '../../lambdas/evidence/reader';
 import {
   EvidenceChain,
@@ -27,7 +30,7 @@ import { accountAccess } from '../../lambdas/shared/assume';
 import { PACKAGE_ROOT } from '../package';
 import { routeEvent, type Responder } from './dispatch';
 import { factsOf, sidecarSchema, type Sidecar } from './facts';
-import { CallLog, ec2World, guardDutyWorld, iamWorld, stsWorld, type WorldCall } from './world';
+import { CallLog, ec2World, FakeClient, guardDutyWorld, iamWorld, stsWorld, type WorldCall } from './world';
 
 /**
  * `cordon drill`: replays events through the REAL responders (lambdas/isolation/respond.ts and
@@ -44,6 +47,7 @@ export const DRILL_REGION = 'us-east-1';
 /** The member roles the drill's responders assume: the defaults of `cordon.memberRoleNames`, one per responder. */
 export const DRILL_MEMBER_ROLES = { isolation: 'CordonMemberIsolation', credentials: 'CordonMemberCredentials' } as const;
 export const DEFAULT_SCENARIOS = join(PACKAGE_ROOT, 'drill/scenarios');
+export const DRILL_SESSION_REVOKER = `arn:aws:states:${DRILL_REGION}:${DRILL_ACCOUNT}:stateMachine:cordon-drill-session-revoker`;
 
 export type DrillDecision = 'act' | 'dry-run' | 'skip' | 'escalate' | 'preview' | 'refused' | 'crash';
 
@@ -242,6 +246,9 @@ export const runDrill = async (options: DrillOptions = {}): Promise<DrillReport>
               access: (incidentId) =>
                 accountAccess({ sts, homeAccount: DRILL_ACCOUNT, memberRoleName: DRILL_MEMBER_ROLES.credentials, partition: 'aws' }, incidentId),
               iamFor: (access) => iamWorld(facts, log, access.account),
+              // StartSyncExecution is a mutation: the fake world refuses (and logs) it like any other.
+              sessions: new StepFunctionsSessionWriter(new FakeClient(log, 'states').as<SFNClient>(), DRILL_SESSION_REVOKER),
+              ledger: new MemoryCredentialLedger(),
               actor,
               logger: credentialsLogger,
             });

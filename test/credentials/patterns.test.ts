@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { respond, type RespondResult } from '../../lambdas/credentials/respond';
+import { fleetWorld } from '../support/iam-fleet';
 import { givenUser, makeDeps, NOW, type IamMock } from './support';
 
 const iam = mockClient(IAMClient);
@@ -72,7 +73,7 @@ describe('credential patterns', () => {
     expect(done.incidentId).toBe(preview.incidentId);
     expect(iam).toHaveReceivedCommandTimes(UpdateAccessKeyCommand, 1);
     expect(iam).toHaveReceivedCommandWith(UpdateAccessKeyCommand, { UserName: 'ci-a', AccessKeyId: 'AKIACIA0000000000OLD', Status: 'Inactive' });
-    expect(iam).toHaveReceivedCommandWith(PutUserPolicyCommand, { UserName: 'ci-a', PolicyName: `CordonRevokeSessions-${done.incidentId}` });
+    expect(iam).toHaveReceivedCommandWith(PutUserPolicyCommand, { UserName: 'ci-a', PolicyName: 'cordon-revoke-sessions' });
     expect(iam).not.toHaveReceivedCommand(DeleteAccessKeyCommand);
     expect(deps.store.records.map((r) => r.input.kind)).toEqual(['outcome', 'intent', 'step', 'step', 'outcome']);
     expect(deps.store.ofKind('intent')[0]?.detail).toMatchObject({ digest: preview.digest, requestReason: request.reason });
@@ -118,6 +119,34 @@ describe('credential patterns', () => {
     expect(byTag.matches?.map((m) => m.accessKeyId)).toEqual(['AKIACIB0000000000NEW']);
     const byKey = await respond({ ...request, pattern: { accessKeyId: 'AKIACIA0000000000OLD' }, preview: true }, makeDeps());
     expect(byKey.matches?.map((m) => [m.userName, m.accessKeyId])).toEqual([['ci-a', 'AKIACIA0000000000OLD']]);
+  });
+
+  it('quarantines the matching users only when the request says so, whatever QUARANTINE_USER says', async () => {
+    givenCiUsers(iam);
+    const deps = makeDeps({ configOverrides: { quarantineUser: true } });
+    const without = await respond({ ...request, preview: true }, deps);
+    expect(without.steps.map((s) => s.action)).toEqual(['iam:UpdateAccessKey', 'iam:PutUserPolicy']);
+    const withQuarantine = await respond({ ...request, quarantineUser: true, preview: true }, deps);
+    expect(withQuarantine.steps.map((s) => s.action)).toEqual(['iam:UpdateAccessKey', 'iam:PutUserPolicy', 'iam:AttachUserPolicy']);
+  });
+
+  it.each([10, 4])('revokes 300 users with at most %i IAM calls in flight (preview and confirm)', async (limit) => {
+    iam.restore();
+    const world = fleetWorld(300);
+    try {
+      const deps = { ...makeDeps(), sessions: world.sessions, patternConcurrency: limit };
+      const fleet = { action: 'revoke', pattern: { pathPrefix: '/fleet/' }, reason: 'leaked CI keys', requestedBy: 'alice@example.com' };
+      const preview = await respond({ ...fleet, preview: true }, deps);
+      expect(preview.matches).toHaveLength(300);
+      const done = await respond({ ...fleet, confirm: preview.digest }, deps);
+      expect(done.steps.filter((s) => s.status === 'succeeded')).toHaveLength(600);
+      expect(world.calls()).toBeGreaterThan(1800);
+      expect(world.peak()).toBeLessThanOrEqual(limit);
+      expect(world.peak()).toBe(limit);
+      expect(deps.store.ofKind('intent')[0]?.detail).toMatchObject({ concurrency: limit });
+    } finally {
+      world.restore();
+    }
   });
 
   it('escalates a protected user in the set instead of acting on it, and says so in the preview', async () => {

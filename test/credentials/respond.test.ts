@@ -1,5 +1,6 @@
 import 'aws-sdk-client-mock-jest';
 import {
+  AttachUserPolicyCommand,
   DeleteAccessKeyCommand,
   DeleteLoginProfileCommand,
   GetAccessKeyLastUsedCommand,
@@ -7,13 +8,16 @@ import {
   ListAccessKeysCommand,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
+  GetUserPolicyCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
+import { revokeSessionsDocument } from '../../lambdas/credentials/policies';
 import { respond } from '../../lambdas/credentials/respond';
 import { accountAccess, type AccountAccess } from '../../lambdas/shared/assume';
-import { CallLog, derivedGuardDuty, fixture, givenRole, givenUser, HOME, makeDeps, NOW } from './support';
+import { ContainmentIncompleteError, TransientAwsError } from '../../lambdas/shared/errors';
+import { CallLog, derivedGuardDuty, fixture, givenRole, givenUser, HOME, makeDeps, NOW, StateMachineSessions } from './support';
 
 const iam = mockClient(IAMClient);
 const sts = mockClient(STSClient);
@@ -27,6 +31,10 @@ const recordMutations = (log: CallLog) => {
   iam.on(PutUserPolicyCommand).callsFake((input: { PolicyName: string }) => {
     log.push(`iam:PutUserPolicy:${input.PolicyName}`);
     return { $metadata: { requestId: `rid-put-${input.PolicyName}` } };
+  });
+  iam.on(AttachUserPolicyCommand).callsFake(() => {
+    log.push('iam:AttachUserPolicy');
+    return { $metadata: { requestId: 'rid-attach' } };
   });
   iam.on(PutRolePolicyCommand).callsFake(() => {
     log.push('iam:PutRolePolicy');
@@ -49,6 +57,8 @@ const sessionDeny = (cutoff: string) =>
     Version: '2012-10-17',
     Statement: [{ Sid: 'CordonRevokeOlderSessions', Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': cutoff } } }],
   });
+/** The session cut-off: the clock read after the containment round, plus the 30 s default margin. */
+const CUTOFF = new Date(NOW.getTime() + 30_000).toISOString();
 
 const expectNoMutation = () => {
   expect(iam).not.toHaveReceivedCommand(UpdateAccessKeyCommand);
@@ -56,6 +66,7 @@ const expectNoMutation = () => {
   expect(iam).not.toHaveReceivedCommand(PutRolePolicyCommand);
   expect(iam).not.toHaveReceivedCommand(DeleteLoginProfileCommand);
   expect(iam).not.toHaveReceivedCommand(DeleteAccessKeyCommand);
+  expect(iam).not.toHaveReceivedCommand(AttachUserPolicyCommand);
 };
 
 beforeEach(() => {
@@ -64,11 +75,12 @@ beforeEach(() => {
 });
 
 describe('credential responder: a leaked IAM user key (GuardDuty)', () => {
-  it('deactivates only the leaked key of a user with two, cuts its sessions at processing time, deletes nothing', async () => {
+  it('deactivates only the leaked key of a user with two, then cuts its sessions with a cut-off taken after, deletes nothing', async () => {
     const log = new CallLog();
     givenUser(iam, { userName: 'alice', keys: [{ id: LEAKED }, { id: OTHER }], loginProfile: true });
     recordMutations(log);
-    const deps = makeDeps({ log });
+    let clockReads = 0;
+    const deps = makeDeps({ log, clock: () => { clockReads += 1; log.push('clock'); return NOW; } });
 
     const result = await respond(leakedKeyEvent(), deps);
 
@@ -76,12 +88,11 @@ describe('credential responder: a leaked IAM user key (GuardDuty)', () => {
     expect(iam).toHaveReceivedCommandTimes(UpdateAccessKeyCommand, 1);
     expect(iam).toHaveReceivedCommandWith(UpdateAccessKeyCommand, { UserName: 'alice', AccessKeyId: LEAKED, Status: 'Inactive' });
     expect(iam).toHaveReceivedCommandTimes(PutUserPolicyCommand, 1);
-    expect(iam).toHaveReceivedCommandWith(PutUserPolicyCommand, {
-      UserName: 'alice',
-      PolicyName: `CordonRevokeSessions-${result.incidentId}`,
-      PolicyDocument: sessionDeny(NOW.toISOString()),
-    });
-    // The cut-off is the time of processing, not the finding's eventLastSeen.
+    expect(iam).toHaveReceivedCommandWith(PutUserPolicyCommand, { UserName: 'alice', PolicyName: 'cordon-revoke-sessions', PolicyDocument: sessionDeny(CUTOFF) });
+    // The cut-off is read once, AFTER UpdateAccessKey returned (the key is inactive), never eventLastSeen.
+    expect(clockReads).toBe(1);
+    expect(log.indexOf('clock')).toBeGreaterThan(log.indexOf('iam:UpdateAccessKey'));
+    expect(log.indexOf('iam:PutUserPolicy')).toBeGreaterThan(log.indexOf('clock'));
     const doc = iam.commandCalls(PutUserPolicyCommand)[0]?.args[0].input.PolicyDocument ?? '';
     expect(doc).not.toContain(EVENT_LAST_SEEN);
     expect(iam).not.toHaveReceivedCommand(DeleteAccessKeyCommand);
@@ -94,7 +105,8 @@ describe('credential responder: a leaked IAM user key (GuardDuty)', () => {
     expect(log.entries[log.entries.length - 1]).toBe('evidence:outcome:credentials:revoke');
     expect(deps.store.kinds()).toEqual(['intent', 'step', 'step', 'outcome']);
     const intent = deps.store.ofKind('intent')[0];
-    expect(intent?.detail).toMatchObject({ dryRun: false, eventLastSeen: EVENT_LAST_SEEN, cutoff: NOW.toISOString() });
+    expect(intent?.detail).toMatchObject({ dryRun: false, eventLastSeen: EVENT_LAST_SEEN, cutoff: 'taken after the keys are inactive, plus the configured margin (see the outcome record)' });
+    expect(deps.store.ofKind('outcome')[0]?.detail?.cutoff).toEqual({ containedAt: NOW.toISOString(), marginSeconds: 30, cutoff: CUTOFF });
     const steps = deps.store.ofKind('step');
     expect(steps.map((s) => s.action).sort()).toEqual(['iam:PutUserPolicy', 'iam:UpdateAccessKey']);
     expect(steps.find((s) => s.action === 'iam:UpdateAccessKey')).toMatchObject({
@@ -116,7 +128,9 @@ describe('credential responder: a leaked IAM user key (GuardDuty)', () => {
     const result = await respond(leakedKeyEvent('UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B'), deps);
 
     expect(result.decision).toBe('act');
-    expect(iam).toHaveReceivedCommandWith(PutUserPolicyCommand, { UserName: 'alice', PolicyName: `CordonQuarantine-${result.incidentId}` });
+    expect(iam).toHaveReceivedCommandTimes(AttachUserPolicyCommand, 1);
+    expect(iam).toHaveReceivedCommandWith(AttachUserPolicyCommand, { UserName: 'alice', PolicyArn: 'arn:aws:iam::aws:policy/AWSDenyAll' });
+    expect(iam).toHaveReceivedCommandTimes(PutUserPolicyCommand, 1);
     expect(iam).toHaveReceivedCommandWith(DeleteLoginProfileCommand, { UserName: 'alice' });
     expect(iam).toHaveReceivedCommandTimes(UpdateAccessKeyCommand, 1);
     expect(iam).not.toHaveReceivedCommand(DeleteAccessKeyCommand);
@@ -135,6 +149,7 @@ describe('credential responder: a leaked IAM user key (GuardDuty)', () => {
       ['iam:PutUserPolicy', 'planned'],
     ]);
     expectNoMutation();
+    expect((deps.sessions as StateMachineSessions).requests).toEqual([]);
     expect(deps.store.kinds()).toEqual(['intent']);
     expect(deps.store.records[0]?.input).toMatchObject({ mode: 'dry-run', detail: { dryRun: true } });
   });
@@ -174,44 +189,90 @@ describe('credential responder: a leaked IAM user key (GuardDuty)', () => {
   });
 });
 
-describe('credential responder: fault injection', () => {
+describe('credential responder: fault injection and retry', () => {
   it.each([
-    ['UpdateAccessKey', UpdateAccessKeyCommand, 'iam:UpdateAccessKey'],
-    ['PutUserPolicy', PutUserPolicyCommand, 'iam:PutUserPolicy'],
-    ['DeleteLoginProfile', DeleteLoginProfileCommand, 'iam:DeleteLoginProfile'],
-  ] as const)('evidences a failing %s and still does every independent step', async (_name, command, action) => {
+    ['UpdateAccessKey', UpdateAccessKeyCommand, 'iam:UpdateAccessKey', 1],
+    ['PutUserPolicy (inside the session revoker)', PutUserPolicyCommand, 'iam:PutUserPolicy', 1],
+    ['AttachUserPolicy', AttachUserPolicyCommand, 'iam:AttachUserPolicy', 1],
+    ['DeleteLoginProfile', DeleteLoginProfileCommand, 'iam:DeleteLoginProfile', 1],
+  ] as const)('evidences a failing %s, still does every other step, then fails the invocation so it is retried', async (_name, command, action, failures) => {
     const log = new CallLog();
     givenUser(iam, { userName: 'alice', keys: [{ id: LEAKED }, { id: OTHER }], loginProfile: true });
     recordMutations(log);
     iam.on(command as typeof UpdateAccessKeyCommand).rejects(Object.assign(new Error(`injected failure of ${action}`), { name: 'ServiceFailure' }));
     const deps = makeDeps({ log, configOverrides: { quarantineUser: true } });
 
-    const result = await respond(leakedKeyEvent(), deps);
+    const error = await respond(leakedKeyEvent(), deps).catch((e: unknown) => e);
 
-    expect(result.decision).toBe('act');
+    expect(error).toBeInstanceOf(ContainmentIncompleteError);
+    const result = (error as ContainmentIncompleteError<{ steps: { action: string; status: string; error?: string }[] }>).result;
     expect(iam).toHaveReceivedCommandTimes(UpdateAccessKeyCommand, 1);
-    expect(iam).toHaveReceivedCommandTimes(PutUserPolicyCommand, 2);
+    expect(iam).toHaveReceivedCommandTimes(PutUserPolicyCommand, 1);
+    expect(iam).toHaveReceivedCommandTimes(AttachUserPolicyCommand, 1);
     expect(iam).toHaveReceivedCommandTimes(DeleteLoginProfileCommand, 1);
     const failed = result.steps.filter((s) => s.status === 'failed');
-    expect(failed.length).toBe(action === 'iam:PutUserPolicy' ? 2 : 1);
-    expect(failed.every((s) => s.action === action && s.error === `ServiceFailure: injected failure of ${action}`)).toBe(true);
-    expect(result.steps.filter((s) => s.status === 'succeeded')).toHaveLength(4 - failed.length);
+    expect(failed).toHaveLength(failures);
+    expect(failed[0]?.action).toBe(action);
+    expect(failed[0]?.error).toContain(`ServiceFailure: injected failure of ${action}`);
+    expect(result.steps.filter((s) => s.status === 'succeeded')).toHaveLength(4 - failures);
     const failedRecords = deps.store.ofKind('step').filter((r) => r.detail?.status === 'failed');
-    expect(failedRecords).toHaveLength(failed.length);
-    expect(failedRecords[0]).toMatchObject({ action, reason: `ServiceFailure: injected failure of ${action}` });
+    expect(failedRecords).toHaveLength(1);
     expect(failedRecords[0]?.after).toBeUndefined();
-    expect(deps.store.ofKind('outcome')[0]?.reason).toBe(`${failed.length} of 4 steps failed`);
+    const outcome = deps.store.ofKind('outcome')[0];
+    expect(outcome?.reason).toBe('1 of 4 steps failed');
+    expect(String(outcome?.detail?.retry)).toMatch(/^incomplete, the invocation fails so that it is retried: s\d iam:/);
     expect(iam).not.toHaveReceivedCommand(DeleteAccessKeyCommand);
   });
 
-  it('evidences a failing PutRolePolicy', async () => {
+  it('retries a throttled deactivation: the first attempt fails after its evidence, the redelivery deactivates and re-cuts, nothing done twice', async () => {
+    givenUser(iam, { userName: 'alice', keys: [{ id: LEAKED }], loginProfile: false });
+    recordMutations(new CallLog());
+    iam.on(UpdateAccessKeyCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+    const deps = makeDeps();
+
+    await expect(respond(leakedKeyEvent(), deps)).rejects.toThrow(/containment of inc-[0-9a-f]{24} is incomplete, retry: s1 iam:UpdateAccessKey: Throttling: Rate exceeded/);
+    // The session deny was still written on the first attempt (it needs no active key).
+    expect(iam).toHaveReceivedCommandTimes(PutUserPolicyCommand, 1);
+
+    // Redelivery (Lambda async retry): the key is still Active, so it is deactivated now.
+    recordMutations(new CallLog());
+    const retried = await respond(leakedKeyEvent(), deps);
+    expect(retried.decision).toBe('act');
+    expect(retried.incomplete).toBeUndefined();
+    expect(iam).toHaveReceivedCommandTimes(UpdateAccessKeyCommand, 2);
+    expect(iam.commandCalls(UpdateAccessKeyCommand)[1]?.args[0].input).toEqual({ UserName: 'alice', AccessKeyId: LEAKED, Status: 'Inactive' });
+    // Same incident, one chain: both attempts are in it.
+    expect(new Set(deps.store.records.map((r) => r.incidentId)).size).toBe(1);
+    expect(deps.store.ofKind('outcome').map((o) => o.reason)).toEqual(['1 of 2 steps failed', '2 of 2 steps succeeded']);
+  });
+
+  it('does not repeat a deactivation that succeeded when a retry follows a failed session deny', async () => {
+    const keys = [{ id: LEAKED }];
+    givenUser(iam, { userName: 'alice', keys });
+    recordMutations(new CallLog());
+    iam.on(PutUserPolicyCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    const deps = makeDeps();
+    await expect(respond(leakedKeyEvent(), deps)).rejects.toBeInstanceOf(ContainmentIncompleteError);
+    givenUser(iam, { userName: 'alice', keys: [{ id: LEAKED, status: 'Inactive' }] });
+    recordMutations(new CallLog());
+    const retried = await respond(leakedKeyEvent(), deps);
+    expect(retried.steps.map((s) => [s.action, s.status])).toEqual([['iam:PutUserPolicy', 'succeeded']]);
+    expect(iam).toHaveReceivedCommandTimes(UpdateAccessKeyCommand, 1);
+  });
+
+  it('evidences a failing session deny on a role (the state machine fails the execution)', async () => {
     givenRole(iam, 'WebServerRole');
     iam.on(PutRolePolicyCommand).rejects(Object.assign(new Error('policy size exceeded'), { name: 'LimitExceededException' }));
     const deps = makeDeps();
-    const event = derivedGuardDuty({ accessKeyId: 'ASIAEXAMPLE12345678', principalId: 'AROAX:i-0abc1234def567890', userName: 'WebServerRole', userType: 'AssumedRole' });
-    const result = await respond(event, deps);
-    expect(result.steps).toEqual([expect.objectContaining({ action: 'iam:PutRolePolicy', status: 'failed', error: 'LimitExceededException: policy size exceeded' })]);
-    expect(deps.store.kinds()).toEqual(['intent', 'step', 'outcome']);
+    const event = derivedGuardDuty(
+      { accessKeyId: 'ASIAEXAMPLE12345678', principalId: 'AROAX:i-0abc1234def567890', userName: 'WebServerRole', userType: 'AssumedRole' },
+      { type: 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS', instanceId: 'i-0abc1234def567890' },
+    );
+    const error = (await respond(event, deps).catch((e: unknown) => e)) as ContainmentIncompleteError<{ steps: unknown[] }>;
+    expect(error.result.steps).toEqual([
+      expect.objectContaining({ action: 'iam:PutRolePolicy', status: 'failed', error: 'SessionRevokerError: session revoker FAILED: States.TaskFailed: LimitExceededException: policy size exceeded' }),
+    ]);
+    expect(deps.store.kinds().sort()).toEqual(['escalation', 'intent', 'outcome', 'step']);
   });
 
   it('keeps going when a step record cannot be written: the outcome still lists every step', async () => {
@@ -226,7 +287,7 @@ describe('credential responder: fault injection', () => {
 });
 
 describe('credential responder: other principals and sources', () => {
-  it('revokes older sessions of a stolen instance role at processing time, not eventLastSeen', async () => {
+  it('cuts only the sessions issued to the instance whose credentials were stolen (ec2:SourceInstanceARN + aws:TokenIssueTime)', async () => {
     givenRole(iam, 'WebServerRole');
     recordMutations(new CallLog());
     const deps = makeDeps();
@@ -236,12 +297,61 @@ describe('credential responder: other principals and sources', () => {
     );
     const result = await respond(event, deps);
     expect(result.decision).toBe('act');
+    expect(iam).toHaveReceivedCommandTimes(PutRolePolicyCommand, 1);
     expect(iam).toHaveReceivedCommandWith(PutRolePolicyCommand, {
       RoleName: 'WebServerRole',
-      PolicyName: `CordonRevokeSessions-${result.incidentId}`,
-      PolicyDocument: sessionDeny(NOW.toISOString()),
+      PolicyName: 'cordon-revoke-sessions',
+      // The document as test/credentials/session-revoker.test.ts spells it out, from the synthesized definition.
+      PolicyDocument: JSON.stringify(revokeSessionsDocument({ instanceArns: ['arn:aws:ec2:us-west-2:742968239728:instance/i-0abc1234def567890'], instanceCutoff: CUTOFF })),
     });
     expect(iam).not.toHaveReceivedCommand(UpdateAccessKeyCommand);
+    const escalation = deps.store.ofKind('escalation')[0];
+    expect(escalation?.action).toBe('escalate:role-wide-available');
+    const step = deps.store.ofKind('step')[0];
+    expect(step?.detail?.step).toMatchObject({ scope: 'instance', collateral: expect.stringContaining('other holders of the role keep working') as unknown });
+  });
+
+  it('keeps one policy per principal across three incidents, with the latest cut-off and every instance', async () => {
+    givenRole(iam, 'WebServerRole');
+    recordMutations(new CallLog());
+    const deps = makeDeps();
+    const times = ['2026-03-01T12:00:00.000Z', '2026-03-02T08:00:00.000Z', '2026-03-01T18:00:00.000Z'].map((t) => new Date(t));
+    const instances = ['i-0aaaaaaaaaaaaaaa1', 'i-0bbbbbbbbbbbbbbb2', 'i-0aaaaaaaaaaaaaaa1'];
+    for (const [i, instanceId] of instances.entries()) {
+      const at = times[i] as Date;
+      const event = derivedGuardDuty(
+        { accessKeyId: 'ASIAEXAMPLE12345678', principalId: `AROAEXAMPLEROLEID:${instanceId}`, userName: 'WebServerRole', userType: 'AssumedRole' },
+        { type: 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS', instanceId },
+      );
+      (event.detail as { id: string }).id = `finding-${i}`;
+      await respond(event, { ...deps, clock: () => at });
+    }
+    const calls = iam.commandCalls(PutRolePolicyCommand).map((c) => c.args[0].input);
+    expect(calls.map((c) => c.PolicyName)).toEqual(['cordon-revoke-sessions', 'cordon-revoke-sessions', 'cordon-revoke-sessions']);
+    const last = JSON.parse(calls[2]?.PolicyDocument ?? '{}') as { Statement: { Condition: { StringEquals: Record<string, string[]>; DateLessThan: Record<string, string> } }[] };
+    expect(last.Statement).toHaveLength(1);
+    // The third incident is EARLIER than the second: the cut-off never moves backwards.
+    expect(last.Statement[0]?.Condition.DateLessThan['aws:TokenIssueTime']).toBe('2026-03-02T08:00:30.000Z');
+    expect(last.Statement[0]?.Condition.StringEquals['ec2:SourceInstanceARN']).toEqual([
+      'arn:aws:ec2:us-west-2:742968239728:instance/i-0aaaaaaaaaaaaaaa1',
+      'arn:aws:ec2:us-west-2:742968239728:instance/i-0bbbbbbbbbbbbbbb2',
+    ]);
+    // Each incident's own cut-off stays in its evidence.
+    const own = deps.store.ofKind('outcome').map((o) => (o.detail?.cutoff as { cutoff: string }).cutoff);
+    expect(own).toEqual(['2026-03-01T12:00:30.000Z', '2026-03-02T08:00:30.000Z', '2026-03-01T18:00:30.000Z']);
+  });
+
+  it('merges the session policy a principal already carries (read from IAM) when the ledger has nothing', async () => {
+    givenUser(iam, { userName: 'alice', keys: [{ id: LEAKED }] });
+    const later = '2027-01-01T00:00:00.000Z';
+    iam.on(GetUserPolicyCommand, { UserName: 'alice', PolicyName: 'cordon-revoke-sessions' }).resolves({
+      UserName: 'alice',
+      PolicyName: 'cordon-revoke-sessions',
+      PolicyDocument: encodeURIComponent(sessionDeny(later)),
+    });
+    recordMutations(new CallLog());
+    await respond(leakedKeyEvent(), makeDeps());
+    expect(iam).toHaveReceivedCommandWith(PutUserPolicyCommand, { UserName: 'alice', PolicyName: 'cordon-revoke-sessions', PolicyDocument: sessionDeny(later) });
   });
 
   it.each([
@@ -258,12 +368,15 @@ describe('credential responder: other principals and sources', () => {
   it.each([
     ['service-linked', 'AWSServiceRoleForSupport', { path: '/aws-service-role/support.amazonaws.com/' }, 'escalate:service-linked-role'],
     ['Identity Center', 'AWSReservedSSO_Admin_0123456789abcdef', { path: '/aws-reserved/sso.amazonaws.com/' }, 'escalate:identity-center-role'],
-    ['own', 'CordonMemberResponder', {}, 'escalate:own-role'],
+    ['own', 'CordonMemberCredentials', {}, 'escalate:own-role'],
     ['protected', 'AppRole', { tags: { 'cordon:protected': 'true' } }, 'escalate:protected-tag'],
   ])('escalates a %s role without touching it', async (_what, roleName, options, action) => {
     givenRole(iam, roleName, options);
-    const deps = makeDeps();
-    const result = await respond(derivedGuardDuty({ accessKeyId: 'ASIAEXAMPLE12345678', principalId: 'AROAX:s', userName: roleName, userType: 'AssumedRole' }), deps);
+    const deps = makeDeps({ configOverrides: { ownMemberRoleNames: ['CordonMemberCredentials'] } });
+    const result = await respond(
+      derivedGuardDuty({ accessKeyId: 'ASIAEXAMPLE12345678', principalId: 'AROAX:i-0abc1234def567890', userName: roleName, userType: 'AssumedRole' }, { instanceId: 'i-0abc1234def567890' }),
+      deps,
+    );
     expect(result.decision).toBe('escalate');
     expectNoMutation();
     expect(deps.store.records.map((r) => r.input.action)).toEqual([action]);
@@ -314,11 +427,12 @@ describe('credential responder: other principals and sources', () => {
     expect(iam).toHaveReceivedCommandWith(UpdateAccessKeyCommand, { UserName: 'builder', AccessKeyId: 'AKIAIOSFODNN7EXAMPLE', Status: 'Inactive' });
   });
 
-  it('skips the classic Health placeholder (real fixture) with a record', async () => {
+  it('escalates the classic Health exposure whose key is a placeholder (real fixture): AWS says a key leaked', async () => {
     const deps = makeDeps();
     const result = await respond(fixture('health-credentials-exposed-1.json'), deps);
-    expect(result).toMatchObject({ decision: 'skip', reason: expect.stringContaining('ACCESS_KEY_ID_HERE') as unknown });
-    expect(deps.store.records.map((r) => r.input.kind)).toEqual(['skip']);
+    expect(result).toMatchObject({ decision: 'escalate', reason: expect.stringContaining('ACCESS_KEY_ID_HERE') as unknown });
+    expect(deps.store.records.map((r) => [r.input.kind, r.input.action])).toEqual([['escalation', 'escalate:key-unparsable']]);
+    expect(iam.calls()).toHaveLength(0);
   });
 
   it('quarantines the user of a Security Hub ConsoleLogin custom action (key null), without touching keys', async () => {
@@ -327,8 +441,8 @@ describe('credential responder: other principals and sources', () => {
     const deps = makeDeps({ homeAccount: '644160558196' });
     const result = await respond(fixture('securityhub-custom-action-guardduty-iam-consolelogin-1.json'), deps);
     expect(result.decision).toBe('act');
-    expect(iam).toHaveReceivedCommandWith(PutUserPolicyCommand, { UserName: 'kapil', PolicyName: `CordonRevokeSessions-${result.incidentId}` });
-    expect(iam).toHaveReceivedCommandWith(PutUserPolicyCommand, { UserName: 'kapil', PolicyName: `CordonQuarantine-${result.incidentId}` });
+    expect(iam).toHaveReceivedCommandWith(PutUserPolicyCommand, { UserName: 'kapil', PolicyName: 'cordon-revoke-sessions' });
+    expect(iam).toHaveReceivedCommandWith(AttachUserPolicyCommand, { UserName: 'kapil', PolicyArn: 'arn:aws:iam::aws:policy/AWSDenyAll' });
     expect(iam).toHaveReceivedCommandWith(DeleteLoginProfileCommand, { UserName: 'kapil' });
     expect(iam).not.toHaveReceivedCommand(UpdateAccessKeyCommand);
     expect(iam).not.toHaveReceivedCommand(DeleteAccessKeyCommand);
@@ -344,7 +458,9 @@ describe('credential responder: other principals and sources', () => {
     const seen: AccountAccess[] = [];
     const event = derivedGuardDuty({ accessKeyId: LEAKED, principalId: 'AIDAEXAMPLE', userName: 'alice', userType: 'IAMUser' });
     (event.detail as { accountId: string }).accountId = member;
+    const sessions = new StateMachineSessions(HOME);
     const deps = makeDeps({
+      sessions,
       access: (incidentId) => accountAccess({ sts: new STSClient({ region: 'us-east-1' }), homeAccount: HOME, memberRoleName: 'CordonMemberResponder' }, incidentId),
       iamFor: (access) => {
         seen.push(access);
@@ -358,9 +474,24 @@ describe('credential responder: other principals and sources', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ account: member, credentials: { accessKeyId: 'ASIAMEMBER0000000000' } });
     expect(iam).toHaveReceivedCommandWith(UpdateAccessKeyCommand, { UserName: 'alice', AccessKeyId: LEAKED, Status: 'Inactive' });
+    // The session deny in the member account: the state machine writes it through the member writer role.
+    expect(sessions.requests).toEqual([{ account: member, principalType: 'user', principalName: 'alice', cutoff: CUTOFF }]);
+    expect(sessions.tasks.map((t) => [t.state, t.roleArn])).toEqual([['PutMemberUserPolicy', `arn:aws:iam::${member}:role/CordonMemberSessionRevoker`]]);
   });
 
-  it('escalates when the member role cannot be assumed', async () => {
+  it('fails the invocation (retry) when the member role exists in config but cannot be assumed now, with an error record', async () => {
+    const event = derivedGuardDuty({ accessKeyId: LEAKED, principalId: 'AIDAEXAMPLE', userName: 'alice', userType: 'IAMUser' });
+    (event.detail as { accountId: string }).accountId = '222233334444';
+    sts.on(AssumeRoleCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    const deps = makeDeps({ access: (incidentId) => accountAccess({ sts: new STSClient({ region: 'us-east-1' }), homeAccount: HOME, memberRoleName: 'CordonMemberResponder' }, incidentId) });
+    const error = await respond(event, deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientAwsError);
+    expect((error as Error).message).toBe('AccountAccessError: cannot assume arn:aws:iam::222233334444:role/CordonMemberResponder in account 222233334444: Throttling: Rate exceeded');
+    expectNoMutation();
+    expect(deps.store.records.map((r) => [r.input.kind, r.input.action])).toEqual([['error', 'error:observe']]);
+  });
+
+  it('escalates when no member role is configured (a configuration problem, not a transient one)', async () => {
     const event = derivedGuardDuty({ accessKeyId: LEAKED, principalId: 'AIDAEXAMPLE', userName: 'alice', userType: 'IAMUser' });
     (event.detail as { accountId: string }).accountId = '222233334444';
     const deps = makeDeps({ access: (incidentId) => accountAccess({ sts: new STSClient({ region: 'us-east-1' }), homeAccount: HOME }, incidentId) });

@@ -4,13 +4,21 @@ import {
   GetAccessKeyLastUsedCommand,
   GetLoginProfileCommand,
   GetRoleCommand,
+  GetRolePolicyCommand,
   GetUserCommand,
+  GetUserPolicyCommand,
   IAMClient,
   ListAccessKeysCommand,
   ListRoleTagsCommand,
   ListUserTagsCommand,
   NoSuchEntityException,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
+import { MemoryCredentialLedger } from '../../lambdas/credentials/ledger';
+import { SessionRevokerError, type SessionDenyRequest, type SessionDenyWritten, type SessionWriter } from '../../lambdas/credentials/sessions';
+import { sessionRevokerDefinition } from '../../lib/constructs/session-revoker';
+import { runStates, StatesFailure, type TaskCall } from '../support/states';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { z } from 'zod';
@@ -112,9 +120,39 @@ export const guardrails = (mode: Mode | Error): Guardrails => ({
 export const NOW = new Date('2026-03-01T12:00:00.000Z');
 export const HOME = '742968239728';
 
+/**
+ * The session writer as deployed, minus AWS: the REAL state machine definition run by the ASL
+ * interpreter, its IAM tasks sent through an IAMClient (the test's mock sees PutUserPolicy /
+ * PutRolePolicy with the document the definition built).
+ */
+export class StateMachineSessions implements SessionWriter {
+  readonly requests: SessionDenyRequest[] = [];
+  readonly tasks: TaskCall[] = [];
+  constructor(private readonly homeAccount: string = HOME) {}
+
+  async write(request: SessionDenyRequest): Promise<SessionDenyWritten> {
+    this.requests.push(request);
+    const iam = new IAMClient({ region: 'us-east-1' });
+    try {
+      const { output } = await runStates(sessionRevokerDefinition({ partition: 'aws', homeAccount: this.homeAccount }), JSON.parse(JSON.stringify(request)), async (call) => {
+        this.tasks.push(call);
+        const p = call.parameters as { UserName?: string; RoleName?: string; PolicyName: string; PolicyDocument: string };
+        if (call.resource === 'arn:aws:states:::aws-sdk:iam:putUserPolicy') return iam.send(new PutUserPolicyCommand({ UserName: p.UserName, PolicyName: p.PolicyName, PolicyDocument: p.PolicyDocument }));
+        if (call.resource === 'arn:aws:states:::aws-sdk:iam:putRolePolicy') return iam.send(new PutRolePolicyCommand({ RoleName: p.RoleName, PolicyName: p.PolicyName, PolicyDocument: p.PolicyDocument }));
+        throw new Error(`unexpected task ${call.resource}`);
+      });
+      const out = output as { policyName: string; document: string };
+      return { policyName: out.policyName, document: out.document, executionArn: `arn:aws:states:us-east-1:${this.homeAccount}:express:cordon-session-revoker:${this.requests.length}`, requestId: `rid-sfn-${this.requests.length}` };
+    } catch (error) {
+      if (error instanceof StatesFailure) throw new SessionRevokerError(`session revoker FAILED: ${error.error}: ${error.cause}`);
+      throw new SessionRevokerError(`session revoker FAILED: States.TaskFailed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    }
+  }
+}
+
 export const makeDeps = (
   overrides: Partial<RespondDeps> & { mode?: Mode | Error; log?: CallLog; evidenceStore?: RecordingEvidence; configOverrides?: Partial<CredentialsConfig> } = {},
-): RespondDeps & { store: RecordingEvidence } => {
+): RespondDeps & { store: RecordingEvidence; sessions: StateMachineSessions | SessionWriter } => {
   const store = overrides.evidenceStore ?? new RecordingEvidence(overrides.log);
   const home = overrides.homeAccount ?? HOME;
   return {
@@ -127,6 +165,8 @@ export const makeDeps = (
     homeRegion: 'us-east-1',
     access: () => async (account, region) => ({ account, region }),
     iamFor: () => new IAMClient({ region: 'us-east-1' }),
+    sessions: new StateMachineSessions(home),
+    ledger: new MemoryCredentialLedger(),
     actor: { arn: `arn:aws:lambda:us-east-1:${home}:function:cordon-revoke-credentials`, requestId: 'req-1' },
     logger: new Logger({ serviceName: 'cordon-credentials-test', logLevel: 'SILENT' }),
     ...overrides,
@@ -170,6 +210,7 @@ export const givenUser = (iam: IamMock, spec: UserSpec): void => {
     })),
     IsTruncated: false,
   });
+  iam.on(GetUserPolicyCommand, { UserName: spec.userName }).rejects(noSuchEntity(`policy cordon-revoke-sessions of ${spec.userName} not found`));
   if (spec.loginProfile) {
     iam.on(GetLoginProfileCommand, { UserName: spec.userName }).resolves({
       LoginProfile: { UserName: spec.userName, CreateDate: new Date('2024-06-01T00:00:00Z'), PasswordResetRequired: false },
@@ -193,6 +234,7 @@ export const givenRole = (iam: IamMock, roleName: string, options: { path?: stri
       CreateDate: new Date('2020-01-01T00:00:00Z'),
     },
   });
+  iam.on(GetRolePolicyCommand, { RoleName: roleName }).rejects(noSuchEntity(`policy cordon-revoke-sessions of ${roleName} not found`));
   iam.on(ListRoleTagsCommand, { RoleName: roleName }).resolves({
     Tags: Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
     IsTruncated: false,

@@ -69,8 +69,7 @@ describe('credential event parsing: real fixtures', () => {
     ['cloudtrail-api-call-guardduty-createsamplefindings-1.json', /AWS API Call via CloudTrail' is not a finding/],
     ['guardduty-api-getfindings-pascalcase-iam-recon-userpermissions-1.json', /GetFindings API response/],
     ['guardduty-partial-envelope-ec2-sshbruteforce-1.json', /partial EventBridge envelope/],
-    ['health-other-ec2-retirement-scheduled-1.json', /AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED is not a credential exposure/],
-    ['health-credentials-exposed-1.json', /"ACCESS_KEY_ID_HERE" is not AKIA/],
+    ['health-other-ec2-retirement-scheduled-1.json', /AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED is not a credential risk event/],
     ['securityhub-imported-afsbp-ec2-7-1.json', /only through a custom action/],
     ['securityhub-preview-finding-notification-guardduty-2018-1.json', /'Security Hub Finding Notification' is not acted on/],
     ['securityhub-custom-action-afsbp-ec2-8-instance-1.json', /AwsEc2Instance, not AwsIamAccessKey/],
@@ -96,6 +95,31 @@ describe('credential event parsing: AWS Health', () => {
     event.detail.affectedEntities[0] = { entityValue: 'AKIAIOSFODNN7EXAMPLE' };
     const r = revoke(event);
     expect(r.targets).toEqual([{ kind: 'iam-user-key', account: '123456789012', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', userCompromised: false }]);
+  });
+
+  it('escalates an exposure whose key is a placeholder (real fixture) instead of skipping it', () => {
+    const r = revoke(fixture('health-credentials-exposed-1.json'));
+    expect(r.targets).toEqual([
+      expect.objectContaining({ kind: 'unactionable', code: 'key-unparsable', reason: expect.stringMatching(/names no parsable key id \("ACCESS_KEY_ID_HERE" is not AKIA/) as unknown }),
+    ]);
+  });
+
+  it('revokes the key AWS quarantined (AWS_RISK_IAM_QUARANTINE) and escalates AWS\'s partial quarantine policy', () => {
+    const event = structuredClone(fixture('health-credentials-exposed-2.json')) as { detail: { eventTypeCode: string } };
+    event.detail.eventTypeCode = 'AWS_RISK_IAM_QUARANTINE';
+    const r = revoke(event);
+    expect(r.targets).toEqual([
+      { kind: 'iam-user-key', account: '1234567890', accessKeyId: 'AKIAXXXXXXXXXX', userName: 'test-1', userCompromised: false },
+      expect.objectContaining({ kind: 'unactionable', code: 'aws-quarantine', subject: 'test-1', reason: expect.stringContaining('AWSCompromisedKeyQuarantine policy to user test-1 (key AKIAXXXXXXXXXX)') as unknown }),
+    ]);
+  });
+
+  it('quarantines the user named by AWS_RISK_ACCOUNT_CONSOLE_COMPROMISE, and escalates when it names none', () => {
+    const event = structuredClone(fixture('health-credentials-exposed-2.json')) as { detail: { eventTypeCode: string; eventMetadata: Record<string, unknown> } };
+    event.detail.eventTypeCode = 'AWS_RISK_ACCOUNT_CONSOLE_COMPROMISE';
+    expect(revoke(event).targets).toEqual([{ kind: 'iam-user', account: '1234567890', userName: 'test-1', userCompromised: true }]);
+    delete event.detail.eventMetadata.userName;
+    expect(revoke(event).targets).toEqual([expect.objectContaining({ kind: 'unactionable', code: 'console-compromise', reason: expect.stringContaining('reset the root password and MFA') as unknown })]);
   });
 
   it.each(['AWS_RISK_CREDENTIALS_COMPROMISED', 'AWS_RISK_CREDENTIALS_COMPROMISE_SUSPECTED', 'AWS_RISK_CREDENTIALS_EXPOSURE_SUSPECTED'])('accepts %s', (code) => {
@@ -185,7 +209,10 @@ describe('credential event parsing: manual payloads', () => {
       userCompromised: false,
     });
     expect(revoke({ ...base, userName: 'bob', account: '222233334444' }).targets[0]).toEqual({ kind: 'iam-user', account: '222233334444', userName: 'bob', userCompromised: true });
-    expect(revoke({ ...base, roleName: 'App' }).targets[0]).toEqual({ kind: 'role-session', account: '111122223333', roleName: 'App' });
+    // Naming only the role asks explicitly for the role-wide cut; with an instance, only its sessions.
+    expect(revoke({ ...base, roleName: 'App' }).targets[0]).toEqual({ kind: 'role-session', account: '111122223333', roleName: 'App', scope: 'role' });
+    expect(revoke({ ...base, roleName: 'App', instanceId: 'i-0abc1234def567890' }).targets[0]).toEqual({ kind: 'role-session', account: '111122223333', roleName: 'App', instanceId: 'i-0abc1234def567890' });
+    expect(parse({ ...base, userName: 'bob', instanceId: 'i-0abc1234def567890' })).toMatchObject({ kind: 'skip', reason: expect.stringContaining('instanceId needs roleName') as unknown });
   });
 
   it('rejects a request naming a role and a user, or with no reason', () => {

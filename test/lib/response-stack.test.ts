@@ -144,23 +144,27 @@ describe('response stack', () => {
     expect(actions).toEqual(expect.arrayContaining(['elasticloadbalancing:DeregisterTargets', 'elasticloadbalancing:DeregisterInstancesFromLoadBalancer']));
   });
 
-  it('denies the credential responder any role edit on Cordon, service-linked and Identity Center roles, any change to a protected principal, and any key deletion', () => {
+  it('lets the credential responder grant nothing: no Put*Policy, attach only AWSDenyAll, no role edits, no key deletion', () => {
     const statements = roleStatements(response, 'RevokeCredentialsRole');
-    const denyRoles = statements.find((s) => s.Sid === 'NeverTouchOwnServiceOrSsoRoles')!;
-    expect(denyRoles.Effect).toBe('Deny');
-    expect(JSON.stringify(denyRoles.Resource)).toEqual(expect.stringContaining('role/aws-service-role/*'));
-    expect(JSON.stringify(denyRoles.Resource)).toEqual(expect.stringContaining('role/aws-reserved/*'));
-    expect(JSON.stringify(denyRoles.Resource)).toEqual(expect.stringContaining('role/cordon/*'));
+    for (const action of ['iam:PutUserPolicy', 'iam:PutRolePolicy', 'iam:DeleteUserPolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DeleteAccessKey']) {
+      expect(allowing(statements, action)).toEqual([]);
+    }
+    expect(allowing(statements, 'iam:AttachUserPolicy')).toEqual([
+      expect.objectContaining({ Condition: { ArnEquals: { 'iam:PolicyARN': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AWSDenyAll']] } } } }),
+    ]);
     const denyProtected = statements.find((s) => s.Sid === 'NeverRevokeProtectedPrincipals')!;
     expect(denyProtected).toMatchObject({
       Effect: 'Deny',
-      Action: ['iam:DeleteLoginProfile', 'iam:PutRolePolicy', 'iam:PutUserPolicy', 'iam:UpdateAccessKey'],
+      Action: ['iam:AttachUserPolicy', 'iam:DeleteLoginProfile', 'iam:UpdateAccessKey'],
       Condition: { StringEquals: { 'iam:ResourceTag/cordon:protected': 'true' } },
     });
+    expect(statements.find((s) => s.Sid === 'AttachNothingButTheDeny')).toMatchObject({ Effect: 'Deny', Action: 'iam:AttachUserPolicy', Resource: '*' });
+    expect(actionsOf(statements.find((s) => s.Sid === 'NeverGrantPermissions')!)).toEqual(expect.arrayContaining(['iam:PutUserPolicy', 'iam:PutRolePolicy', 'iam:PassRole']));
     const denyDelete = statements.find((s) => s.Sid === 'NeverDeleteEvidence')!;
     expect(denyDelete).toMatchObject({ Effect: 'Deny', Resource: '*' });
     expect(actionsOf(denyDelete)).toContain('iam:DeleteAccessKey');
-    expect(allowing(statements, 'iam:DeleteAccessKey')).toEqual([]);
+    // It may start the session revoker, and nothing else of Step Functions.
+    expect(allowing(statements, 'states:StartSyncExecution')).toEqual([expect.objectContaining({ Resource: { Ref: expect.stringMatching(/^SessionRevokerStateMachine/) as unknown } })]);
   });
 
   it('does not let the isolation responder pass roles unless a quarantine profile and its role are configured', () => {

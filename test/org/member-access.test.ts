@@ -10,7 +10,7 @@ import { fixedGuardrails } from '../../lambdas/guardrails/types';
 import { respond as isolate, type RespondDeps } from '../../lambdas/isolation/respond';
 import { defaultIsolationConfig, type ClientsFor } from '../../lambdas/isolation/types';
 import { accountAccess, AccountAccessError } from '../../lambdas/shared/assume';
-import { derivedGuardDuty, givenUser, HOME, makeDeps } from '../credentials/support';
+import { derivedGuardDuty, givenUser, HOME, makeDeps, type StateMachineSessions } from '../credentials/support';
 import { busyWorld, ec2Mock, installWorld, INSTANCE_ID, stsMock } from '../support/aws-world';
 import { RecordingEvidenceWriter } from '../support/evidence';
 import { copyOf, fixture } from '../support/fixtures';
@@ -146,9 +146,11 @@ describe('credential revocation in a member account', () => {
 
     expect(result.decision).toBe('act');
     expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
-    const calls = iam.calls() as { thisValue: unknown }[];
+    // Every call of the function; the session deny is written by the session revoker, with the member writer role.
+    const calls = (iam.calls() as { thisValue: unknown; args: { constructor: { name: string } }[] }[]).filter((c) => c.args[0]?.constructor.name !== 'PutUserPolicyCommand');
     expect(calls.length).toBeGreaterThan(2);
     for (const call of calls) expect((await signing(call.thisValue)).accessKeyId).toBe('ASIAMEMBER');
+    expect((d.sessions as StateMachineSessions).tasks.map((t) => t.roleArn)).toEqual([`arn:aws:iam::${MEMBER}:role/CordonMemberSessionRevoker`]);
     const acted = d.store.records.map((r) => r.input).filter((r) => ['intent', 'step', 'outcome'].includes(r.kind));
     expect(acted.length).toBeGreaterThanOrEqual(3);
     for (const record of acted) {
@@ -157,15 +159,13 @@ describe('credential revocation in a member account', () => {
     }
   });
 
-  it('escalates a denied AssumeRole with evidence naming the account, without throwing or calling IAM', async () => {
+  it('fails the invocation on a denied AssumeRole (retried, never decided for good), with an error record naming the account, calling no IAM', async () => {
     stsMock.on(AssumeRoleCommand).rejects(denied());
     const d = deps();
-    const result = await revoke(memberEvent(), d);
-    expect(result.decision).toBe('escalate');
-    expect(result.reason).toContain(`cannot assume ${ROLE} in account ${MEMBER}: AccessDenied`);
+    await expect(revoke(memberEvent(), d)).rejects.toThrow(`cannot assume ${ROLE} in account ${MEMBER}: AccessDenied`);
     expect(iam.calls()).toHaveLength(0);
-    const escalation = d.store.records.map((r) => r.input).find((r) => r.kind === 'escalation');
-    expect(escalation?.target).toMatchObject({ account: MEMBER });
-    expect(escalation?.reason).toContain(MEMBER);
+    const error = d.store.records.map((r) => r.input).find((r) => r.kind === 'error');
+    expect(error).toMatchObject({ action: 'error:observe', target: { account: MEMBER } });
+    expect(error?.reason).toContain(MEMBER);
   });
 });

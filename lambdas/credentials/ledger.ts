@@ -1,0 +1,146 @@
+import { type DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { latest, type SessionDenyState } from './policies';
+import type { Hold } from './types';
+
+/**
+ * What must outlive one invocation, in the guardrails table:
+ * - per principal, every cut-off and instance any incident asked for (`credentials#revocation#...`):
+ *   an atomic ADD, so concurrent incidents on one principal never lose each other's contribution,
+ *   and a version, so a writer that raced a newer one writes again (execute.ts);
+ * - per key and per quarantined user, the incidents that depend on it (`credentials#hold#...`): a
+ *   restore never re-activates a key, or lifts a quarantine, another open incident still holds.
+ */
+export interface PrincipalRef {
+  readonly account: string;
+  readonly principalType: 'user' | 'role';
+  readonly principalName: string;
+}
+
+export interface Revocation {
+  readonly state: SessionDenyState;
+  readonly version: number;
+}
+
+export interface CredentialLedger {
+  /** Adds `add` to what the principal must carry; returns the union and its version. */
+  mergeRevocation(principal: PrincipalRef, add: SessionDenyState): Promise<Revocation>;
+  /** The current union (version 0 when nothing was recorded). */
+  revocation(principal: PrincipalRef): Promise<Revocation>;
+  addHolds(holds: readonly Hold[], incidentId: string): Promise<void>;
+  /** Incidents holding it. */
+  holders(hold: Hold): Promise<string[]>;
+  /** Removes `incidentId` from its holders; returns those left. */
+  releaseHold(hold: Hold, incidentId: string): Promise<string[]>;
+}
+
+const revocationKey = (p: PrincipalRef): string => `credentials#revocation#${p.account}#${p.principalType}#${p.principalName}`;
+export const holdKey = (h: Hold): string =>
+  h.kind === 'key' ? `credentials#hold#${h.account}#key#${h.accessKeyId ?? ''}` : `credentials#hold#${h.account}#quarantine#${h.userName}`;
+
+const fromSets = (cutoffs: readonly string[], instances: readonly string[], instanceCutoffs: readonly string[], version: number): Revocation => {
+  const cutoff = cutoffs.reduce<string | undefined>(latest, undefined);
+  const instanceCutoff = instanceCutoffs.reduce<string | undefined>(latest, undefined);
+  return { state: { ...(cutoff ? { cutoff } : {}), instanceArns: [...instances].sort(), ...(instanceCutoff ? { instanceCutoff } : {}) }, version };
+};
+
+/** For tests, the drill, and a deployment without a guardrails table (one invocation's memory). */
+export class MemoryCredentialLedger implements CredentialLedger {
+  private readonly revocations = new Map<string, { cutoffs: Set<string>; instances: Set<string>; instanceCutoffs: Set<string>; version: number }>();
+  private readonly holds = new Map<string, Set<string>>();
+
+  async mergeRevocation(p: PrincipalRef, add: SessionDenyState): Promise<Revocation> {
+    const key = revocationKey(p);
+    const r = this.revocations.get(key) ?? { cutoffs: new Set<string>(), instances: new Set<string>(), instanceCutoffs: new Set<string>(), version: 0 };
+    if (add.cutoff) r.cutoffs.add(add.cutoff);
+    add.instanceArns.forEach((a) => r.instances.add(a));
+    if (add.instanceCutoff) r.instanceCutoffs.add(add.instanceCutoff);
+    r.version += 1;
+    this.revocations.set(key, r);
+    return fromSets([...r.cutoffs], [...r.instances], [...r.instanceCutoffs], r.version);
+  }
+  async revocation(p: PrincipalRef): Promise<Revocation> {
+    const r = this.revocations.get(revocationKey(p));
+    return r ? fromSets([...r.cutoffs], [...r.instances], [...r.instanceCutoffs], r.version) : { state: { instanceArns: [] }, version: 0 };
+  }
+  async addHolds(holds: readonly Hold[], incidentId: string): Promise<void> {
+    for (const h of holds) this.holds.set(holdKey(h), new Set([...(this.holds.get(holdKey(h)) ?? []), incidentId]));
+  }
+  async holders(h: Hold): Promise<string[]> {
+    return [...(this.holds.get(holdKey(h)) ?? [])].sort();
+  }
+  async releaseHold(h: Hold, incidentId: string): Promise<string[]> {
+    this.holds.get(holdKey(h))?.delete(incidentId);
+    return this.holders(h);
+  }
+}
+
+const ss = (item: Record<string, AttributeValue> | undefined, name: string): string[] => item?.[name]?.SS ?? [];
+
+export class DynamoCredentialLedger implements CredentialLedger {
+  constructor(
+    private readonly ddb: Pick<DynamoDBClient, 'send'>,
+    private readonly tableName: string,
+  ) {}
+
+  async mergeRevocation(p: PrincipalRef, add: SessionDenyState): Promise<Revocation> {
+    const sets: [string, string[]][] = [
+      ['cutoffs', add.cutoff ? [add.cutoff] : []],
+      ['instances', [...add.instanceArns]],
+      ['instanceCutoffs', add.instanceCutoff ? [add.instanceCutoff] : []],
+    ];
+    const present = sets.filter(([, v]) => v.length > 0);
+    const out = await this.ddb.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { pk: { S: revocationKey(p) } },
+        UpdateExpression: `ADD #version :one${present.map(([n]) => `, #${n} :${n}`).join('')}`,
+        ExpressionAttributeNames: { '#version': 'version', ...Object.fromEntries(present.map(([n]) => [`#${n}`, n])) },
+        ExpressionAttributeValues: { ':one': { N: '1' }, ...Object.fromEntries(present.map(([n, v]) => [`:${n}`, { SS: v }])) },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const item = out.Attributes;
+    return fromSets(ss(item, 'cutoffs'), ss(item, 'instances'), ss(item, 'instanceCutoffs'), Number(item?.version?.N ?? '0'));
+  }
+
+  async revocation(p: PrincipalRef): Promise<Revocation> {
+    const out = await this.ddb.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: revocationKey(p) } }, ConsistentRead: true }));
+    const item = out.Item;
+    return fromSets(ss(item, 'cutoffs'), ss(item, 'instances'), ss(item, 'instanceCutoffs'), Number(item?.version?.N ?? '0'));
+  }
+
+  async addHolds(holds: readonly Hold[], incidentId: string): Promise<void> {
+    await Promise.all(
+      holds.map((h) =>
+        this.ddb.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: { pk: { S: holdKey(h) } },
+            UpdateExpression: 'ADD #incidents :incident',
+            ExpressionAttributeNames: { '#incidents': 'incidents' },
+            ExpressionAttributeValues: { ':incident': { SS: [incidentId] } },
+          }),
+        ),
+      ),
+    );
+  }
+
+  async holders(h: Hold): Promise<string[]> {
+    const out = await this.ddb.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: holdKey(h) } }, ConsistentRead: true }));
+    return ss(out.Item, 'incidents').sort();
+  }
+
+  async releaseHold(h: Hold, incidentId: string): Promise<string[]> {
+    const out = await this.ddb.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { pk: { S: holdKey(h) } },
+        UpdateExpression: 'DELETE #incidents :incident',
+        ExpressionAttributeNames: { '#incidents': 'incidents' },
+        ExpressionAttributeValues: { ':incident': { SS: [incidentId] } },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return ss(out.Attributes, 'incidents').sort();
+  }
+}
