@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
@@ -164,8 +164,10 @@ const withoutUpdatedAt = (h: StoredHead): NextHead =>
   h.payload === undefined ? { seq: h.seq, hash: h.hash, time: h.time } : { seq: h.seq, hash: h.hash, time: h.time, payload: h.payload };
 
 /**
- * In-process heads for the drill and tests; with `file`, persisted as JSON after every advance
- * (single process only: the file is not locked).
+ * In-process heads for the drill and tests; with `file`, persisted as an append-only journal: one
+ * JSON line per advance (O(1) per append, so a drill stays linear), replayed on open — the last
+ * line of a chain wins, a torn last line from a crash is ignored. Single process only: the file
+ * is not locked.
  */
 export class MemoryChainHeads implements ChainHeads {
   private readonly heads = new Map<string, StoredHead>();
@@ -174,8 +176,19 @@ export class MemoryChainHeads implements ChainHeads {
   constructor(private readonly options: { readonly file?: string; readonly clock?: () => Date } = {}) {
     this.clock = options.clock ?? (() => new Date());
     if (options.file && existsSync(options.file)) {
-      const saved = JSON.parse(readFileSync(options.file, 'utf8')) as Record<string, StoredHead>;
-      for (const [chainId, head] of Object.entries(saved)) this.heads.set(chainId, head);
+      const text = readFileSync(options.file, 'utf8');
+      // End a torn last line, so the next advance starts a line of its own.
+      if (text !== '' && !text.endsWith('\n')) appendFileSync(options.file, '\n');
+      for (const line of text.split('\n')) {
+        if (line === '') continue;
+        let entry: { chainId?: unknown; head?: StoredHead };
+        try {
+          entry = JSON.parse(line) as typeof entry;
+        } catch {
+          continue; // a line torn by a crash: the advance it recorded never returned
+        }
+        if (typeof entry.chainId === 'string' && entry.head) this.heads.set(entry.chainId, entry.head);
+      }
     }
   }
 
@@ -189,8 +202,9 @@ export class MemoryChainHeads implements ChainHeads {
     if (current?.seq !== expected?.seq) {
       return Promise.resolve({ ok: false, current: current && { seq: current.seq, hash: current.hash, time: current.time } });
     }
-    this.heads.set(chainId, { ...next, updatedAt: this.clock().getTime() });
-    this.save();
+    const head: StoredHead = { ...next, updatedAt: this.clock().getTime() };
+    if (this.options.file) appendFileSync(this.options.file, `${JSON.stringify({ chainId, head })}\n`);
+    this.heads.set(chainId, head);
     return Promise.resolve(current ? { ok: true, previous: withoutUpdatedAt(current) } : { ok: true });
   }
 
@@ -202,12 +216,5 @@ export class MemoryChainHeads implements ChainHeads {
       }
     }
     return Promise.resolve(entries);
-  }
-
-  private save(): void {
-    if (!this.options.file) return;
-    const tmp = `${this.options.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(Object.fromEntries(this.heads)));
-    renameSync(tmp, this.options.file);
   }
 }
