@@ -11,6 +11,7 @@ import { Alarms } from './constructs/alarms';
 import { GuardrailsTable } from './constructs/guardrails-table';
 import { Notifications } from './constructs/notifications';
 import { ResponderFunction } from './constructs/responder-function';
+import { TamperAlarms } from './constructs/tamper';
 import { FindingRouting } from './constructs/routing';
 import type { EvidenceStack } from './evidence-stack';
 import { allowCloudWatchLogs } from './constructs/shared';
@@ -45,6 +46,8 @@ export class ResponseStack extends Stack {
   /** One message per incident decision, and every alarm. */
   readonly notifications: Notifications;
   readonly alarms: Alarms;
+  /** Alarms and evidence on changes to Cordon itself. */
+  readonly tamper: TamperAlarms;
 
   constructor(scope: Construct, id: string, props: ResponseStackProps) {
     super(scope, id, props);
@@ -200,14 +203,25 @@ export class ResponseStack extends Stack {
     credentialPolicy(this, config).attachToRole(this.revokeCredentials.role!);
     new FindingRouting(this, 'Routing', { config, isolateInstance: this.isolateInstance, revokeCredentials: this.revokeCredentials, deadLetterQueue: this.eventDlq });
 
+    // After every function, role, policy and rule: it watches them (the alarms below create none).
+    this.tamper = new TamperAlarms(this, 'Tamper', {
+      key,
+      topic: this.notifications.topic,
+      modeParameter: this.modeParameter,
+      modeParameterName: MODE_PARAMETER_NAME,
+      evidence,
+      deadLetterQueue: this.eventDlq,
+    });
+
     this.alarms = new Alarms(this, 'Alarms', {
       topic: this.notifications.topic,
-      functions: { Checkpoint: this.checkpoint, IsolateInstance: this.isolateInstance, RevokeCredentials: this.revokeCredentials },
+      functions: { Checkpoint: this.checkpoint, IsolateInstance: this.isolateInstance, RevokeCredentials: this.revokeCredentials, Tamper: this.tamper.handler },
       deadLetterQueues: {
         EventDlq: this.eventDlq,
         CheckpointDlq: this.checkpoint.dlq,
         IsolateInstanceDlq: this.isolateInstance.dlq,
         RevokeCredentialsDlq: this.revokeCredentials.dlq,
+        TamperDlq: this.tamper.handler.dlq,
       },
       responders: [this.isolateInstance, this.revokeCredentials],
       eventDlq: this.eventDlq,
