@@ -86,7 +86,7 @@ export class TamperAlarms extends Construct {
         description: rule.description,
         eventPattern: eventPatternOf(rule.pattern),
         targets: [
-          new targets.SnsTopic(props.topic),
+          new targets.SnsTopic(props.topic, { retryAttempts: 2, maxEventAge: Duration.minutes(10), deadLetterQueue: props.deadLetterQueue }),
           new targets.LambdaFunction(this.handler, { retryAttempts: 2, maxEventAge: Duration.minutes(10), deadLetterQueue: props.deadLetterQueue }),
         ],
       });

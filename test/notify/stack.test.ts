@@ -117,8 +117,8 @@ describe('notifications, guardrails table and alarms (response stack)', () => {
   it('alarms on every function error and every dead-letter queue, into the topic', () => {
     const alarms = template.findResources('AWS::CloudWatch::Alarm');
     const byMetric = (name: string) => Object.values(alarms).filter((a) => (a as { Properties: { MetricName?: string } }).Properties.MetricName === name);
-    expect(byMetric('Errors')).toHaveLength(3);
-    expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(4);
+    expect(byMetric('Errors')).toHaveLength(4);
+    expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(5);
     for (const alarm of Object.values(alarms)) {
       expect((alarm as { Properties: { AlarmActions: unknown } }).Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     }
