@@ -4,12 +4,15 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** Whether progress lines are wanted by default (stderr is a TTY). */
   readonly interactive: boolean;
+  /** Whether stdout may carry colour (a terminal, NO_COLOR unset). @default false */
+  readonly colour?: boolean;
 }
 
 export const processIo = (): CliIo => ({
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   interactive: process.stderr.isTTY === true,
+  colour: process.stdout.isTTY === true && !process.env.NO_COLOR,
 });
 
 /** Exit codes shared by every subcommand. */

@@ -1,14 +1,9 @@
 import { createPublicKey } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { respond as respondCredentials, type RespondResult } from '../../lambdas/credentials/respond';
-import { defaultCredentialsConfig } from '../../lambdas/credentials/types';
-import { MemoryCredentialLedger } from '../../lambdas/credentials/ledger';
-import { StepFunctionsSessionWriter } from '../../lambdas/credentials/sessions';
-import type { SFNClient } from '@aws-sdk/client-sfn';
+import { join, resolve } from 'node:path';
+import { parseCredentialEvent } from '../../lambdas/findings/credentials';
+import { parseEc2Event } from '../../lambdas/findings/ec2';
 import { StoreEvidenceReader } from '../../lambdas/evidence/reader';
 import {
   EvidenceChain,
@@ -24,55 +19,50 @@ import {
   type VerifyReport,
 } from '../../lambdas/evidence';
 import { fixedGuardrails, type Guardrails } from '../../lambdas/guardrails/types';
-import { respond as respondIsolation, type ResponseSummary } from '../../lambdas/isolation/respond';
-import { defaultIsolationConfig } from '../../lambdas/isolation/types';
-import { accountAccess } from '../../lambdas/shared/assume';
+import { parseConfig } from '../config';
 import { PACKAGE_ROOT } from '../package';
-import { routeEvent, type Responder } from './dispatch';
-import { factsOf, sidecarSchema, type Sidecar } from './facts';
-import { CallLog, ec2World, FakeClient, guardDutyWorld, iamWorld, stsWorld, type WorldCall } from './world';
+import { assumedFacts } from './assumed';
+import { deploymentOf, routeInput, type DrillDeployment } from './deployment';
+import type { Responder } from './dispatch';
+import { factsOf } from './facts';
+import { DrillInputError, readInputs, type DrillInput } from './inputs';
+import { DRILL_ACCOUNT, DRILL_REGION, runResponder, type DrillDecision, type ResponderOutcome } from './responders';
+import { CallLog, type WorldCall } from './world';
+
+export { DrillInputError } from './inputs';
+export { DRILL_ACCOUNT, DRILL_MEMBER_ROLES, DRILL_REGION, DRILL_SESSION_REVOKER, type DrillDecision, type PlannedStep, type ResponderOutcome } from './responders';
 
 /**
- * `cordon drill`: replays events through the REAL responders (lambdas/isolation/respond.ts and
- * lambdas/credentials/respond.ts) in dry-run, with the embedded evidence implementations (local
- * P-256 key file, local folder store, file-backed chain heads) behind the same interfaces the
- * Lambdas use, against a fake AWS that answers reads from the event and refuses every write.
- * Then checkpoints, publishes the public key under keys/, and verifies the folder offline with the
- * same verifier as `cordon verify`.
+ * `cordon drill`: replays events as the deployment receives them. Each event first goes through the
+ * routing rules of the active config (lib/delivery.ts, the rules the response stack creates); one
+ * no rule delivers is reported `not-delivered` with the rule that dropped it. A delivered event
+ * goes to the REAL responders (lambdas/isolation/respond.ts, lambdas/credentials/respond.ts), with
+ * the functions' configuration from the same config, in dry-run (a GuardDuty sample in enforce: the
+ * deployment skips it), with the embedded evidence implementations (local P-256 key file, local
+ * folder store, file-backed chain heads) against a fake AWS that answers reads from the event and
+ * its world file and refuses every write. Then checkpoints, publishes the public key under keys/,
+ * and verifies the folder offline with the same verifier as `cordon verify`.
  */
 
-/** The drill's own account and region: events in other accounts go through the member-role path. */
-export const DRILL_ACCOUNT = '111111111111';
-export const DRILL_REGION = 'us-east-1';
-/** The member roles the drill's responders assume: the defaults of `cordon.memberRoleNames`, one per responder. */
-export const DRILL_MEMBER_ROLES = { isolation: 'CordonMemberIsolation', credentials: 'CordonMemberCredentials' } as const;
 export const DEFAULT_SCENARIOS = join(PACKAGE_ROOT, 'drill/scenarios');
-export const DRILL_SESSION_REVOKER = `arn:aws:states:${DRILL_REGION}:${DRILL_ACCOUNT}:stateMachine:cordon-drill-session-revoker`;
 
-export type DrillDecision = 'act' | 'dry-run' | 'skip' | 'escalate' | 'preview' | 'refused' | 'crash';
-
-export interface PlannedStep {
-  readonly id: string;
-  readonly action: string;
-}
-
-export interface ResponderOutcome {
-  readonly responder: Responder;
-  readonly decision: DrillDecision;
-  readonly reason?: string;
-  readonly incidentId?: string;
-  readonly steps: readonly PlannedStep[];
-  readonly evidenceKeys: readonly string[];
-  readonly error?: string;
-}
+/** The reason a sample finding carries in the report: what enforce does with it. */
+export const SAMPLE_SKIPPED = 'sample: skipped in enforce';
 
 export interface EventOutcome {
+  /** The input: `file.json`, or `file.json[i]` for an item of an array or export. */
   readonly file: string;
+  /** The finding type or event kind (summary rows). */
+  readonly label: string;
   readonly decision: DrillDecision;
   readonly reason?: string;
+  /** The rules (or the manual request) that delivered the event. */
+  readonly deliveredBy: readonly string[];
   readonly responders: readonly ResponderOutcome[];
-  /** Responders that declined the event, with their parser's reason. */
-  readonly declined: readonly { readonly responder: Responder; readonly reason: string }[];
+  /** Facts the world took for granted (no world file). */
+  readonly assumed: readonly string[];
+  /** How the input was turned into an event, when it was not one already. */
+  readonly note?: string;
   readonly calls: number;
   /** Mutating calls attempted (each refused): must be none. */
   readonly mutations: readonly WorldCall[];
@@ -82,14 +72,23 @@ export interface EventOutcome {
 export interface DrillReport {
   readonly eventsDir: string;
   readonly outDir: string;
+  readonly configSource: string;
   readonly publicKeyPath: string;
   readonly events: readonly EventOutcome[];
   readonly counts: Partial<Record<DrillDecision, number>>;
+  /** Events by label (finding type), then by decision. */
+  readonly byType: Readonly<Record<string, Partial<Record<DrillDecision, number>>>>;
+  readonly steps: number;
   readonly crashed: number;
   readonly mutations: number;
+  readonly unrecognised: number;
+  readonly allowUnknown: boolean;
   readonly checkpointKey: string;
   readonly verify: VerifyReport;
+  /** Safe: no crash, no mutating call attempted, the evidence verifies. */
   readonly ok: boolean;
+  /** The drill's verdict: `ok`, and no unrecognised input unless `allowUnknown`. */
+  readonly passed: boolean;
   readonly elapsedMs: number;
 }
 
@@ -99,24 +98,29 @@ export interface DrillOptions {
   /** @default - a fresh temporary folder */
   readonly outDir?: string;
   /** Called as each event is decided (printing as it goes). */
-  readonly onEvent?: (outcome: EventOutcome) => void;
+  readonly onEvent?: (outcome: EventOutcome, index: number, total: number) => void;
   /**
    * The guardrails the responders see. The drill is dry-run by definition; tests pass another mode
    * to prove that any mutating call makes the drill fail. @default fixedGuardrails('dry-run')
    */
   readonly guardrails?: Guardrails;
+  /** The deployment to imitate. @default - the default config */
+  readonly deployment?: DrillDeployment;
+  /** Unrecognised inputs are counted but do not fail the drill (`passed`). @default false */
+  readonly allowUnknown?: boolean;
 }
 
-/** Bad input: no events folder, an unreadable sidecar (exit 2). */
-export class DrillInputError extends Error {
-  override readonly name = 'DrillInputError';
-}
-
-const RANK: Record<DrillDecision, number> = { skip: 0, refused: 1, preview: 2, 'dry-run': 3, act: 4, escalate: 5, crash: 6 };
-
-const message = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-
-const silentIsolationLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const RANK: Record<DrillDecision, number> = {
+  unrecognised: -2,
+  'not-delivered': -1,
+  skip: 0,
+  refused: 1,
+  preview: 2,
+  'dry-run': 3,
+  act: 4,
+  escalate: 5,
+  crash: 6,
+};
 
 /** Event files: `*.json` in the folder, sorted, without the `*.world.json` sidecars. */
 export const eventFiles = (dir: string): string[] => {
@@ -133,154 +137,96 @@ export const eventFiles = (dir: string): string[] => {
   return files;
 };
 
-const readSidecar = (dir: string, file: string): Sidecar => {
-  const path = join(dir, file.replace(/\.json$/, '.world.json'));
-  if (!existsSync(path)) return {};
-  const parsed = sidecarSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) throw new DrillInputError(`invalid world file ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return parsed.data;
+/** The evidence folder, created and checked writable before anything runs. */
+export const prepareOutDir = (dir: string): string => {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw new DrillInputError(`cannot write the evidence folder ${dir}: ${(error as Error).message}`);
+  }
+  return dir;
 };
 
-interface IntentPayload {
-  readonly kind?: string;
-  readonly detail?: { readonly plan?: readonly { readonly id?: string; readonly action?: string }[] };
+/** A GuardDuty sample (or placeholder) finding, as the responders' parsers see it. */
+const isSample = (event: unknown, responders: readonly Responder[], requestId: string): boolean =>
+  responders.some((r) =>
+    r === 'isolation'
+      ? parseEc2Event(event, { requestId }).targets.some((t) => 'finding' in t && t.finding?.sample === true)
+      : ((req) => req.kind === 'revoke' && req.sample)(parseCredentialEvent(event, { homeAccount: DRILL_ACCOUNT, homeRegion: DRILL_REGION, requestId })),
+  );
+
+interface Shared {
+  readonly deployment: DrillDeployment;
+  readonly guardrails: Guardrails;
+  readonly evidence: EvidenceChain;
+  readonly reader: StoreEvidenceReader;
+  readonly outDir: string;
 }
 
-/** The isolation plan as evidenced in its intent record(s): a dry-run summary carries no steps. */
-const plannedFromIntent = async (outDir: string, keys: readonly string[]): Promise<PlannedStep[]> => {
-  const steps: PlannedStep[] = [];
-  for (const key of keys) {
-    const { payload } = JSON.parse(await readFile(join(outDir, key), 'utf8')) as { payload: IntentPayload };
-    if (payload.kind !== 'intent') continue;
-    for (const s of payload.detail?.plan ?? []) steps.push({ id: s.id ?? '?', action: s.action ?? '?' });
+const decideOne = async (input: DrillInput, index: number, shared: Shared): Promise<EventOutcome> => {
+  const t0 = Date.now();
+  const log = new CallLog();
+  const base = { file: input.name, label: input.label, ...(input.note ? { note: input.note } : {}), calls: 0, mutations: [] as WorldCall[] };
+  if (input.kind === 'unrecognised') {
+    const reason = 'not an EventBridge event, a GuardDuty or Security Hub finding, or a manual request';
+    return { ...base, decision: 'unrecognised', reason, deliveredBy: [], responders: [], assumed: [], elapsedMs: Date.now() - t0 };
   }
-  return steps;
-};
-
-const fromIsolation = async (outDir: string, r: ResponseSummary): Promise<ResponderOutcome> => {
-  const reasons = [...new Set((r.results ?? [r]).map((x) => x.reason).filter((x): x is string => x !== undefined))];
+  const route = routeInput(input, shared.deployment);
+  if ('dropped' in route) return { ...base, decision: 'not-delivered', reason: route.dropped, deliveredBy: [], responders: [], assumed: [], elapsedMs: Date.now() - t0 };
+  const requestId = `drill-${String(index + 1).padStart(4, '0')}-${input.name.replace(/\.json/, '').replace(/[^\w.-]/g, '-')}`.slice(0, 120);
+  const facts = factsOf(input.event, { homeAccount: DRILL_ACCOUNT, homeRegion: DRILL_REGION, requestId }, input.sidecar ?? {});
+  const sample = isSample(input.event, route.responders, requestId);
+  // A sample goes through the responders in enforce, as deployed: they skip it, evidenced.
+  const guardrails = sample ? fixedGuardrails('enforce') : shared.guardrails;
+  const responders: ResponderOutcome[] = [];
+  for (const responder of route.responders) {
+    responders.push(await runResponder(responder, { ...shared, event: input.event, facts, log, requestId, guardrails }));
+  }
+  const top = responders.reduce<ResponderOutcome | undefined>((a, b) => (!a || RANK[b.decision] > RANK[a.decision] ? b : a), undefined);
+  const decision: DrillDecision = top?.decision ?? 'skip';
+  const reason = sample && decision === 'skip' ? SAMPLE_SKIPPED : (top?.error ?? top?.reason);
   return {
-    responder: 'isolation',
-    decision: r.decision,
-    ...(reasons.length ? { reason: reasons.join('; ') } : r.decision === 'dry-run' ? { reason: 'mode is dry-run: intent recorded, nothing changed' } : {}),
-    incidentId: r.incidentId,
-    steps: r.steps.length > 0 ? r.steps.map((s) => ({ id: s.id, action: s.action })) : await plannedFromIntent(outDir, r.evidenceKeys),
-    evidenceKeys: r.evidenceKeys,
+    ...base,
+    decision,
+    ...(reason ? { reason } : {}),
+    deliveredBy: route.rules,
+    responders,
+    assumed: input.sidecar ? [] : assumedFacts(facts),
+    calls: log.calls.length,
+    mutations: log.mutations,
+    elapsedMs: Date.now() - t0,
   };
 };
-
-const fromCredentials = (r: RespondResult): ResponderOutcome => ({
-  responder: 'credentials',
-  decision: r.decision,
-  ...(r.reason ? { reason: r.reason } : {}),
-  incidentId: r.incidentId,
-  steps: r.steps.map((s) => ({ id: s.id, action: `${s.action} ${s.target.type}/${s.target.id}` })),
-  evidenceKeys: r.evidenceKeys,
-});
 
 /** Runs the drill; never throws for a bad event (it is reported as a crash), only for bad input. */
 export const runDrill = async (options: DrillOptions = {}): Promise<DrillReport> => {
   const started = Date.now();
   const eventsDir = resolve(options.eventsDir ?? DEFAULT_SCENARIOS);
-  const files = eventFiles(eventsDir);
-  const outDir = resolve(options.outDir ?? mkdtempSync(join(tmpdir(), 'cordon-drill-')));
-  mkdirSync(outDir, { recursive: true });
+  const inputs = readInputs(eventsDir, eventFiles(eventsDir));
+  const outDir = prepareOutDir(resolve(options.outDir ?? mkdtempSync(join(tmpdir(), 'cordon-drill-'))));
+  const deployment = options.deployment ?? deploymentOf(parseConfig({}), 'the defaults', { account: DRILL_ACCOUNT, region: DRILL_REGION });
 
   const signer = LocalSigner.fromFile(join(outDir, 'drill-signing-key.pem'), { create: true });
   const store = new LocalEvidenceStore(outDir);
   const heads = new MemoryChainHeads({ file: join(outDir, 'heads.json') });
-  const chain = new EvidenceChain({ signer, store, heads });
-  const guardrails = options.guardrails ?? fixedGuardrails('dry-run');
-  const reader = new StoreEvidenceReader(store, async () => [publicKeyFrom((await signer.identity()).publicKeyDer, 'drill signing key')]);
-  const credentialsLogger = new Logger({ serviceName: 'cordon-drill', logLevel: 'SILENT' });
+  const evidence = new EvidenceChain({ signer, store, heads });
+  const shared: Shared = { deployment, guardrails: options.guardrails ?? fixedGuardrails('dry-run'), evidence, reader: new StoreEvidenceReader(store, async () => [publicKeyFrom((await signer.identity()).publicKeyDer, 'drill signing key')]), outDir };
 
   const events: EventOutcome[] = [];
-  for (const [index, file] of files.entries()) {
-    const t0 = Date.now();
-    const log = new CallLog();
-    const requestId = `drill-${String(index + 1).padStart(4, '0')}-${basename(file, '.json')}`.slice(0, 120);
-    const ctx = { homeAccount: DRILL_ACCOUNT, homeRegion: DRILL_REGION, requestId };
-    const responders: ResponderOutcome[] = [];
-    let declined: EventOutcome['declined'] = [];
-    let crash: string | undefined;
+  for (const [index, input] of inputs.entries()) {
+    let outcome: EventOutcome;
     try {
-      const event: unknown = JSON.parse(readFileSync(join(eventsDir, file), 'utf8'));
-      const facts = factsOf(event, ctx, readSidecar(eventsDir, file));
-      const route = routeEvent(event, ctx);
-      declined = route.declined;
-      const sts = stsWorld(log);
-      const clients = ec2World(facts, log);
-      for (const responder of route.responders) {
-        const actor = { arn: `arn:aws:lambda:${DRILL_REGION}:${DRILL_ACCOUNT}:function:cordon-drill-${responder}`, requestId };
-        try {
-          if (responder === 'isolation') {
-            const summary = await respondIsolation(
-              event,
-              {
-                evidence: chain,
-                guardrails,
-                clientsFor: () => clients,
-                sts,
-                homeAccount: DRILL_ACCOUNT,
-                homeRegion: DRILL_REGION,
-                memberRoleName: DRILL_MEMBER_ROLES.isolation,
-                partition: 'aws',
-                config: defaultIsolationConfig,
-                actor,
-                reader,
-                guardDutyFor: () => guardDutyWorld(log),
-                logger: silentIsolationLog,
-              },
-              { requestId },
-            );
-            responders.push(await fromIsolation(outDir, summary));
-          } else {
-            const result = await respondCredentials(event, {
-              evidence: chain,
-              reader,
-              guardrails,
-              config: defaultCredentialsConfig,
-              clock: () => new Date(),
-              homeAccount: DRILL_ACCOUNT,
-              homeRegion: DRILL_REGION,
-              access: (incidentId) =>
-                accountAccess({ sts, homeAccount: DRILL_ACCOUNT, memberRoleName: DRILL_MEMBER_ROLES.credentials, partition: 'aws' }, incidentId),
-              iamFor: (access) => iamWorld(facts, log, access.account),
-              // StartSyncExecution is a mutation: the fake world refuses (and logs) it like any other.
-              sessions: new StepFunctionsSessionWriter(new FakeClient(log, 'states').as<SFNClient>(), DRILL_SESSION_REVOKER),
-              ledger: new MemoryCredentialLedger(),
-              actor,
-              logger: credentialsLogger,
-            });
-            responders.push(fromCredentials(result));
-          }
-        } catch (error) {
-          responders.push({ responder, decision: 'crash', error: message(error), steps: [], evidenceKeys: [] });
-        }
-      }
+      outcome = await decideOne(input, index, shared);
     } catch (error) {
-      crash = message(error);
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      outcome = { file: input.name, label: input.label, decision: 'crash', reason, deliveredBy: [], responders: [], assumed: [], calls: 0, mutations: [], elapsedMs: 0 };
     }
-    const top = responders.reduce<ResponderOutcome | undefined>((a, b) => (!a || RANK[b.decision] > RANK[a.decision] ? b : a), undefined);
-    const decision: DrillDecision = crash ? 'crash' : (top?.decision ?? 'skip');
-    const why = [...new Set(declined.map((d) => d.reason))];
-    const unrouted = why.length === 1 ? (why[0] ?? '') : declined.map((d) => `${d.responder}: ${d.reason}`).join(' | ');
-    const reason = crash ?? (top ? (top.error ?? top.reason) : `no responder takes this event: ${unrouted}`);
-    const outcome: EventOutcome = {
-      file,
-      decision,
-      ...(reason ? { reason } : {}),
-      responders,
-      declined,
-      calls: log.calls.length,
-      mutations: log.mutations,
-      elapsedMs: Date.now() - t0,
-    };
     events.push(outcome);
-    options.onEvent?.(outcome);
+    options.onEvent?.(outcome, index, inputs.length);
   }
 
-  const checkpoint = await writeCheckpoint({ chain, heads, settleMs: 0 });
+  const checkpoint = await writeCheckpoint({ chain: evidence, heads, settleMs: 0 });
   await publishPublicKey(signer, store);
   const identity = await signer.identity();
   const verifier = new Verifier({
@@ -290,23 +236,36 @@ export const runDrill = async (options: DrillOptions = {}): Promise<DrillReport>
   const verify = verifier.finish();
 
   const counts: Partial<Record<DrillDecision, number>> = {};
-  for (const e of events) counts[e.decision] = (counts[e.decision] ?? 0) + 1;
+  const byType: Record<string, Partial<Record<DrillDecision, number>>> = {};
+  for (const e of events) {
+    counts[e.decision] = (counts[e.decision] ?? 0) + 1;
+    const row = (byType[e.label] ??= {});
+    row[e.decision] = (row[e.decision] ?? 0) + 1;
+  }
   const crashed = events.filter((e) => e.decision === 'crash' || e.responders.some((r) => r.decision === 'crash')).length;
   const mutations = events.reduce((n, e) => n + e.mutations.length, 0);
+  const unrecognised = counts.unrecognised ?? 0;
+  const allowUnknown = options.allowUnknown ?? false;
   // The key to verify with lives outside the evidence folder: a key inside it proves nothing.
   const publicKeyPath = `${outDir}.public-key.pem`;
   writeFileSync(publicKeyPath, spkiPem(identity.publicKeyDer));
   return {
     eventsDir,
     outDir,
+    configSource: deployment.source,
     publicKeyPath,
     events,
     counts,
+    byType,
+    steps: events.reduce((n, e) => n + e.responders.reduce((m, r) => m + r.steps.length, 0), 0),
     crashed,
     mutations,
+    unrecognised,
+    allowUnknown,
     checkpointKey: checkpoint.key,
     verify,
     ok: crashed === 0 && mutations === 0 && verify.ok,
+    passed: crashed === 0 && mutations === 0 && verify.ok && (allowUnknown || unrecognised === 0),
     elapsedMs: Date.now() - started,
   };
 };

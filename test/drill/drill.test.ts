@@ -5,16 +5,19 @@ import { ModifyInstanceAttributeCommand, DescribeInstancesCommand, type EC2Clien
 import { UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import * as credentials from '../../lambdas/credentials/respond';
 import { fixedGuardrails } from '../../lambdas/guardrails/types';
-import { DEFAULT_SCENARIOS, runDrill, type DrillReport, type EventOutcome } from '../../lib/drill/run';
+import { DEFAULT_SCENARIOS, DRILL_ACCOUNT, DRILL_REGION, SAMPLE_SKIPPED, runDrill, type DrillReport, type EventOutcome } from '../../lib/drill/run';
+import { deploymentOf } from '../../lib/drill/deployment';
+import { parseConfig, type CordonConfigInput } from '../../lib/config';
 import { CallLog, MutationRefusedError, ec2World } from '../../lib/drill/world';
 import { factsOf } from '../../lib/drill/facts';
-import { CUSTOM_ACTION_IDS, routeEvent } from '../../lib/drill/dispatch';
 import { routeFindingType } from '../../lib/routing';
-import { CUSTOM_ACTIONS } from '../../lib/constructs/routing';
 
 const REAL_FIXTURES = join(__dirname, '../fixtures/real');
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'cordon-drill-test-'));
+
+/** The deployment of a config, as `cordon drill --config` builds it. */
+const deployment = (input: CordonConfigInput) => deploymentOf(parseConfig(input), 'test', { account: DRILL_ACCOUNT, region: DRILL_REGION });
 
 const outcome = (report: DrillReport, file: string): EventOutcome => {
   const found = report.events.find((e) => e.file === file);
@@ -35,10 +38,13 @@ const payloadOf = (outDir: string, key: string): StoredPayload =>
 describe('drill over the shipped scenarios', () => {
   let out: string;
   let report: DrillReport;
+  /** The same scenarios with cordon.minimumSeverity 5: medium findings are delivered too. */
+  let atFive: DrillReport;
 
   beforeAll(async () => {
     out = tempDir();
     report = await runDrill({ outDir: out });
+    atFive = await runDrill({ outDir: tempDir(), deployment: deployment({ minimumSeverity: 5 }) });
   });
 
   it('decides every scenario, attempts no mutating call and its evidence verifies', () => {
@@ -77,22 +83,45 @@ describe('drill over the shipped scenarios', () => {
     expect(payloadOf(out, e.responders[0]?.evidenceKeys[0] ?? '')).toMatchObject({ kind: 'skip', action: 'skip:protected' });
   });
 
-  it('records the sample finding as a dry-run plan (samples are only refused in enforce mode)', () => {
+  it('reports the sample finding as skipped in enforce, with the responder\'s own skip record, instead of a plan', () => {
     const e = outcome(report, 'guardduty-sample-backdoor-dos-tcp.json');
-    expect(e.decision).toBe('dry-run');
-    expect(e.responders[0]?.steps.map((s) => s.id)).toContain('eni-isolate:eni-bfcffe88');
+    expect(e).toMatchObject({ decision: 'skip', reason: SAMPLE_SKIPPED, deliveredBy: ['GuardDutyIsolate1'] });
+    expect(e.responders[0]?.steps).toEqual([]);
+    expect(payloadOf(out, e.responders[0]?.evidenceKeys[0] ?? '')).toMatchObject({ kind: 'skip', mode: 'enforce', action: 'skip:sample-finding' });
   });
 
-  it('skips the unsupported S3 finding with the routing table\'s reason, writing no evidence', () => {
+  it('reports the unsupported S3 finding not delivered, naming why no rule takes it, writing no evidence', () => {
     const e = outcome(report, 's3-exfiltration-anomalous-behavior-unsupported.json');
-    expect(e.decision).toBe('skip');
+    expect(e.decision).toBe('not-delivered');
     expect(e.responders).toEqual([]);
-    expect(e.declined.map((d) => d.responder)).toEqual(['isolation', 'credentials']);
-    expect(e.reason).toMatch(/^no responder takes this event: guardduty type Exfiltration:S3\/AnomalousBehavior: resource type S3Bucket/);
+    expect(e.reason).toBe(`no rule routes GuardDuty type Exfiltration:S3/AnomalousBehavior: ${routeFindingType('Exfiltration:S3/AnomalousBehavior').reason}`);
   });
 
-  it('plans to deactivate exactly the leaked user key, never the user\'s other key', () => {
+  it('reports a medium finding not delivered at the default minimum severity, naming the rule that dropped it', () => {
     const e = outcome(report, 'iam-user-leaked-key-malicious-ip-custom.json');
+    expect(e).toMatchObject({
+      decision: 'not-delivered',
+      reason: 'rule GuardDutyRevoke1 takes UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom only at severity >= 7 (cordon.minimumSeverity); this finding is 5',
+      responders: [],
+    });
+  });
+
+  it('escalates a severity-2 root credential finding, evidenced: delivered at any severity', () => {
+    const e = outcome(report, 'iam-root-credential-usage-low-severity.json');
+    expect(e).toMatchObject({ decision: 'escalate', deliveredBy: ['GuardDutyRevokeAnySeverity'] });
+    expect(e.responders.map((r) => [r.responder, r.decision])).toEqual([['credentials', 'escalate']]);
+    expect(payloadOf(out, e.responders[0]?.evidenceKeys[0] ?? '').kind).toBe('escalation');
+  });
+
+  it('prints the facts it assumed for an event without a world file, and none where there is one', () => {
+    expect(outcome(report, 'ec2-protected-instance-bitcoin-dns.json').assumed).toEqual([
+      'instance i-04f6a8c0e2b4d6f81: running, 1 ENI(s) from the event, in no Auto Scaling group, no target groups, no classic load balancers, no EBS volumes, no Elastic IPs',
+    ]);
+    expect(outcome(report, 'ec2-asg-backdoor-cc-activity.json').assumed).toEqual([]);
+  });
+
+  it('plans to deactivate exactly the leaked user key, never the user\'s other key (minimum severity 5)', () => {
+    const e = outcome(atFive, 'iam-user-leaked-key-malicious-ip-custom.json');
     expect(e.decision).toBe('dry-run');
     const actions = e.responders[0]?.steps.map((s) => s.action) ?? [];
     expect(actions).toContain('iam:UpdateAccessKey iam-access-key/AKIATB3XV4NKQ7DRILL5');
@@ -112,7 +141,7 @@ describe('drill over the shipped scenarios', () => {
   });
 
   it('writes only dry-run records (and skips), signed, plus a checkpoint and the public key', () => {
-    const keys = report.events.flatMap((e) => e.responders.flatMap((r) => r.evidenceKeys));
+    const keys = report.events.filter((e) => e.reason !== SAMPLE_SKIPPED).flatMap((e) => e.responders.flatMap((r) => r.evidenceKeys));
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) expect(['intent', 'skip', 'escalation']).toContain(payloadOf(out, key).kind);
     expect(keys.every((k) => payloadOf(out, k).mode === 'dry-run')).toBe(true);
@@ -122,22 +151,60 @@ describe('drill over the shipped scenarios', () => {
 });
 
 describe('drill over the real fixtures', () => {
-  it('decides every real event without a crash, and its evidence verifies', async () => {
-    const report = await runDrill({ eventsDir: REAL_FIXTURES, outDir: tempDir() });
+  let report: DrillReport;
+  beforeAll(async () => {
+    report = await runDrill({ eventsDir: REAL_FIXTURES, outDir: tempDir() });
+  });
+
+  it('decides every real event without a crash, and its evidence verifies', () => {
     const files = readdirSync(REAL_FIXTURES).filter((f) => f.endsWith('.json'));
-    expect(report.events).toHaveLength(files.length);
+    expect(new Set(report.events.map((e) => e.file.replace(/\[\d+\]$/, '')))).toEqual(new Set(files));
     expect(report.events.filter((e) => e.decision === 'crash')).toEqual([]);
-    for (const e of report.events) expect(['act', 'dry-run', 'skip', 'escalate']).toContain(e.decision);
-    expect(report.counts.act).toBeUndefined();
+    for (const e of report.events) expect(['dry-run', 'skip', 'escalate', 'not-delivered', 'unrecognised']).toContain(e.decision);
     expect(report.mutations).toBe(0);
     expect(report.verify.ok).toBe(true);
     expect(report.ok).toBe(true);
+  });
+
+  it('counts the bare CloudTrail records apart as unrecognised, and fails unless they are allowed', async () => {
+    expect(report.events.filter((e) => e.decision === 'unrecognised').map((e) => e.file)).toEqual([
+      'cloudtrail-record-bare-iam-createaccesskey-1.json',
+      'cloudtrail-record-bare-putuserpolicy-compromisedkeyquarantine-1.json',
+    ]);
+    expect(report.unrecognised).toBe(2);
+    expect(report.passed).toBe(false);
+    const allowed = await runDrill({ eventsDir: REAL_FIXTURES, outDir: tempDir(), allowUnknown: true });
+    expect(allowed.passed).toBe(true);
+  });
+
+  it('accepts get-findings exports: GuardDuty\'s PascalCase becomes the GuardDuty Finding event, ASFF an imported Security Hub event', () => {
+    expect(outcome(report, 'guardduty-api-getfindings-pascalcase-iam-recon-userpermissions-1.json[0]')).toMatchObject({
+      label: 'Recon:IAMUser/UserPermissions',
+      decision: 'not-delivered',
+      reason: 'rule GuardDutyRevoke1 takes Recon:IAMUser/UserPermissions only at severity >= 7 (cordon.minimumSeverity); this finding is 5',
+    });
+    expect(outcome(report, 'securityhub-api-getfindings-guardduty-ec2-bitcointool-2018-1.json[0]')).toMatchObject({
+      decision: 'not-delivered',
+      reason: 'no rule takes "Security Hub Findings - Imported" from Security Hub: imported findings are not routed (their GuardDuty event already was); send them with the custom action',
+    });
+  });
+
+  it('decides as the deployment does: at minimum severity 4, the routed envelopes reach exactly the responders the rules name', async () => {
+    const low = await runDrill({ eventsDir: REAL_FIXTURES, outDir: tempDir(), deployment: deployment({ minimumSeverity: 4 }) });
+    const delivered = (file: string) => outcome(low, file).responders.map((r) => r.responder);
+    expect(delivered('guardduty-ec2-backdoor-cc-activity-b-dns-1.json')).toEqual(['isolation']);
+    expect(delivered('guardduty-iam-tor-ip-caller-1.json')).toEqual(['credentials']);
+    expect(delivered('health-credentials-exposed-1.json')).toEqual(['credentials']);
+    expect(outcome(low, 'securityhub-custom-action-afsbp-ec2-7-1.json').decision).toBe('not-delivered');
+    expect(outcome(low, 'guardduty-malware-protection-s3-scan-result-1.json').reason).toBe(
+      'no Cordon rule takes source aws.guardduty, detail-type "GuardDuty Malware Protection Object Scan Result"',
+    );
   });
 });
 
 describe('drill refuses mutations', () => {
   it('fails when the responders are made to act: every mutating call is refused and counted', async () => {
-    const report = await runDrill({ outDir: tempDir(), guardrails: fixedGuardrails('enforce') });
+    const report = await runDrill({ outDir: tempDir(), guardrails: fixedGuardrails('enforce'), deployment: deployment({ minimumSeverity: 5 }) });
     expect(report.mutations).toBeGreaterThan(0);
     expect(report.ok).toBe(false);
     const asg = outcome(report, 'ec2-asg-backdoor-cc-activity.json');
@@ -157,7 +224,7 @@ describe('drill refuses mutations', () => {
       return real(event, deps);
     });
     try {
-      const report = await runDrill({ outDir: tempDir() });
+      const report = await runDrill({ outDir: tempDir(), deployment: deployment({ minimumSeverity: 5 }) });
       expect(outcome(report, 'iam-user-leaked-key-malicious-ip-custom.json').mutations.map((m) => `${m.service}:${m.command}`)).toEqual([
         'iam:UpdateAccessKey',
       ]);
@@ -194,39 +261,34 @@ describe('drill input', () => {
     const events = tempDir();
     copyFileSync(join(DEFAULT_SCENARIOS, 'ec2-asg-backdoor-cc-activity.json'), join(events, 'a.json'));
     writeFileSync(join(events, 'a.world.json'), JSON.stringify({ instances: { 'i-0a7d3c9e5b1f24680': { volumes: [{ volumeId: 'nope' }] } } }));
+    await expect(runDrill({ eventsDir: events, outDir: tempDir() })).rejects.toThrow(/^invalid world file .*a\.world\.json: instances\.i-0a7d3c9e5b1f24680\.volumes\.0\.volumeId/);
+  });
+
+  it('rejects malformed JSON as bad input before writing any evidence', async () => {
+    const events = tempDir();
+    writeFileSync(join(events, 'broken.json'), '{"source": "aws.guardduty",');
+    const out = join(tempDir(), 'evidence');
+    await expect(runDrill({ eventsDir: events, outDir: out })).rejects.toThrow(new RegExp(`^${join(events, 'broken.json')} is not valid JSON: `));
+    expect(() => readdirSync(out)).toThrow(/ENOENT/);
+  });
+
+  it('rejects an evidence folder it cannot write, at once', async () => {
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, '');
+    await expect(runDrill({ outDir: join(file, 'evidence') })).rejects.toThrow(new RegExp(`^cannot write the evidence folder ${join(file, 'evidence')}: ENOTDIR`));
+  });
+
+  it('accepts a JSON array of events, each decided on its own', async () => {
+    const events = tempDir();
+    const one = JSON.parse(readFileSync(join(DEFAULT_SCENARIOS, 'ec2-protected-instance-bitcoin-dns.json'), 'utf8')) as unknown;
+    const two = JSON.parse(readFileSync(join(DEFAULT_SCENARIOS, 'health-credentials-exposed.json'), 'utf8')) as unknown;
+    writeFileSync(join(events, 'batch.json'), JSON.stringify([one, two, { hello: 'world' }]));
     const report = await runDrill({ eventsDir: events, outDir: tempDir() });
-    expect(outcome(report, 'a.json')).toMatchObject({ decision: 'crash' });
-    expect(outcome(report, 'a.json').reason).toMatch(/invalid world file .*volumeId/);
-    expect(report.ok).toBe(false);
-  });
-});
-
-describe('drill dispatch', () => {
-  const ctx = { homeAccount: '111111111111', homeRegion: 'us-east-1' };
-  const scenario = (file: string): unknown => JSON.parse(readFileSync(join(DEFAULT_SCENARIOS, file), 'utf8'));
-
-  it('routes GuardDuty findings by type with the deployment\'s routing table', () => {
-    expect(routeEvent(scenario('ec2-asg-backdoor-cc-activity.json'), ctx).responders).toEqual(['isolation']);
-    expect(routeEvent(scenario('iam-stolen-instance-credentials-outside-aws.json'), ctx).responders).toEqual(['credentials']);
-    const s3 = routeEvent(scenario('s3-exfiltration-anomalous-behavior-unsupported.json'), ctx);
-    expect(s3.responders).toEqual([]);
-    expect(s3.declined[0]?.reason).toContain(routeFindingType('Exfiltration:S3/AnomalousBehavior').reason);
-  });
-
-  it('routes Health credential events and manual payloads to their function', () => {
-    expect(routeEvent(scenario('health-credentials-exposed.json'), ctx).responders).toEqual(['credentials']);
-    expect(routeEvent({ action: 'isolate', instanceId: 'i-0123456789abcdef0', reason: 'r', requestedBy: 'a' }, ctx).responders).toEqual(['isolation']);
-    expect(routeEvent({ action: 'restore', incidentId: 'inc-aaaaaaaaaaaaaaaaaaaaaaaa', reason: 'r', requestedBy: 'a' }, ctx).responders).toEqual(['credentials']);
-  });
-
-  it('knows the Security Hub custom action ids the routing construct creates', () => {
-    expect(CUSTOM_ACTION_IDS).toEqual({ isolation: CUSTOM_ACTIONS.isolate.id, credentials: CUSTOM_ACTIONS.revoke.id });
-    const event = {
-      source: 'aws.securityhub',
-      'detail-type': 'Security Hub Findings - Custom Action',
-      resources: [`arn:aws:securityhub:eu-west-1:111111111111:action/custom/${CUSTOM_ACTIONS.revoke.id}`],
-      detail: { findings: [] },
-    };
-    expect(routeEvent(event, ctx).responders).toEqual(['credentials']);
+    expect(report.events.map((e) => [e.file, e.decision])).toEqual([
+      ['batch.json[0]', 'skip'],
+      ['batch.json[1]', 'dry-run'],
+      ['batch.json[2]', 'unrecognised'],
+    ]);
+    expect(report.passed).toBe(false);
   });
 });
