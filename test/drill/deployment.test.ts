@@ -30,7 +30,6 @@ describe('the deployment the drill imitates', () => {
       protectedTag: { key: 'owner:frozen', value: 'yes' },
       allowlist: ['arn:aws:iam::210987654321:role/BreakGlass'],
       quarantineUser: true,
-      ownRolePrefix: 'Cordon',
     });
   });
 
