@@ -66,6 +66,8 @@ const atAnySeverity = (rule: RoutingRule): RoutingRule => ({ ...rule, anySeverit
 
 // Reasons shared by several rules.
 const EC2_ACTOR = 'the EC2 instance itself talks to a malicious, abused or anomalous destination: it is the compromised party';
+const INBOUND_VICTIM =
+  'the parser skips, at any severity, a finding whose instance is the TARGET of an INBOUND connection or a port probe (a victim, not compromised)';
 const RUNTIME =
   'Runtime Monitoring saw the process on an EC2 host (or in a container on one): the parser isolates the instance named in instanceDetails, and skips Fargate tasks, which have none';
 const HOST_MALWARE =
@@ -95,14 +97,14 @@ export const ROUTING_TABLE: readonly RoutingRule[] = [
   isolate('Behavior:EC2/', 'the instance deviates from its baseline (unusual port or traffic volume); the severity gate decides (High for a log4j callback port)'),
   isolate('CryptoCurrency:EC2/', 'the instance mines or talks to cryptocurrency pools (including the retired BitcoinTool.A)'),
   isolate('DefenseEvasion:EC2/', 'the instance hides its DNS (unusual resolver, DNS over HTTPS or TLS): evasion from a compromised host'),
-  isolate('Impact:EC2/', `${EC2_ACTOR} (port sweep, WinRM brute force, low-reputation domains); brute force is Low when the instance is the target, so the severity gate keeps targets out`),
+  isolate('Impact:EC2/', `${EC2_ACTOR} (port sweep, WinRM brute force, low-reputation domains); ${INBOUND_VICTIM}`),
   isolate('Trojan:EC2/', `${EC2_ACTOR} (black hole, DGA, drop point, phishing, DNS exfiltration)`),
   isolate('Recon:EC2/Portscan', 'the instance port-scans other hosts: it is the actor', 'exact'),
   none('Recon:EC2/PortProbe', 'reconnaissance AGAINST the instance (a malicious host probed an open port): a hardening issue, not a compromise; isolating the target would help the prober'),
   isolate('UnauthorizedAccess:EC2/MaliciousIPCaller', `${EC2_ACTOR} (an IP on a custom threat list)`),
   isolate('UnauthorizedAccess:EC2/MetadataDNSRebind', 'DNS rebinding against the instance metadata service can hand out the instance role: isolation also replaces the instance profile'),
-  isolate('UnauthorizedAccess:EC2/RDPBruteForce', 'RDP brute force: High when the instance is the actor, Low when it is the target, and the severity gate keeps targets out'),
-  isolate('UnauthorizedAccess:EC2/SSHBruteForce', 'SSH brute force: High when the instance is the actor, Low when it is the target, and the severity gate keeps targets out'),
+  isolate('UnauthorizedAccess:EC2/RDPBruteForce', `RDP brute force FROM the instance (resource role ACTOR, outbound) is isolated; ${INBOUND_VICTIM}`),
+  isolate('UnauthorizedAccess:EC2/SSHBruteForce', `SSH brute force FROM the instance (resource role ACTOR, outbound) is isolated; ${INBOUND_VICTIM}`),
   isolate('UnauthorizedAccess:EC2/TorClient', 'the instance connects to Tor guard or authority nodes'),
   isolate('UnauthorizedAccess:EC2/TorRelay', 'the instance acts as a Tor relay'),
   none('UnauthorizedAccess:EC2/TorIPCaller', 'retired (2020-10-01): inbound connections FROM a Tor exit node, the instance is the target, not a compromise', 'exact'),

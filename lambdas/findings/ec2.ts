@@ -43,7 +43,9 @@ export type Ec2SkipReason =
   | 'invalid-instance-id'
   | 'invalid-manual-request'
   /** A manual request named a GuardDuty finding that GetFindings did not return. */
-  | 'finding-not-found';
+  | 'finding-not-found'
+  /** The instance is the TARGET of inbound activity (brute force, port probe): a victim. */
+  | 'victim-of-inbound';
 
 export interface Ec2Skip {
   readonly reason: Ec2SkipReason;
@@ -193,6 +195,51 @@ const skipOnly = (skip: Ec2Skip): Ec2ParseResult => ({ targets: [], skips: [skip
  * sample-finding artefact): those belong to the credentials responder, never to isolation. */
 const EC2_HOST_RESOURCE_TYPES = new Set(['Instance', 'Container', 'EKSCluster', 'ECSCluster', 'EC2Instance']);
 
+/** What GuardDuty says about who did what (`service.resourceRole`, `service.action`). */
+const directionSchema = z.looseObject({
+  resourceRole: z.string().nullish(),
+  action: z
+    .looseObject({
+      actionType: z.string().nullish(),
+      networkConnectionAction: z.looseObject({ connectionDirection: z.string().nullish() }).nullish(),
+    })
+    .nullish(),
+});
+
+/**
+ * Why the instance is a victim, or undefined when it may be the actor. GuardDuty sets
+ * `resourceRole: TARGET` on almost every finding (the resource the finding is about), so TARGET
+ * alone means nothing; TARGET with an INBOUND connection (SSH/RDP/WinRM brute force against it) or
+ * a port probe (always inbound) means someone else acted on the instance. Whatever the severity.
+ */
+export const inboundVictim = (service: unknown): string | undefined => {
+  const parsed = directionSchema.safeParse(service);
+  if (!parsed.success || parsed.data.resourceRole?.toUpperCase() !== 'TARGET') return undefined;
+  const action = parsed.data.action;
+  if (action?.networkConnectionAction?.connectionDirection?.toUpperCase() === 'INBOUND') return 'an inbound connection';
+  if (action?.actionType?.toUpperCase() === 'PORT_PROBE') return 'an inbound port probe';
+  return undefined;
+};
+
+/** The same reading of a Security Hub (ASFF) finding imported from GuardDuty: its ProductFields. */
+export const asffInboundVictim = (productFields: Readonly<Record<string, unknown>> | null | undefined): string | undefined => {
+  const field = (name: string): string | undefined => {
+    const value = productFields?.[`aws/guardduty/service/${name}`];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return inboundVictim({
+    resourceRole: field('resourceRole'),
+    action: {
+      actionType: field('action/actionType'),
+      networkConnectionAction: { connectionDirection: field('action/networkConnectionAction/connectionDirection') },
+    },
+  });
+};
+
+const victimMessage = (instanceId: string, type: string, why: string): string =>
+  `expected the instance to be the actor, received ${type} with ${instanceId} as the TARGET of ${why}: ` +
+  'a victim is hardened, not isolated; to isolate it anyway, send a manual isolate request naming the instance id';
+
 /**
  * The EC2 target of a GuardDuty finding, or a skip. Shared by the EventBridge path, bare findings
  * and the manual path that re-fetches a finding with GetFindings.
@@ -245,6 +292,10 @@ export const ec2TargetFromGuardDutyFinding = (
         incidentId,
       },
     };
+  }
+  const victim = inboundVictim(finding.service);
+  if (victim) {
+    return { skip: { reason: 'victim-of-inbound', message: victimMessage(instanceId, finding.type, victim), trigger, incidentId, instanceId } };
   }
   return {
     target: {
@@ -335,9 +386,14 @@ const parseCustomAction = (
       });
       return;
     }
+    const victim = asffInboundVictim(finding.ProductFields);
     for (const resource of instances) {
       const arn = parseArn(resource.Id);
       const instanceId = arn?.resource.match(/^instance\/(i-[0-9a-f]+)$/)?.[1] ?? resource.Id;
+      if (victim && INSTANCE_ID.test(instanceId)) {
+        skips.push({ reason: 'victim-of-inbound', message: victimMessage(instanceId, info.type, victim), trigger, incidentId, instanceId });
+        continue;
+      }
       if (!INSTANCE_ID.test(instanceId)) {
         skips.push({
           reason: 'invalid-instance-id',

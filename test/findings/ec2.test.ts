@@ -19,23 +19,18 @@ const EXPECTED: Record<string, Expected> = {
   'guardduty-ec2-backdoor-spambot-1.json': {
     target: { kind: 'guardduty', instanceId: 'i-99999999', account: '303697492861', region: 'ca-central-1', sample: true },
   },
-  'guardduty-partial-envelope-ec2-sshbruteforce-1.json': {
-    // console test event: no accountId anywhere -> the function's own account
-    target: { kind: 'guardduty', instanceId: 'i-99999999', region: 'us-east-1', sample: true },
-  },
-  // bare findings (S3 export, drills, `cordon invoke`)
-  'guardduty-bare-ec2-sshbruteforce-1.json': {
-    target: { kind: 'guardduty', instanceId: 'i-081de1d7604b11e4a', account: '123456789012', region: 'us-east-1', sample: false },
-  },
+  // console test event, SSH brute force INBOUND with the instance as TARGET: a victim
+  'guardduty-partial-envelope-ec2-sshbruteforce-1.json': { skip: 'victim-of-inbound' },
+  // bare findings (S3 export, drills, `cordon invoke`); a real SSH brute force against the instance
+  'guardduty-bare-ec2-sshbruteforce-1.json': { skip: 'victim-of-inbound' },
   'guardduty-bare-ec2-trojan-dgadomainrequest-b-1.json': {
     target: { kind: 'guardduty', instanceId: 'i-99999999', account: '123456789012', region: 'eu-west-1', sample: true },
   },
   'guardduty-bare-ec2-trojan-blackholetraffic-dns-1.json': {
     target: { kind: 'guardduty', instanceId: 'i-99999999', account: '123412341234', region: 'us-east-1', sample: true },
   },
-  'guardduty-bare-ec2-recon-portprobeunprotectedport-1.json': {
-    target: { kind: 'guardduty', instanceId: 'i-99999999', account: '111111111111', region: 'eu-west-2', sample: true },
-  },
+  // a port probe is inbound by nature: the instance is the TARGET
+  'guardduty-bare-ec2-recon-portprobeunprotectedport-1.json': { skip: 'victim-of-inbound' },
   'guardduty-bare-ec2-unauthorizedaccess-torrelay-1.json': {
     target: { kind: 'guardduty', instanceId: 'i-99999999', account: '111111111111', region: 'eu-west-2', sample: true },
   },
@@ -96,6 +91,7 @@ const KNOWN_REASONS: readonly Ec2SkipReason[] = [
   'invalid-instance-id',
   'invalid-manual-request',
   'finding-not-found',
+  'victim-of-inbound',
 ];
 
 describe('ec2 event parsing over every real fixture', () => {
@@ -192,6 +188,52 @@ describe('guardduty finding events', () => {
     expect(parseEc2Event('hello').skips[0]?.reason).toBe('unrecognised-event');
     expect(parseEc2Event(null).skips[0]?.reason).toBe('unrecognised-event');
     expect(parseEc2Event([1]).skips[0]?.message).toContain('an array');
+  });
+});
+
+describe('victim or actor', () => {
+  const bruteForce = () =>
+    copyOf(fixture('guardduty-bare-ec2-sshbruteforce-1.json')) as Record<string, unknown> & {
+      severity: number;
+      service: { resourceRole: string; action: { networkConnectionAction: { connectionDirection: string } } };
+    };
+
+  it.each([2, 5, 8, 10])('skips the TARGET of an inbound SSH brute force at severity %p, with the reason', (severity) => {
+    const finding = bruteForce();
+    finding.severity = severity;
+    const result = parseEc2Event(finding);
+    expect(result.targets).toEqual([]);
+    expect(result.skips).toEqual([
+      expect.objectContaining({
+        reason: 'victim-of-inbound',
+        instanceId: 'i-081de1d7604b11e4a',
+        message:
+          'expected the instance to be the actor, received UnauthorizedAccess:EC2/SSHBruteForce with i-081de1d7604b11e4a as the TARGET of an inbound connection: ' +
+          'a victim is hardened, not isolated; to isolate it anyway, send a manual isolate request naming the instance id',
+      }),
+    ]);
+  });
+
+  it('isolates the instance that brute-forces others (ACTOR, OUTBOUND)', () => {
+    const finding = bruteForce();
+    finding.service.resourceRole = 'ACTOR';
+    finding.service.action.networkConnectionAction.connectionDirection = 'OUTBOUND';
+    expect(parseEc2Event(finding).targets.map((t) => t.instance.instanceId)).toEqual(['i-081de1d7604b11e4a']);
+  });
+
+  it('isolates a TARGET whose connection is OUTBOUND (the instance called out: TARGET alone says nothing)', () => {
+    const finding = bruteForce();
+    finding.service.action.networkConnectionAction.connectionDirection = 'OUTBOUND';
+    expect(parseEc2Event(finding).targets).toHaveLength(1);
+  });
+
+  it('skips a Security Hub custom action on a GuardDuty inbound brute force (ProductFields say TARGET, INBOUND)', () => {
+    const event = copyOf(fixture('securityhub-custom-action-afsbp-ec2-8-instance-1.json')) as { detail: { findings: Record<string, unknown>[] } };
+    const asff = fixture('securityhub-asff-bare-guardduty-ec2-sshbruteforce-1.json') as { ProductFields: Record<string, string> };
+    event.detail.findings[0]!.ProductFields = asff.ProductFields;
+    const result = parseEc2Event(event);
+    expect(result.targets).toEqual([]);
+    expect(result.skips.map((s) => [s.reason, s.instanceId])).toEqual([['victim-of-inbound', 'i-0bf2bf6b175654c6e']]);
   });
 });
 

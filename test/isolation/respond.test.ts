@@ -506,9 +506,13 @@ describe('isolation response', () => {
     const sdkFinding = () => {
       const bare = copyOf(fixture('guardduty-bare-ec2-sshbruteforce-1.json')) as Record<string, unknown> & {
         resource: { instanceDetails: { instanceId: string } };
+        service: { resourceRole: string; action: { networkConnectionAction: { connectionDirection: string } } };
       };
       bare.resource.instanceDetails.instanceId = INSTANCE_ID;
       bare.accountId = HOME;
+      // The instance brute-forces others (as captured, it was the victim: see the victim tests).
+      bare.service.resourceRole = 'ACTOR';
+      bare.service.action.networkConnectionAction.connectionDirection = 'OUTBOUND';
       // The SDK deserialises to PascalCase member names.
       const pascal = (v: unknown): unknown =>
         Array.isArray(v)
@@ -543,6 +547,18 @@ describe('isolation response', () => {
       );
       expect(summary).toMatchObject({ decision: 'skip', reason: 'not-an-ec2-finding' });
       expect(s.mutating()).toEqual([]);
+    });
+
+    it('skips the victim of an inbound brute force named by a manual request (the finding says TARGET, INBOUND)', async () => {
+      const s = setup();
+      const victim = copyOf(fixture('guardduty-bare-ec2-sshbruteforce-1.json')) as Record<string, unknown> & { resource: { instanceDetails: { instanceId: string } } };
+      victim.resource.instanceDetails.instanceId = INSTANCE_ID;
+      const pascal = JSON.parse(JSON.stringify(victim).replace(/"(\w)(\w*)":/g, (_, a: string, b: string) => `"${a.toUpperCase()}${b}":`)) as never;
+      gdMock.on(GetFindingsCommand).resolves({ Findings: [pascal] });
+      const summary = await respond({ action: 'isolate', findingId: victim.id as string, detectorId: 'det-1', reason: 'r', requestedBy: 'bob' }, s.deps);
+      expect(summary).toMatchObject({ decision: 'skip', reason: 'victim-of-inbound' });
+      expect(s.mutating()).toEqual([]);
+      expect(s.evidence.records.map((r) => [r.kind, r.action])).toEqual([['skip', 'skip:victim-of-inbound']]);
     });
 
     it('skips a finding GetFindings does not return', async () => {
