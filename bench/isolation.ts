@@ -109,8 +109,9 @@ const responses = (groupsExist: boolean): Responses => {
     DescribeIamInstanceProfileAssociationsCommand: () => ({
       IamInstanceProfileAssociations: [{ AssociationId: 'iip-1', IamInstanceProfile: { Arn: `arn:aws:iam::${HOME}:instance-profile/web` } }],
     }),
-    DescribeSecurityGroupsCommand: () => ({
-      SecurityGroups: groupsExist
+    DescribeSecurityGroupsCommand: (input) => ({
+      // GroupIds: the verification of groups just created (always as intended here).
+      SecurityGroups: groupsExist || input.GroupIds
         ? [
             { GroupId: ALLOW_ALL, VpcId: VPC, Tags: [{ Key: 'cordon:isolation', Value: 'allow-all' }], IpPermissions: [all], IpPermissionsEgress: [all] },
             { GroupId: ISOLATION, VpcId: VPC, Tags: [{ Key: 'cordon:isolation', Value: 'isolation' }], IpPermissions: [], IpPermissionsEgress: [] },
@@ -135,6 +136,8 @@ const responses = (groupsExist: boolean): Responses => {
             : [{ Target: { Id: 'i-0fffffffffffffff0', Port: 80 } }],
     }),
     DescribeLoadBalancersCommand: () => ({ LoadBalancerDescriptions: [{ LoadBalancerName: 'legacy', Instances: [{ InstanceId: INSTANCE }] }] }),
+    GetConsoleOutputCommand: () => ({ Output: Buffer.from('login: ').toString('base64') }),
+    GetConsoleScreenshotCommand: () => ({ ImageData: Buffer.from('JPEG').toString('base64') }),
     CreateSnapshotsCommand: () => ({ Snapshots: [{ SnapshotId: 'snap-1', VolumeId: 'vol-1' }] }),
     AssumeRoleCommand: () => ({
       Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date(Date.now() + 900_000) },
@@ -145,16 +148,19 @@ const responses = (groupsExist: boolean): Responses => {
 interface Run {
   readonly elapsed: number;
   readonly cutAt: number;
+  /** When the last console capture (output, screenshot) was answered. */
+  readonly captureAt: number;
 }
 
 /** A client stub: answers every command from `table` (mutations: an empty success) after `latency` ms. */
-const stub = (table: Responses, latency: number, clock: VirtualClock, onIsolationCut: () => void) => ({
+const stub = (table: Responses, latency: number, clock: VirtualClock, onIsolationCut: () => void, onCapture: () => void) => ({
   send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
     if (latency > 0) await clock.sleep(latency);
     const name = command.constructor.name;
     if (name === 'ModifyNetworkInterfaceAttributeCommand' && (command.input.Groups as string[] | undefined)?.[0] === ISOLATION) {
       onIsolationCut();
     }
+    if (name === 'GetConsoleOutputCommand' || name === 'GetConsoleScreenshotCommand') onCapture();
     return { $metadata: { requestId: 'r' }, ...(table[name]?.(command.input) as object | undefined) };
   },
 });
@@ -163,13 +169,22 @@ const once = async (options: { latency: number; groupsExist: boolean; crossAccou
   const { latency } = options;
   const table = responses(options.groupsExist);
   let cutAt = 0;
+  let captureAt = Number.NaN;
   const clock = new VirtualClock();
   const start = performance.now();
   // With latency: virtual time (exact round trips). Without: wall time (CPU).
   const elapsed = () => (latency > 0 ? clock.now : performance.now() - start);
-  const client = stub(table, latency, clock, () => {
-    cutAt = elapsed();
-  });
+  const client = stub(
+    table,
+    latency,
+    clock,
+    () => {
+      cutAt = elapsed();
+    },
+    () => {
+      captureAt = Number.isNaN(captureAt) ? elapsed() : Math.max(captureAt, elapsed());
+    },
+  );
   const clients = {
     ec2: client as unknown as EC2Client,
     autoScaling: client as unknown as AutoScalingClient,
@@ -222,16 +237,16 @@ const once = async (options: { latency: number; groupsExist: boolean; crossAccou
   if (summary.decision !== 'act' || summary.steps.some((s) => s.status !== 'succeeded')) {
     throw new Error(`bench: expected a clean isolation, got ${JSON.stringify(summary)}`);
   }
-  return { elapsed: elapsed(), cutAt };
+  return { elapsed: elapsed(), cutAt, captureAt };
 };
 
 /** Sequential round trips of one scenario: (virtual) elapsed time / latency. */
 export const roundTrips = async (
   scenario: { groupsExist: boolean; crossAccount: boolean },
   latency = 20,
-): Promise<{ cut: number; end: number }> => {
+): Promise<{ cut: number; end: number; capture: number }> => {
   const run = await once({ ...scenario, latency });
-  return { cut: run.cutAt / latency, end: run.elapsed / latency };
+  return { cut: run.cutAt / latency, end: run.elapsed / latency, capture: run.captureAt / latency };
 };
 
 export async function benchIsolation(): Promise<BenchRow[]> {
@@ -244,7 +259,12 @@ export async function benchIsolation(): Promise<BenchRow[]> {
   ];
   for (const s of scenarios) {
     const trips = await roundTrips(s, latency);
-    rows.push({ name: `isolation round trips to network cut: ${s.label}`, value: trips.cut, unit: 'round trips', ...(s.goals ? { goal: '<= 5' } : {}) });
+    rows.push({
+      name: `isolation round trips to network cut (console output and screenshot captured before it): ${s.label}`,
+      value: trips.cut,
+      unit: 'round trips',
+      ...(s.goals ? { goal: '<= 5' } : {}),
+    });
     rows.push({ name: `isolation round trips to the end: ${s.label}`, value: trips.end, unit: 'round trips', ...(s.goals ? { goal: '<= 8' } : {}) });
   }
 

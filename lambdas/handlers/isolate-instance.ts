@@ -4,10 +4,12 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
+import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { z } from 'zod';
 import { parseEnv, protectedTagOf, responderEnvSchema } from '../shared/responder-env';
 import { evidenceFromEnv } from '../evidence/from-env';
+import { S3EvidenceStore } from '../evidence/store';
 import { evidenceReaderFromEnv } from '../evidence/reader-from-env';
 import { guardrailsFromEnv } from '../guardrails/from-env';
 import { idempotencyFromEnv, parkingFromEnv, redriveBatchFromEnv } from '../guardrails/idempotency-from-env';
@@ -66,6 +68,12 @@ const idempotency = idempotencyFromEnv<ResponseSummary>(ISOLATION_RESPONDER, { i
 const parking = parkingFromEnv();
 /** Verifies every record against the signing key KMS returns for SIGNING_KEY_ID before release/restore act on it. */
 const reader = evidenceReaderFromEnv();
+/** The vault, where isolation stores console captures (artifacts/, write-once, locked like the records). */
+const vault = new S3EvidenceStore(new S3Client({ region: env.AWS_REGION }), {
+  bucket: env.EVIDENCE_BUCKET,
+  prefix: env.EVIDENCE_PREFIX,
+  retentionDays: env.RETENTION_DAYS,
+});
 
 /** Clients with the function's own credentials, per region, reused across invocations. */
 const home = new Map<string, Ec2Clients>();
@@ -130,6 +138,7 @@ const guarded = (event: unknown, context: LambdaContextLike, redriveOf?: ParkedE
           config,
           actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId },
           reader,
+          artifacts: vault,
           guardDutyFor,
           logger,
         },

@@ -1,251 +1,97 @@
-import { AttachInstancesCommand, DetachInstancesCommand } from '@aws-sdk/client-auto-scaling';
-import {
-  AssociateIamInstanceProfileCommand,
-  AuthorizeSecurityGroupEgressCommand,
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  CreateSnapshotsCommand,
-  CreateTagsCommand,
-  DescribeSecurityGroupsCommand,
-  DisassociateAddressCommand,
-  DisassociateIamInstanceProfileCommand,
-  ModifyInstanceAttributeCommand,
-  ModifyNetworkInterfaceAttributeCommand,
-  ReplaceIamInstanceProfileAssociationCommand,
-  RevokeSecurityGroupEgressCommand,
-  RevokeSecurityGroupIngressCommand,
-  type IpPermission,
-} from '@aws-sdk/client-ec2';
-import { DeregisterInstancesFromLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
-import { DeregisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ModifyNetworkInterfaceAttributeCommand } from '@aws-sdk/client-ec2';
 import { errorMessage } from '../shared/errors';
-import { INCIDENT_TAG, ISOLATION_TAG, type Ec2Clients, type GroupRef, type ObservedRule, type Step, type StepResult } from './types';
+import { run, type Sent } from './calls';
+import type { Ec2Clients, GroupRef, Step, StepResult } from './types';
 
 /**
  * Runs a plan: every step starts as soon as the steps it waits for have settled (`after`) or
  * succeeded (`needs`), so independent steps run in parallel and a failed step stops only the steps
- * that need it (those are reported `not-run`, never silently dropped). Never throws.
+ * that need it (those are reported `not-run`, never silently dropped). `softAfter` steps are
+ * waited for at most `softWaitMs` once the rest has settled (the console capture before the cut).
+ * Never throws.
+ *
+ * Fail closed: the isolation step of an ENI is retried; if it still fails, the ENI is put back on
+ * its original groups (also retried), so an ENI is never left on the allow-all group. The step is
+ * then `failed`, its `after` says where the ENI ended (`reverted` or `revertFailed`) with every
+ * attempt, and respond.ts escalates.
  */
 
-interface Sent {
-  readonly requestIds: string[];
-  readonly before?: unknown;
-  readonly after?: unknown;
-  readonly groupId?: string;
+export interface ExecuteOptions {
+  /** Extra attempts of a failed isolation (and of its revert). @default 2 */
+  readonly retries?: number;
+  /** Delay before the n-th retry: n x this. @default 200 */
+  readonly retryDelayMs?: number;
+  /** The longest a step waits for its `softAfter` steps once its other waits are over. @default 1500 */
+  readonly softWaitMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
-type Output = { $metadata?: { requestId?: string } };
-const rid = (...outputs: Output[]): string[] => outputs.flatMap((o) => (o.$metadata?.requestId ? [o.$metadata.requestId] : []));
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-const errorCode = (error: unknown): string =>
-  typeof error === 'object' && error !== null && 'name' in error ? String((error as { name: unknown }).name) : '';
+interface Attempt {
+  readonly groups: readonly string[];
+  readonly error?: string;
+  readonly requestId?: string;
+}
 
-const permission = (rule: ObservedRule): IpPermission => ({
-  IpProtocol: rule.ipProtocol,
-  ...(rule.fromPort !== undefined ? { FromPort: rule.fromPort } : {}),
-  ...(rule.toPort !== undefined ? { ToPort: rule.toPort } : {}),
-  ...(rule.ipv4.length ? { IpRanges: rule.ipv4.map((CidrIp) => ({ CidrIp })) } : {}),
-  ...(rule.ipv6.length ? { Ipv6Ranges: rule.ipv6.map((CidrIpv6) => ({ CidrIpv6 })) } : {}),
-  ...(rule.prefixListIds.length ? { PrefixListIds: rule.prefixListIds.map((PrefixListId) => ({ PrefixListId })) } : {}),
-  ...(rule.groupIds.length ? { UserIdGroupPairs: rule.groupIds.map((GroupId) => ({ GroupId })) } : {}),
-});
+const requestIdOf = (error: unknown): string | undefined =>
+  (error as { $metadata?: { requestId?: string } } | undefined)?.$metadata?.requestId;
 
-const run = async (
-  step: Step,
+/** Sets an ENI's groups, retrying; every attempt is kept for the evidence. */
+const setGroups = async (
   clients: Ec2Clients,
-  group: (ref: GroupRef) => string,
-): Promise<Sent> => {
-  const { ec2, autoScaling, elbv2, elb } = clients;
-  switch (step.kind) {
-    case 'protect-termination': {
-      const out = await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: step.instanceId, DisableApiTermination: { Value: true } }));
-      return { requestIds: rid(out), after: { disableApiTermination: true } };
-    }
-    case 'protect-stop': {
-      const out = await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: step.instanceId, DisableApiStop: { Value: true } }));
-      return { requestIds: rid(out), after: { disableApiStop: true } };
-    }
-    case 'shutdown-behaviour-stop': {
-      const out = await ec2.send(
-        new ModifyInstanceAttributeCommand({ InstanceId: step.instanceId, InstanceInitiatedShutdownBehavior: { Value: 'stop' } }),
-      );
-      return { requestIds: rid(out), after: { instanceInitiatedShutdownBehavior: 'stop' } };
-    }
-    case 'keep-volumes': {
-      const out = await ec2.send(
-        new ModifyInstanceAttributeCommand({
-          InstanceId: step.instanceId,
-          BlockDeviceMappings: step.devices.map((d) => ({ DeviceName: d.deviceName, Ebs: { DeleteOnTermination: false } })),
-        }),
-      );
-      return {
-        requestIds: rid(out),
-        before: step.devices,
-        after: step.devices.map((d) => ({ ...d, deleteOnTermination: false })),
-      };
-    }
-    case 'detach-asg': {
-      const out = await autoScaling.send(
-        new DetachInstancesCommand({
-          AutoScalingGroupName: step.autoScalingGroupName,
-          InstanceIds: [step.instanceId],
-          ShouldDecrementDesiredCapacity: false,
-        }),
-      );
-      return { requestIds: rid(out), before: { autoScalingGroupName: step.autoScalingGroupName }, after: { autoScalingGroupName: null } };
-    }
-    case 'attach-asg': {
-      const out = await autoScaling.send(
-        new AttachInstancesCommand({ AutoScalingGroupName: step.autoScalingGroupName, InstanceIds: [step.instanceId] }),
-      );
-      return { requestIds: rid(out), after: { autoScalingGroupName: step.autoScalingGroupName } };
-    }
-    case 'deregister-target-group': {
-      const out = await elbv2.send(
-        new DeregisterTargetsCommand({
-          TargetGroupArn: step.targetGroupArn,
-          Targets: step.targets.map((t) => ({
-            Id: t.id,
-            ...(t.port !== undefined ? { Port: t.port } : {}),
-            ...(t.availabilityZone ? { AvailabilityZone: t.availabilityZone } : {}),
-          })),
-        }),
-      );
-      return { requestIds: rid(out), before: { targets: step.targets } };
-    }
-    case 'deregister-classic-elb': {
-      const out = await elb.send(
-        new DeregisterInstancesFromLoadBalancerCommand({
-          LoadBalancerName: step.loadBalancerName,
-          Instances: [{ InstanceId: step.instanceId }],
-        }),
-      );
-      return { requestIds: rid(out), before: { loadBalancerName: step.loadBalancerName } };
-    }
-    case 'create-security-group': {
-      try {
-        const out = await ec2.send(
-          new CreateSecurityGroupCommand({
-            GroupName: step.groupName,
-            Description:
-              step.role === 'isolation'
-                ? 'Cordon isolation: no rules, drops all traffic'
-                : 'Cordon isolation: allow-all step that untracks connections',
-            VpcId: step.vpcId,
-            TagSpecifications: [
-              {
-                ResourceType: 'security-group',
-                Tags: [
-                  { Key: ISOLATION_TAG, Value: step.role },
-                  { Key: 'Name', Value: step.groupName },
-                ],
-              },
-            ],
-          }),
-        );
-        if (!out.GroupId) throw new Error('CreateSecurityGroup returned no GroupId');
-        return { requestIds: rid(out), after: { groupId: out.GroupId }, groupId: out.GroupId };
-      } catch (error) {
-        // Another responder created it first in this VPC: use theirs (its rules are set by the
-        // idempotent authorise/revoke steps that follow).
-        if (errorCode(error) !== 'InvalidGroup.Duplicate') throw error;
-        const found = await ec2.send(
-          new DescribeSecurityGroupsCommand({
-            Filters: [
-              { Name: 'vpc-id', Values: [step.vpcId] },
-              { Name: 'group-name', Values: [step.groupName] },
-            ],
-          }),
-        );
-        const groupId = found.SecurityGroups?.[0]?.GroupId;
-        if (!groupId) throw error;
-        return { requestIds: rid(found), after: { groupId, existed: true }, groupId };
-      }
-    }
-    case 'authorize-allow-all': {
-      const rule: IpPermission = {
-        IpProtocol: '-1',
-        ...(step.ipv4 ? { IpRanges: [{ CidrIp: '0.0.0.0/0' }] } : {}),
-        ...(step.ipv6 ? { Ipv6Ranges: [{ CidrIpv6: '::/0' }] } : {}),
-      };
-      const input = { GroupId: group(step.group), IpPermissions: [rule] };
-      try {
-        const out = await (step.direction === 'ingress'
-          ? ec2.send(new AuthorizeSecurityGroupIngressCommand(input))
-          : ec2.send(new AuthorizeSecurityGroupEgressCommand(input)));
-        return { requestIds: rid(out), after: { [step.direction]: rule } };
-      } catch (error) {
-        if (errorCode(error) !== 'InvalidPermission.Duplicate') throw error;
-        return { requestIds: [], after: { [step.direction]: rule, existed: true } };
-      }
-    }
-    case 'revoke-rules': {
-      const input = { GroupId: group(step.group), IpPermissions: step.rules.map(permission) };
-      try {
-        const out = await (step.direction === 'ingress'
-          ? ec2.send(new RevokeSecurityGroupIngressCommand(input))
-          : ec2.send(new RevokeSecurityGroupEgressCommand(input)));
-        return { requestIds: rid(out), before: { [step.direction]: step.rules }, after: { [step.direction]: [] } };
-      } catch (error) {
-        if (errorCode(error) !== 'InvalidPermission.NotFound') throw error;
-        return { requestIds: [], before: { [step.direction]: step.rules }, after: { [step.direction]: [], absent: true } };
-      }
-    }
-    case 'eni-allow-all':
-    case 'eni-isolate': {
-      const groupId = group(step.group);
-      const out = await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: step.eniId, Groups: [groupId] }));
-      return { requestIds: rid(out), before: { groups: step.before }, after: { groups: [groupId] } };
-    }
-    case 'restore-eni-groups': {
-      const out = await ec2.send(
-        new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: step.eniId, Groups: [...step.groupIds] }),
-      );
-      return { requestIds: rid(out), before: { groups: step.before }, after: { groups: step.groupIds } };
-    }
-    case 'disassociate-address': {
-      const out = await ec2.send(new DisassociateAddressCommand({ AssociationId: step.address.associationId }));
-      return { requestIds: rid(out), before: step.address, after: { associationId: null } };
-    }
-    case 'replace-profile': {
-      const out = await ec2.send(
-        new ReplaceIamInstanceProfileAssociationCommand({ AssociationId: step.associationId, IamInstanceProfile: { Arn: step.profileArn } }),
-      );
-      return { requestIds: rid(out), before: { profileArn: step.before }, after: { profileArn: step.profileArn } };
-    }
-    case 'disassociate-profile': {
-      const out = await ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: step.associationId }));
-      return { requestIds: rid(out), before: { profileArn: step.before }, after: { profileArn: null } };
-    }
-    case 'associate-profile': {
-      const out = await ec2.send(
-        new AssociateIamInstanceProfileCommand({ InstanceId: step.instanceId, IamInstanceProfile: { Arn: step.profileArn } }),
-      );
-      return { requestIds: rid(out), before: { profileArn: null }, after: { profileArn: step.profileArn } };
-    }
-    case 'snapshot-volumes': {
-      const out = await ec2.send(
-        new CreateSnapshotsCommand({
-          InstanceSpecification: { InstanceId: step.instanceId, ExcludeBootVolume: false },
-          CopyTagsFromSource: 'volume',
-          Description: `Cordon ${step.incidentId}: evidence snapshot of ${step.instanceId}`,
-          TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: INCIDENT_TAG, Value: step.incidentId }] }],
-        }),
-      );
-      const snapshots = (out.Snapshots ?? []).map((s) => ({ snapshotId: s.SnapshotId ?? null, volumeId: s.VolumeId ?? null }));
-      return { requestIds: rid(out), before: { volumeIds: step.volumeIds }, after: { snapshots } };
-    }
-    case 'tag-instance': {
-      const out = await ec2.send(
-        new CreateTagsCommand({
-          Resources: [step.instanceId],
-          Tags: Object.entries(step.tags).map(([Key, Value]) => ({ Key, Value })),
-        }),
-      );
-      return { requestIds: rid(out), after: { tags: step.tags } };
+  eniId: string,
+  groups: readonly string[],
+  options: Required<ExecuteOptions>,
+  attempts: Attempt[],
+): Promise<string | undefined> => {
+  for (let n = 0; n <= options.retries; n += 1) {
+    if (n > 0) await options.sleep(n * options.retryDelayMs);
+    try {
+      const out = await clients.ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [...groups] }));
+      attempts.push({ groups, ...(out.$metadata?.requestId ? { requestId: out.$metadata.requestId } : {}) });
+      return out.$metadata?.requestId ?? '';
+    } catch (error) {
+      const requestId = requestIdOf(error);
+      attempts.push({ groups, error: errorMessage(error), ...(requestId ? { requestId } : {}) });
     }
   }
+  return undefined;
 };
+
+/** The isolation of one ENI: isolate (retried), else back to the original groups (retried). */
+const isolateEni = async (
+  step: Extract<Step, { kind: 'eni-isolate' }>,
+  clients: Ec2Clients,
+  group: (ref: GroupRef) => string,
+  options: Required<ExecuteOptions>,
+): Promise<Sent> => {
+  const attempts: Attempt[] = [];
+  let isolation: string | undefined;
+  try {
+    isolation = group(step.group);
+  } catch (error) {
+    attempts.push({ groups: [], error: errorMessage(error) });
+  }
+  if (isolation !== undefined && (await setGroups(clients, step.eniId, [isolation], options, attempts)) !== undefined) {
+    return { requestIds: ids(attempts), before: { groups: step.before }, after: { groups: [isolation], attempts } };
+  }
+  const last = attempts.at(-1)?.error ?? 'unknown error';
+  if (step.before.length === 0) {
+    throw Object.assign(new Error(`isolating ${step.eniId} failed (${last}); its original groups are unknown, so it was not reverted`), { attempts });
+  }
+  const reverted = (await setGroups(clients, step.eniId, step.before, options, attempts)) !== undefined;
+  throw Object.assign(
+    new Error(
+      reverted
+        ? `isolating ${step.eniId} failed after ${options.retries + 1} attempts (${last}); the ENI is back on its original groups ${step.before.join(', ')}`
+        : `isolating ${step.eniId} failed (${last}) and so did putting back its original groups ${step.before.join(', ')}: the ENI may be on the allow-all group`,
+    ),
+    { attempts, reverted, revertTo: step.before },
+  );
+};
+
+const ids = (attempts: readonly Attempt[]): string[] => attempts.flatMap((a) => (a.requestId ? [a.requestId] : []));
 
 /**
  * Executes `steps` and calls `onSettled` as each one settles (the caller appends its evidence
@@ -255,7 +101,14 @@ export const executePlan = async (
   steps: readonly Step[],
   clients: Ec2Clients,
   onSettled: (result: StepResult) => void = () => undefined,
+  executeOptions: ExecuteOptions = {},
 ): Promise<StepResult[]> => {
+  const options: Required<ExecuteOptions> = {
+    retries: executeOptions.retries ?? 2,
+    retryDelayMs: executeOptions.retryDelayMs ?? 200,
+    softWaitMs: executeOptions.softWaitMs ?? 1500,
+    sleep: executeOptions.sleep ?? defaultSleep,
+  };
   const started = new Map<string, Promise<StepResult>>();
   const groupIds = new Map<string, string>();
   const group = (ref: GroupRef): string => {
@@ -267,9 +120,18 @@ export const executePlan = async (
   const start = (step: Step): Promise<StepResult> => {
     const waitFor = [...(step.after ?? []), ...(step.needs ?? [])];
     const deps = waitFor.map((id) => started.get(id)).filter((p): p is Promise<StepResult> => p !== undefined);
+    const soft = (step.softAfter ?? []).map((id) => started.get(id)).filter((p): p is Promise<StepResult> => p !== undefined);
     const missing = waitFor.filter((id) => !started.has(id));
     const go = async (): Promise<StepResult> => {
       const settled = await Promise.all(deps);
+      if (soft.length) {
+        let timer: NodeJS.Timeout | undefined;
+        const cap = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, options.softWaitMs);
+        });
+        await Promise.race([Promise.all(soft), cap]);
+        clearTimeout(timer);
+      }
       const failedNeed = settled.find((r) => (step.needs ?? []).includes(r.step.id) && r.status !== 'succeeded');
       if (failedNeed || missing.length > 0) {
         return {
@@ -282,7 +144,7 @@ export const executePlan = async (
         };
       }
       try {
-        const sent = await run(step, clients, group);
+        const sent = step.kind === 'eni-isolate' ? await isolateEni(step, clients, group, options) : await run(step, clients, group);
         if (sent.groupId) groupIds.set(step.id, sent.groupId);
         return {
           step,
@@ -291,13 +153,18 @@ export const executePlan = async (
           ...(sent.before !== undefined ? { before: sent.before } : {}),
           ...(sent.after !== undefined ? { after: sent.after } : {}),
           ...(sent.groupId ? { groupId: sent.groupId } : {}),
+          ...(sent.artifact ? { artifact: sent.artifact } : {}),
         };
       } catch (error) {
-        const metadata = (error as { $metadata?: { requestId?: string } } | undefined)?.$metadata;
+        const e = error as { attempts?: Attempt[]; reverted?: boolean; revertTo?: readonly string[] };
+        const requestId = requestIdOf(error);
         return {
           step,
           status: 'failed',
-          requestIds: metadata?.requestId ? [metadata.requestId] : [],
+          requestIds: e.attempts ? ids(e.attempts) : requestId ? [requestId] : [],
+          ...(e.attempts
+            ? { after: { ...(e.reverted ? { groups: e.revertTo, reverted: true } : { revertFailed: e.reverted === false }), attempts: e.attempts } }
+            : {}),
           error: errorMessage(error),
         };
       }

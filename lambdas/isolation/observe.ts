@@ -4,10 +4,9 @@ import {
   DescribeIamInstanceProfileAssociationsCommand,
   DescribeInstancesCommand,
   DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeVolumesCommand,
-  type Instance,
-  type IpPermission,
   type NetworkInterface,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
@@ -17,17 +16,8 @@ import {
   DescribeTargetHealthCommand,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import {
-  ISOLATION_TAG,
-  type Ec2Clients,
-  type InstanceState,
-  type IsolationRole,
-  type ObservedEni,
-  type ObservedInstance,
-  type ObservedRule,
-  type ObservedSecurityGroup,
-  type ObservedTargetGroup,
-} from './types';
+import { eniOf, errorName, instanceOf, isolationGroupOf, notFoundCodes, residualRoutes } from './observed';
+import { ISOLATION_TAG, type Ec2Clients, type InstanceState, type ObservationError, type ObservedEni, type ObservedSecurityGroup, type ObservedTargetGroup } from './types';
 
 /**
  * Observation: what the plan needs, with as few sequential round trips as possible.
@@ -39,77 +29,26 @@ import {
  * need not be known first), classic DescribeLoadBalancers (membership is in the response) and
  * ELBv2 DescribeTargetGroups.
  *
- * Round 2 (only when the instance's VPC has instance/ip target groups): DescribeTargetHealth per
- * such group, in parallel; ELBv2 has no "groups of this target" query. The round starts as soon as
- * round 1's DescribeInstances and DescribeTargetGroups are in, and the plan's intent record waits
- * for it, so it costs one round trip before the network cut. Paginated lists (target groups,
- * classic load balancers, tagged groups) follow their markers; one page is the common case.
+ * Round 2: DescribeRouteTables of the instance's VPC (for the paths a security group cannot cut,
+ * residual.ts) and DescribeTargetHealth per instance/ip target group of that VPC, in parallel;
+ * ELBv2 has no "groups of this target" query. The round starts as soon as round 1's
+ * DescribeInstances (and DescribeTargetGroups) are in, and the plan's intent record waits for it,
+ * so it costs one round trip before the network cut. Paginated lists (target groups, classic load
+ * balancers, tagged groups) follow their markers; one page is the common case.
+ *
+ * Partial observation: the instance, its ENIs and Cordon's groups are needed to cut the network
+ * and a failure to read them fails the observation. A side resource that cannot be read (the target
+ * groups or one of them, classic load balancers, Elastic IPs, Auto Scaling, the profile, volumes,
+ * route tables) is recorded in `observationErrors`: its step is not planned, the response
+ * escalates, and the network is still cut.
  */
 
-const notFoundCodes = new Set(['InvalidInstanceID.NotFound', 'InvalidInstanceID.Malformed']);
-
-const errorName = (error: unknown): string =>
-  typeof error === 'object' && error !== null && 'name' in error ? String((error as { name: unknown }).name) : '';
-
-const tagsOf = (tags: readonly { Key?: string; Value?: string }[] | undefined): Record<string, string> => {
-  const out: Record<string, string> = {};
-  for (const t of tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? '';
-  return out;
-};
-
-const ruleOf = (p: IpPermission): ObservedRule => ({
-  ipProtocol: p.IpProtocol ?? '-1',
-  ...(p.FromPort !== undefined ? { fromPort: p.FromPort } : {}),
-  ...(p.ToPort !== undefined ? { toPort: p.ToPort } : {}),
-  ipv4: (p.IpRanges ?? []).flatMap((r) => (r.CidrIp ? [r.CidrIp] : [])),
-  ipv6: (p.Ipv6Ranges ?? []).flatMap((r) => (r.CidrIpv6 ? [r.CidrIpv6] : [])),
-  prefixListIds: (p.PrefixListIds ?? []).flatMap((r) => (r.PrefixListId ? [r.PrefixListId] : [])),
-  groupIds: (p.UserIdGroupPairs ?? []).flatMap((r) => (r.GroupId ? [r.GroupId] : [])),
-});
-
-const isolationGroupOf = (g: SecurityGroup): ObservedSecurityGroup | undefined => {
-  const role = tagsOf(g.Tags)[ISOLATION_TAG];
-  if (!g.GroupId || !g.VpcId || (role !== 'allow-all' && role !== 'isolation')) return undefined;
-  return {
-    groupId: g.GroupId,
-    vpcId: g.VpcId,
-    role: role satisfies IsolationRole,
-    ingress: (g.IpPermissions ?? []).map(ruleOf),
-    egress: (g.IpPermissionsEgress ?? []).map(ruleOf),
-  };
-};
-
-const instanceOf = (i: Instance): ObservedInstance => ({
-  instanceId: i.InstanceId ?? '',
-  state: i.State?.Name ?? 'unknown',
-  ...(i.VpcId ? { vpcId: i.VpcId } : {}),
-  tags: tagsOf(i.Tags),
-  devices: (i.BlockDeviceMappings ?? []).flatMap((m) =>
-    m.DeviceName && m.Ebs
-      ? [
-          {
-            deviceName: m.DeviceName,
-            ...(m.Ebs.VolumeId ? { volumeId: m.Ebs.VolumeId } : {}),
-            deleteOnTermination: m.Ebs.DeleteOnTermination ?? false,
-          },
-        ]
-      : [],
-  ),
-  ...(i.IamInstanceProfile?.Arn ? { profileArn: i.IamInstanceProfile.Arn } : {}),
-});
-
-const eniOf = (n: NetworkInterface): ObservedEni | undefined =>
-  n.NetworkInterfaceId
-    ? {
-        eniId: n.NetworkInterfaceId,
-        ...(n.VpcId ? { vpcId: n.VpcId } : {}),
-        groupIds: (n.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])),
-        ...(n.Attachment?.DeviceIndex !== undefined ? { deviceIndex: n.Attachment.DeviceIndex } : {}),
-        privateIps: (n.PrivateIpAddresses ?? []).flatMap((a) => (a.PrivateIpAddress ? [a.PrivateIpAddress] : [])),
-        ipv6: (n.Ipv6Addresses ?? []).flatMap((a) => (a.Ipv6Address ? [a.Ipv6Address] : [])),
-        requesterManaged: n.RequesterManaged ?? false,
-      }
-    : undefined;
+/** A side-resource read: its failure is recorded, the observation goes on with `fallback`. */
+const side = <T>(errors: ObservationError[], resource: string, call: string, work: () => Promise<T>, fallback: T): Promise<T> =>
+  work().catch((error: unknown) => {
+    errors.push({ resource, call, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    return fallback;
+  });
 
 /** Follows a paginated list until its marker runs out. */
 const allPages = async <T>(page: (marker: string | undefined) => Promise<{ items: T[]; next?: string | undefined }>) => {
@@ -123,11 +62,12 @@ const allPages = async <T>(page: (marker: string | undefined) => Promise<{ items
   return items;
 };
 
-/** Reads the instance and everything attached to it. Throws what AWS throws, except "not found",
- * which yields `instance: undefined`. */
+/** Reads the instance and everything attached to it. Throws what AWS throws for the instance, its
+ * ENIs and Cordon's groups, except "not found", which yields `instance: undefined`. */
 export const observeInstance = async (clients: Ec2Clients, instanceId: string): Promise<InstanceState> => {
   const { ec2, autoScaling, elbv2, elb } = clients;
   const byInstance = [{ Name: 'attachment.instance-id', Values: [instanceId] }];
+  const errors: ObservationError[] = [];
 
   const instanceP = ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })).then(
     (out) => out.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId),
@@ -136,15 +76,33 @@ export const observeInstance = async (clients: Ec2Clients, instanceId: string): 
       throw error;
     },
   );
-  const targetGroupsP = allPages<TargetGroup>(async (Marker) => {
-    const out = await elbv2.send(new DescribeTargetGroupsCommand({ ...(Marker ? { Marker } : {}) }));
-    return { items: out.TargetGroups ?? [], next: out.NextMarker };
+  const targetGroupsP = side(
+    errors,
+    'target-groups',
+    'elasticloadbalancing:DescribeTargetGroups',
+    () =>
+      allPages<TargetGroup>(async (Marker) => {
+        const out = await elbv2.send(new DescribeTargetGroupsCommand({ ...(Marker ? { Marker } : {}) }));
+        return { items: out.TargetGroups ?? [], next: out.NextMarker };
+      }),
+    [],
+  );
+  // Round 2 starts as soon as the instance (its VPC, subnets and IPs) is known.
+  const routesP = instanceP.then(async (instance) => {
+    if (!instance?.VpcId) return [];
+    const subnets = [...new Set((instance.NetworkInterfaces ?? []).flatMap((n) => (n.SubnetId ? [n.SubnetId] : [])))].sort();
+    const vpc = [{ Name: 'vpc-id', Values: [instance.VpcId] }];
+    const tables = await side(errors, 'route-tables', 'ec2:DescribeRouteTables', async () => (await ec2.send(new DescribeRouteTablesCommand({ Filters: vpc }))).RouteTables ?? [], []);
+    return residualRoutes(tables, subnets);
   });
-  // Round 2 starts as soon as the instance (its VPC and IPs) and the group list are known.
   const membershipP = Promise.all([instanceP, targetGroupsP]).then(async ([instance, groups]) => {
     if (!instance?.VpcId) return [];
+    // An `ip` target may be any address of any ENI, IPv4 or IPv6.
     const ips = new Set(
-      (instance.NetworkInterfaces ?? []).flatMap((n) => (n.PrivateIpAddresses ?? []).map((a) => a.PrivateIpAddress)),
+      (instance.NetworkInterfaces ?? []).flatMap((n) => [
+        ...(n.PrivateIpAddresses ?? []).map((a) => a.PrivateIpAddress),
+        ...(n.Ipv6Addresses ?? []).map((a) => a.Ipv6Address),
+      ]),
     );
     const candidates = groups.filter(
       (g) => g.TargetGroupArn && g.VpcId === instance.VpcId && (g.TargetType === 'instance' || g.TargetType === 'ip'),
@@ -152,8 +110,14 @@ export const observeInstance = async (clients: Ec2Clients, instanceId: string): 
     const found = await Promise.all(
       candidates.map(async (g): Promise<ObservedTargetGroup | undefined> => {
         const arn = g.TargetGroupArn ?? '';
-        const health = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
-        const targets = (health.TargetHealthDescriptions ?? []).flatMap((d) => {
+        const health = await side(
+          errors,
+          `target-group:${arn}`,
+          'elasticloadbalancing:DescribeTargetHealth',
+          () => elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
+          undefined,
+        );
+        const targets = (health?.TargetHealthDescriptions ?? []).flatMap((d) => {
           const t = d.Target;
           if (!t?.Id) return [];
           const member = g.TargetType === 'ip' ? ips.has(t.Id) : t.Id === instanceId;
@@ -167,32 +131,50 @@ export const observeInstance = async (clients: Ec2Clients, instanceId: string): 
               ]
             : [];
         });
-        return targets.length > 0 ? { arn, targets } : undefined;
+        return targets.length > 0 ? { arn, ...(g.Protocol ? { protocol: g.Protocol } : {}), targets } : undefined;
       }),
     );
     return found.filter((g): g is ObservedTargetGroup => g !== undefined);
   });
 
-  const [instance, enis, volumes, asg, addresses, profiles, groups, classic, targetGroups] = await Promise.all([
+  const [instance, enis, volumes, asg, addresses, profiles, groups, classic, targetGroups, routes] = await Promise.all([
     instanceP,
     ec2.send(new DescribeNetworkInterfacesCommand({ Filters: byInstance })).then((o) => o.NetworkInterfaces ?? []),
-    ec2.send(new DescribeVolumesCommand({ Filters: byInstance })).then((o) => o.Volumes ?? []),
-    autoScaling
-      .send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }))
-      .then((o) => o.AutoScalingInstances?.find((a) => a.InstanceId === instanceId)),
-    ec2
-      .send(new DescribeAddressesCommand({ Filters: [{ Name: 'instance-id', Values: [instanceId] }] }))
-      .then((o) => o.Addresses ?? []),
-    ec2
-      .send(
-        new DescribeIamInstanceProfileAssociationsCommand({
-          Filters: [
-            { Name: 'instance-id', Values: [instanceId] },
-            { Name: 'state', Values: ['associating', 'associated'] },
-          ],
-        }),
-      )
-      .then((o) => o.IamInstanceProfileAssociations ?? []),
+    side(errors, 'volumes', 'ec2:DescribeVolumes', async () => (await ec2.send(new DescribeVolumesCommand({ Filters: byInstance }))).Volumes ?? [], []),
+    side(
+      errors,
+      'auto-scaling-group',
+      'autoscaling:DescribeAutoScalingInstances',
+      async () =>
+        (await autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }))).AutoScalingInstances?.find(
+          (a) => a.InstanceId === instanceId,
+        ),
+      undefined,
+    ),
+    side(
+      errors,
+      'elastic-ips',
+      'ec2:DescribeAddresses',
+      async () => (await ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: 'instance-id', Values: [instanceId] }] }))).Addresses ?? [],
+      [],
+    ),
+    side(
+      errors,
+      'instance-profile',
+      'ec2:DescribeIamInstanceProfileAssociations',
+      async () =>
+        (
+          await ec2.send(
+            new DescribeIamInstanceProfileAssociationsCommand({
+              Filters: [
+                { Name: 'instance-id', Values: [instanceId] },
+                { Name: 'state', Values: ['associating', 'associated'] },
+              ],
+            }),
+          )
+        ).IamInstanceProfileAssociations ?? [],
+      [],
+    ),
     allPages<SecurityGroup>(async (NextToken) => {
       const out = await ec2.send(
         new DescribeSecurityGroupsCommand({
@@ -202,11 +184,19 @@ export const observeInstance = async (clients: Ec2Clients, instanceId: string): 
       );
       return { items: out.SecurityGroups ?? [], next: out.NextToken };
     }),
-    allPages(async (Marker) => {
-      const out = await elb.send(new DescribeLoadBalancersCommand({ ...(Marker ? { Marker } : {}) }));
-      return { items: out.LoadBalancerDescriptions ?? [], next: out.NextMarker };
-    }),
+    side(
+      errors,
+      'classic-load-balancers',
+      'elasticloadbalancing:DescribeLoadBalancers',
+      () =>
+        allPages(async (Marker) => {
+          const out = await elb.send(new DescribeLoadBalancersCommand({ ...(Marker ? { Marker } : {}) }));
+          return { items: out.LoadBalancerDescriptions ?? [], next: out.NextMarker };
+        }),
+      [],
+    ),
     membershipP,
+    routesP,
   ]);
 
   const eniById = new Map<string, ObservedEni>();
@@ -227,6 +217,7 @@ export const observeInstance = async (clients: Ec2Clients, instanceId: string): 
           autoScalingGroup: {
             name: asg.AutoScalingGroupName,
             ...(asg.LifecycleState ? { lifecycleState: asg.LifecycleState } : {}),
+            ...(asg.ProtectedFromScaleIn !== undefined ? { protectedFromScaleIn: asg.ProtectedFromScaleIn } : {}),
           },
         }
       : {}),
@@ -254,5 +245,7 @@ export const observeInstance = async (clients: Ec2Clients, instanceId: string): 
     classicLoadBalancers: classic
       .filter((lb) => lb.LoadBalancerName && (lb.Instances ?? []).some((i) => i.InstanceId === instanceId))
       .map((lb) => lb.LoadBalancerName ?? ''),
+    routes,
+    observationErrors: [...errors].sort((a, b) => a.resource.localeCompare(b.resource)),
   };
 };

@@ -1,11 +1,12 @@
-import type { Mode } from '../evidence/types';
-import type { Ec2Target, ManualReleaseTarget } from '../findings/ec2';
+import type { Ec2Target } from '../findings/ec2';
+import { isCut, isolationGroupIds } from './state';
 import {
   INCIDENT_TAG,
   type GroupRef,
   type InstanceState,
   type IsolationConfig,
   type IsolationRole,
+  type ObservedEni,
   type ObservedRule,
   type ObservedSecurityGroup,
   type Step,
@@ -22,8 +23,17 @@ import {
  * - per VPC, the `allow-all` and `isolation` groups: the tagged ones, or CreateSecurityGroup (then
  *   authorise all traffic on allow-all / revoke the default egress rule on isolation); a tagged
  *   group whose rules drifted is repaired;
- * - per ENI: allow-all group (needs its group ready), then (after it, success or not) the isolation
- *   group (needs its group ready) - so tracked connections become untracked and are then dropped;
+ * - both groups are verified before any ENI is touched: tagged groups whose rules are as intended
+ *   were verified by the observation itself; a created or repaired group is described again
+ *   (`verify-groups`) and every ENI step needs that verification;
+ * - per ENI: allow-all group, then (after it, success or not) the isolation group, so tracked
+ *   connections become untracked and are then dropped (except the flows residual.ts lists). The
+ *   executor retries a failed isolation step and otherwise puts the ENI back on its original
+ *   groups: an ENI is never left on allow-all;
+ * - console output and screenshot, read in the first mutating round; the cut waits for them at
+ *   most a bounded time (volatile evidence first, never a slower cut);
+ * - Auto Scaling: DetachInstances only in `InService` / `Standby`; in other lifecycle states,
+ *   scale-in protection instead (and an escalation, see escalations.ts);
  * - DisassociateAddress per Elastic IP; Replace/Disassociate the instance profile;
  * - CreateSnapshots of every volume tagged with the incident; CreateTags on the instance.
  */
@@ -43,85 +53,105 @@ const allows = (rules: readonly ObservedRule[], range: string): boolean =>
 const groupFor = (state: InstanceState, vpcId: string, role: IsolationRole): ObservedSecurityGroup | undefined =>
   state.isolationGroups.find((g) => g.vpcId === vpcId && g.role === role);
 
-/** The steps that make a VPC's allow-all and isolation groups ready, and the refs to use them. */
+/** Rules as intended: allow-all lets everything in and out (IPv4 and IPv6); isolation has no rule. */
+const allowAllReady = (g: ObservedSecurityGroup): boolean =>
+  [g.ingress, g.egress].every((rules) => allows(rules, ANY_V4) && allows(rules, ANY_V6));
+const isolationReady = (g: ObservedSecurityGroup): boolean => g.ingress.length === 0 && g.egress.length === 0;
+
+/** The steps that make a VPC's allow-all and isolation groups ready and verified, the refs to use
+ * them, and the step every ENI step of the VPC needs (none when the observation verified both). */
 const groupSteps = (state: InstanceState, vpcId: string) => {
   const steps: Step[] = [];
-  const ready: Record<IsolationRole, { ref: GroupRef; needs: string[] }> = {
-    'allow-all': { ref: { groupId: '' }, needs: [] },
-    isolation: { ref: { groupId: '' }, needs: [] },
-  };
+  const refs = {} as Record<IsolationRole, GroupRef>;
+  const prepared: string[] = [];
   for (const role of ['allow-all', 'isolation'] as const) {
     const existing = groupFor(state, vpcId, role);
-    const createId = `create-security-group:${vpcId}:${role}`;
-    let ref: GroupRef;
-    const needs: string[] = [];
-    let ingress: readonly ObservedRule[] = [];
-    let egress: readonly ObservedRule[];
-    if (existing) {
-      ref = { groupId: existing.groupId };
-      ingress = existing.ingress;
-      egress = existing.egress;
-    } else {
-      steps.push({
-        id: createId,
-        action: 'ec2:CreateSecurityGroup',
-        kind: 'create-security-group',
-        vpcId,
-        role,
-        groupName: ISOLATION_GROUP_NAMES[role],
-      });
-      ref = { createdBy: createId };
-      needs.push(createId);
-      // A new group has the default egress rule: all traffic to 0.0.0.0/0.
-      egress = [{ ipProtocol: '-1', ipv4: [ANY_V4], ipv6: [], prefixListIds: [], groupIds: [] }];
+    if (existing && (role === 'allow-all' ? allowAllReady(existing) : isolationReady(existing))) {
+      refs[role] = { groupId: existing.groupId };
+      continue;
     }
-    const groupNeeds = existing ? [] : [createId];
-    if (role === 'allow-all') {
-      for (const [direction, rules] of [
-        ['ingress', ingress],
-        ['egress', egress],
-      ] as const) {
+    const createId = `create-security-group:${vpcId}:${role}`;
+    const ref: GroupRef = existing ? { groupId: existing.groupId } : { createdBy: createId };
+    const needs = existing ? {} : { needs: [createId] };
+    if (!existing) {
+      steps.push({ id: createId, action: 'ec2:CreateSecurityGroup', kind: 'create-security-group', vpcId, role, groupName: ISOLATION_GROUP_NAMES[role] });
+      prepared.push(createId);
+    }
+    // A new group has the default egress rule: all traffic to 0.0.0.0/0.
+    const ingress = existing?.ingress ?? [];
+    const egress = existing?.egress ?? [{ ipProtocol: '-1', ipv4: [ANY_V4], ipv6: [], prefixListIds: [], groupIds: [] }];
+    for (const [direction, rules] of [
+      ['ingress', ingress],
+      ['egress', egress],
+    ] as const) {
+      const verb = direction === 'ingress' ? 'Ingress' : 'Egress';
+      if (role === 'allow-all') {
         const ipv4 = !allows(rules, ANY_V4);
         const ipv6 = !allows(rules, ANY_V6);
         if (!ipv4 && !ipv6) continue;
         const id = `authorize-allow-all:${vpcId}:${direction}`;
-        steps.push({
-          id,
-          action: direction === 'ingress' ? 'ec2:AuthorizeSecurityGroupIngress' : 'ec2:AuthorizeSecurityGroupEgress',
-          kind: 'authorize-allow-all',
-          group: ref,
-          direction,
-          ipv4,
-          ipv6,
-          ...(groupNeeds.length ? { needs: groupNeeds } : {}),
-        });
-        needs.push(id);
-      }
-    } else {
-      for (const [direction, rules] of [
-        ['ingress', ingress],
-        ['egress', egress],
-      ] as const) {
-        if (rules.length === 0) continue;
+        steps.push({ id, action: `ec2:AuthorizeSecurityGroup${verb}`, kind: 'authorize-allow-all', group: ref, direction, ipv4, ipv6, ...needs });
+        prepared.push(id);
+      } else if (rules.length > 0) {
         const id = `revoke-rules:${vpcId}:${direction}`;
-        steps.push({
-          id,
-          action: direction === 'ingress' ? 'ec2:RevokeSecurityGroupIngress' : 'ec2:RevokeSecurityGroupEgress',
-          kind: 'revoke-rules',
-          group: ref,
-          direction,
-          rules,
-          ...(groupNeeds.length ? { needs: groupNeeds } : {}),
-        });
-        needs.push(id);
+        steps.push({ id, action: `ec2:RevokeSecurityGroup${verb}`, kind: 'revoke-rules', group: ref, direction, rules, ...needs });
+        prepared.push(id);
       }
     }
-    ready[role] = { ref, needs };
+    refs[role] = ref;
   }
-  return { steps, ready };
+  if (prepared.length === 0) return { steps, refs, needs: [] as string[] };
+  const verifyId = `verify-groups:${vpcId}`;
+  steps.push({
+    id: verifyId,
+    action: 'ec2:DescribeSecurityGroups',
+    kind: 'verify-groups',
+    vpcId,
+    allowAll: refs['allow-all'],
+    isolation: refs.isolation,
+    needs: prepared,
+  });
+  return { steps, refs, needs: [verifyId] };
 };
 
-/** The isolation plan. Precondition: `state.instance` exists (see `isolationSkip`). */
+/** Auto Scaling lifecycle states in which DetachInstances works. */
+export const DETACHABLE_STATES: ReadonlySet<string> = new Set(['InService', 'Standby']);
+
+const autoScalingSteps = (state: InstanceState, instanceId: string): Step[] => {
+  const group = state.autoScalingGroup;
+  if (!group) return [];
+  const lifecycle = group.lifecycleState ?? 'InService';
+  if (DETACHABLE_STATES.has(lifecycle)) {
+    return [
+      {
+        id: 'detach-asg',
+        action: 'autoscaling:DetachInstances',
+        kind: 'detach-asg',
+        instanceId,
+        autoScalingGroupName: group.name,
+        lifecycleState: lifecycle,
+        ...(group.protectedFromScaleIn !== undefined ? { protectedFromScaleIn: group.protectedFromScaleIn } : {}),
+      },
+    ];
+  }
+  // Not detachable now: at least keep a scale-in from terminating the evidence (a terminating
+  // instance cannot be protected; escalations.ts says what the operator can do).
+  if (/^Terminat/.test(lifecycle) || group.protectedFromScaleIn) return [];
+  return [
+    {
+      id: 'protect-scale-in',
+      action: 'autoscaling:SetInstanceProtection',
+      kind: 'protect-scale-in',
+      instanceId,
+      autoScalingGroupName: group.name,
+      protect: true,
+    },
+  ];
+};
+
+export const CAPTURE_STEP_IDS = ['capture-console-output', 'capture-console-screenshot'] as const;
+
+/** The isolation plan. Precondition: `state.instance` exists (see `isolationDecision`). */
 export const planIsolation = (
   target: Pick<Ec2Target, 'incidentId' | 'instance'>,
   state: InstanceState,
@@ -129,6 +159,10 @@ export const planIsolation = (
 ): Step[] => {
   const instanceId = target.instance.instanceId;
   const steps: Step[] = [
+    { id: 'capture-console-output', action: 'ec2:GetConsoleOutput', kind: 'capture-console-output', instanceId },
+    { id: 'capture-console-screenshot', action: 'ec2:GetConsoleScreenshot', kind: 'capture-console-screenshot', instanceId },
+    // The incident tag first: another finding on this instance sees it at once (state.ts).
+    { id: 'tag-instance', action: 'ec2:CreateTags', kind: 'tag-instance', instanceId, tags: { [INCIDENT_TAG]: target.incidentId } },
     { id: 'protect-termination', action: 'ec2:ModifyInstanceAttribute', kind: 'protect-termination', instanceId },
     { id: 'protect-stop', action: 'ec2:ModifyInstanceAttribute', kind: 'protect-stop', instanceId },
     { id: 'shutdown-behaviour-stop', action: 'ec2:ModifyInstanceAttribute', kind: 'shutdown-behaviour-stop', instanceId },
@@ -137,15 +171,7 @@ export const planIsolation = (
   if (devices.length > 0) {
     steps.push({ id: 'keep-volumes', action: 'ec2:ModifyInstanceAttribute', kind: 'keep-volumes', instanceId, devices });
   }
-  if (state.autoScalingGroup) {
-    steps.push({
-      id: 'detach-asg',
-      action: 'autoscaling:DetachInstances',
-      kind: 'detach-asg',
-      instanceId,
-      autoScalingGroupName: state.autoScalingGroup.name,
-    });
-  }
+  steps.push(...autoScalingSteps(state, instanceId));
   for (const tg of state.targetGroups) {
     steps.push({
       id: `deregister-target-group:${tg.arn}`,
@@ -165,36 +191,42 @@ export const planIsolation = (
     });
   }
 
-  const modifiable = state.enis.filter((e) => !e.requesterManaged && e.vpcId);
+  // An ENI already on exactly the isolation group is cut (a redelivery finishing a partial cut);
+  // Cordon's own groups are never recorded as an ENI's originals.
+  const groups = isolationGroupIds(state);
+  const modifiable = state.enis.filter((e) => !e.requesterManaged && e.vpcId && !isCut(e, groups.isolation));
+  const originals = (eni: ObservedEni) => eni.groupIds.filter((g) => !groups.all.has(g));
   const vpcs = [...new Set(modifiable.map((e) => e.vpcId ?? ''))].sort();
-  const ready = new Map<string, ReturnType<typeof groupSteps>['ready']>();
+  const ready = new Map<string, ReturnType<typeof groupSteps>>();
   for (const vpcId of vpcs) {
     const g = groupSteps(state, vpcId);
     steps.push(...g.steps);
-    ready.set(vpcId, g.ready);
+    ready.set(vpcId, g);
   }
   for (const eni of modifiable) {
     const r = ready.get(eni.vpcId ?? '');
     if (!r) continue;
+    const needs = r.needs.length ? { needs: r.needs } : {};
     const allowId = `eni-allow-all:${eni.eniId}`;
     steps.push({
       id: allowId,
       action: 'ec2:ModifyNetworkInterfaceAttribute',
       kind: 'eni-allow-all',
       eniId: eni.eniId,
-      group: r['allow-all'].ref,
-      before: eni.groupIds,
-      ...(r['allow-all'].needs.length ? { needs: r['allow-all'].needs } : {}),
+      group: r.refs['allow-all'],
+      before: originals(eni),
+      ...needs,
     });
     steps.push({
       id: `eni-isolate:${eni.eniId}`,
       action: 'ec2:ModifyNetworkInterfaceAttribute',
       kind: 'eni-isolate',
       eniId: eni.eniId,
-      group: r.isolation.ref,
-      before: eni.groupIds,
+      group: r.refs.isolation,
+      before: originals(eni),
       after: [allowId],
-      ...(r.isolation.needs.length ? { needs: r.isolation.needs } : {}),
+      softAfter: CAPTURE_STEP_IDS,
+      ...needs,
     });
   }
 
@@ -237,165 +269,8 @@ export const planIsolation = (
       incidentId: target.incidentId,
     });
   }
-  steps.push({
-    id: 'tag-instance',
-    action: 'ec2:CreateTags',
-    kind: 'tag-instance',
-    instanceId,
-    tags: { [INCIDENT_TAG]: target.incidentId },
-  });
   return steps;
 };
 
 /** The steps that cut the network (for round-trip accounting and summaries). */
 export const isNetworkCut = (step: Step): boolean => step.kind === 'eni-isolate';
-
-export type IsolationSkipReason =
-  | 'mode-off'
-  | 'instance-not-found'
-  | 'instance-stopped'
-  | 'instance-terminated'
-  | 'protected'
-  | 'sample-finding'
-  | 'below-minimum-severity'
-  | 'already-isolated';
-
-export interface Decision {
-  readonly skip?: { readonly reason: IsolationSkipReason; readonly message: string };
-}
-
-/** Is the instance already isolated for this incident (tagged with it, every ENI on isolation groups)? */
-export const isAlreadyIsolated = (incidentId: string, state: InstanceState): boolean => {
-  if (state.instance?.tags[INCIDENT_TAG] !== incidentId) return false;
-  const isolation = new Set(state.isolationGroups.filter((g) => g.role === 'isolation').map((g) => g.groupId));
-  const enis = state.enis.filter((e) => !e.requesterManaged);
-  return enis.length > 0 && enis.every((e) => e.groupIds.length > 0 && e.groupIds.every((g) => isolation.has(g)));
-};
-
-/** The guardrail decision before planning (pure). */
-export const isolationDecision = (
-  target: Ec2Target,
-  state: InstanceState,
-  config: IsolationConfig,
-  mode: Mode,
-): Decision => {
-  const id = target.instance.instanceId;
-  if (mode === 'off') return { skip: { reason: 'mode-off', message: 'cordon mode is off: no action' } };
-  const instance = state.instance;
-  if (!instance) {
-    return { skip: { reason: 'instance-not-found', message: `expected instance ${id} to exist, DescribeInstances found none` } };
-  }
-  if (instance.state === 'stopped') {
-    return { skip: { reason: 'instance-stopped', message: `expected a running instance, ${id} is stopped` } };
-  }
-  if (instance.state === 'terminated' || instance.state === 'shutting-down') {
-    return { skip: { reason: 'instance-terminated', message: `expected a running instance, ${id} is ${instance.state}` } };
-  }
-  if (target.action === 'release') return {};
-  const finding = 'finding' in target ? target.finding : undefined;
-  if (finding?.sample && mode === 'enforce') {
-    return { skip: { reason: 'sample-finding', message: `finding ${finding.id} is a guardduty sample finding: never acted on in enforce mode` } };
-  }
-  // Only automatic GuardDuty findings are gated: a Security Hub custom action is an analyst's decision.
-  if (
-    target.kind === 'guardduty' &&
-    config.minimumSeverity !== undefined &&
-    finding?.severity !== undefined &&
-    finding.severity < config.minimumSeverity
-  ) {
-    return {
-      skip: {
-        reason: 'below-minimum-severity',
-        message: `expected severity >= ${config.minimumSeverity}, received ${finding.severity}`,
-      },
-    };
-  }
-  // Never overridable: the isolation role's IAM policy denies every mutating call on a resource
-  // carrying the protected tag, so a forced attempt would only fail half-way.
-  const { key, value } = config.protectedTag;
-  if (instance.tags[key] === value) {
-    const forced = target.kind === 'manual' && target.force;
-    const message = `instance ${id} is tagged ${key}=${value}`;
-    return {
-      skip: {
-        reason: 'protected',
-        message: forced ? `${message} (force cannot override it: IAM denies Cordon any change to a protected resource; remove the tag to act)` : message,
-      },
-    };
-  }
-  if (isAlreadyIsolated(target.incidentId, state)) {
-    return {
-      skip: { reason: 'already-isolated', message: `instance ${id} is already isolated for incident ${target.incidentId}` },
-    };
-  }
-  return {};
-};
-
-/** What an isolation changed, as read back from its evidence (see evidence-reader.ts). */
-export interface IsolationRecord {
-  readonly incidentId: string;
-  /** Original groups of each ENI whose isolation step succeeded. */
-  readonly enis: readonly { readonly eniId: string; readonly groupIds: readonly string[] }[];
-  /** The original instance profile, when the isolation replaced or removed it successfully. */
-  readonly profileArn?: string;
-  /** The Auto Scaling group the instance was detached from (successfully). */
-  readonly autoScalingGroupName?: string;
-}
-
-/** The release plan: restore each ENI's groups, the instance profile, and (only on request) the
- * Auto Scaling group membership. Target groups, Elastic IPs and evidence protection stay as the
- * isolation left them (re-adding them is a service decision, not an undo). */
-export const planRelease = (
-  target: Pick<ManualReleaseTarget, 'instance' | 'reattachAsg'>,
-  state: InstanceState,
-  isolation: IsolationRecord,
-): Step[] => {
-  const instanceId = target.instance.instanceId;
-  const steps: Step[] = [];
-  const current = new Map(state.enis.map((e) => [e.eniId, e]));
-  for (const eni of isolation.enis) {
-    const now = current.get(eni.eniId);
-    if (!now || eni.groupIds.length === 0) continue;
-    const same = now.groupIds.length === eni.groupIds.length && now.groupIds.every((g) => eni.groupIds.includes(g));
-    if (same) continue;
-    steps.push({
-      id: `restore-eni-groups:${eni.eniId}`,
-      action: 'ec2:ModifyNetworkInterfaceAttribute',
-      kind: 'restore-eni-groups',
-      eniId: eni.eniId,
-      groupIds: eni.groupIds,
-      before: now.groupIds,
-    });
-  }
-  if (isolation.profileArn) {
-    const association = state.profileAssociation;
-    if (!association) {
-      steps.push({
-        id: 'associate-profile',
-        action: 'ec2:AssociateIamInstanceProfile',
-        kind: 'associate-profile',
-        instanceId,
-        profileArn: isolation.profileArn,
-      });
-    } else if (association.arn !== isolation.profileArn) {
-      steps.push({
-        id: 'replace-profile',
-        action: 'ec2:ReplaceIamInstanceProfileAssociation',
-        kind: 'replace-profile',
-        associationId: association.associationId,
-        before: association.arn,
-        profileArn: isolation.profileArn,
-      });
-    }
-  }
-  if (target.reattachAsg && isolation.autoScalingGroupName && !state.autoScalingGroup) {
-    steps.push({
-      id: 'attach-asg',
-      action: 'autoscaling:AttachInstances',
-      kind: 'attach-asg',
-      instanceId,
-      autoScalingGroupName: isolation.autoScalingGroupName,
-    });
-  }
-  return steps;
-};

@@ -1,6 +1,6 @@
 import { GetFindingsCommand, type GuardDutyClient } from '@aws-sdk/client-guardduty';
 import type { STSClient } from '@aws-sdk/client-sts';
-import type { Actor, EvidenceInput, EvidenceKind, EvidenceWriter, Mode, StoredRecord, TargetRef, Trigger } from '../evidence/types';
+import type { Actor, EvidenceWriter, Mode } from '../evidence/types';
 import {
   ec2TargetFromGuardDutyFinding,
   parseEc2Event,
@@ -8,7 +8,6 @@ import {
   type Ec2Target,
   type ManualFindingRequest,
   type ManualIsolateTarget,
-  type ManualReleaseTarget,
   type ParseContext,
 } from '../findings/ec2';
 import { fromSdkFinding } from '../findings/guardduty';
@@ -19,22 +18,29 @@ import { findingsFor, securityHubFindingsOf, type SecurityHubFindingRef } from '
 import type { Notifier } from '../notify/notifier';
 import { accountAccess, type AccountAccess } from '../shared/assume';
 import { errorMessage, TransientAwsError } from '../shared/errors';
-import { EvidenceIntegrityError, isolationFromRecords, readVerified, type EvidenceReader } from './evidence-reader';
-import { executePlan } from './execute';
+import type { ArtifactStore } from './capture';
+import { isolationDecision, type Decision } from './decision';
+import { cutEscalations, cutReport, observationEscalations, type Escalation } from './escalations';
+import type { EvidenceReader } from './evidence-reader';
+import type { ExecuteOptions } from './execute';
 import { observeInstance } from './observe';
-import { isolationDecision, planIsolation, planRelease, type Decision } from './plan';
-import { INCIDENT_TAG, type ClientsFor, type InstanceState, type IsolationConfig, type Step, type StepResult } from './types';
+import { planIsolation } from './plan';
+import { append, executeWithEvidence, settle, stepSummary, summaryOfState, type Settled, type TargetContext } from './records';
+import { release } from './release-flow';
+import { residualPaths } from './residual';
+import { previousIsolation } from './state';
+import type { ClientsFor, InstanceState, IsolationConfig, StepResult } from './types';
 
 /**
  * The flow of one finding (DESIGN.md): parse -> guardrails -> observe -> plan -> intent record ->
  * execute (independent steps in parallel) -> a step record per step -> an outcome record.
  *
  * Round trips, single account, isolation groups already present: (1) mode read || observation
- * round 1, (2) DescribeTargetHealth (only if the VPC has target groups), (3) intent record, (4)
- * allow-all group on every ENI || every other step, (5) isolation group on every ENI: network cut;
- * (6) its step record, (7) the outcome record. Another account adds AssumeRole before observation
- * (cached per account+region for the invocation). The first isolation in a VPC adds two: create
- * the groups, then set their rules.
+ * round 1, (2) DescribeRouteTables || DescribeTargetHealth, (3) intent record, (4) allow-all group
+ * on every ENI || console output and screenshot || every other step, (5) isolation group on every
+ * ENI: network cut (|| the captured bytes into the vault); (6) its step record, (7) the outcome
+ * record. Another account adds AssumeRole before observation (cached per account+region for the
+ * invocation). The first isolation in a VPC adds three: create the groups, set their rules, verify.
  */
 
 export interface RespondLogger {
@@ -68,6 +74,10 @@ export interface RespondDeps {
   /** Told of every decision on a target (one message per incident), after its evidence. A failed
    * notification is evidenced as an `error` record and never fails the response. @default none */
   readonly notifier?: Notifier;
+  /** Where captured console output and screenshots are stored (the vault). @default none: only hashes */
+  readonly artifacts?: ArtifactStore;
+  /** Retry and wait bounds of the executor. @default 2 retries, 200 ms apart; captures waited for 1.5 s at most */
+  readonly execute?: ExecuteOptions;
 }
 
 /** The responder's name in notifications, idempotency keys and breaker items. */
@@ -85,13 +95,6 @@ export interface ResponseSummary {
   /** When one event named several instances (Security Hub custom action on many findings). */
   readonly results?: readonly ResponseSummary[];
 }
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-const settle = <T>(p: Promise<T>): Promise<Settled<T>> =>
-  p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
 
 const TRANSIENT = new Set([
   'Throttling',
@@ -116,17 +119,7 @@ export const isTransient = (error: unknown): boolean => {
   );
 };
 
-/** Only JSON values reach the evidence (no undefined, Dates as ISO strings). */
 const DECISION_RANK: Record<ResponseDecision, number> = { skip: 0, 'dry-run': 1, act: 2, escalate: 3 };
-
-interface TargetContext {
-  /** Mutable: a release moves to the isolation's incident once it is known. */
-  incidentId: string;
-  readonly trigger: Trigger;
-  readonly target: TargetRef;
-  actor: Actor;
-  readonly keys: string[];
-}
 
 /** The domain entry point of the isolate-instance function. */
 export const respond = async (event: unknown, deps: RespondDeps, context: ParseContext = {}): Promise<ResponseSummary> => {
@@ -257,21 +250,6 @@ const resolveFindingRequest = async (
   };
 };
 
-const append = async (
-  deps: RespondDeps,
-  ctx: TargetContext,
-  kind: EvidenceKind,
-  mode: Mode,
-  fields: Omit<EvidenceInput, 'kind' | 'mode' | 'trigger' | 'target' | 'actor'>,
-): Promise<StoredRecord> => {
-  // No copy here: every EvidenceWriter snapshots its input before its first await (the chain
-  // validates it and turns before/after/detail into plain JSON), and a copy per record was the
-  // largest CPU and allocation cost of a finding (bench/isolation.ts).
-  const stored = await deps.evidence.append(ctx.incidentId, { kind, mode, trigger: ctx.trigger, target: ctx.target, actor: ctx.actor, ...fields });
-  ctx.keys.push(stored.key);
-  return stored;
-};
-
 const recordParseSkip = async (
   skip: Ec2Skip,
   modeP: Promise<Settled<Mode>>,
@@ -294,26 +272,6 @@ const recordParseSkip = async (
   });
   return { decision: 'skip', reason: skip.reason, incidentId: skip.incidentId, steps: [], evidenceKeys: ctx.keys };
 };
-
-const summaryOfState = (state: InstanceState) => ({
-  state: state.instance?.state ?? null,
-  vpcId: state.instance?.vpcId ?? null,
-  enis: state.enis.map((e) => ({ eniId: e.eniId, groupIds: e.groupIds, ipv6: e.ipv6, requesterManaged: e.requesterManaged })),
-  autoScalingGroup: state.autoScalingGroup?.name ?? null,
-  targetGroups: state.targetGroups.map((t) => t.arn),
-  classicLoadBalancers: state.classicLoadBalancers,
-  elasticIps: state.addresses.map((a) => a.publicIp ?? a.associationId),
-  instanceProfile: state.profileAssociation?.arn ?? null,
-  volumeIds: state.volumeIds,
-  incidentTag: state.instance?.tags[INCIDENT_TAG] ?? null,
-});
-
-const stepSummary = (r: StepResult) => ({
-  id: r.step.id,
-  action: r.step.action,
-  status: r.status,
-  ...(r.error ? { error: r.error } : {}),
-});
 
 const respondToTarget = async (
   target: Ec2Target,
@@ -394,7 +352,9 @@ const respondToTarget = async (
   }
   const state = (observed as { ok: true; value: InstanceState }).value;
 
-  if (target.action === 'release') return release(target, state, mode.value, deps, ctx, log, summary, assumed);
+  const clients = () => deps.clientsFor(assumed);
+  const recordsDeps = { ...deps, logger: log };
+  if (target.action === 'release') return release(target, state, mode.value, recordsDeps, ctx, summary, clients);
 
   const decision: Decision = isolationDecision(target, state, deps.config, mode.value);
   if (decision.skip) {
@@ -403,11 +363,14 @@ const respondToTarget = async (
       action: `skip:${decision.skip.reason}`,
       reason: decision.skip.message,
       before: summaryOfState(state),
+      ...(decision.skip.isolatedBy ? { detail: { isolatedBy: decision.skip.isolatedBy } } : {}),
     });
     return summary('skip', decision.skip.reason);
   }
 
   const steps = planIsolation(target, state, deps.config);
+  const planned = observationEscalations(state, instanceId, region);
+  const previous = previousIsolation(state, ctx.incidentId);
   const dryRun = mode.value === 'dry-run';
   // Blast-radius breaker: automatic containments only. A manual request or a Security Hub custom
   // action is a person's decision (evidenced as such); a dry-run contains nothing and consumes nothing.
@@ -452,122 +415,36 @@ const respondToTarget = async (
       ...(target.kind === 'securityhub' && target.customAction ? { customAction: target.customAction } : {}),
       ...(target.kind === 'guardduty' ? { resourceType: target.resourceType } : {}),
       skippedEnis: state.enis.filter((e) => e.requesterManaged).map((e) => e.eniId),
+      ...(previous ? { previousIsolation: previous } : {}),
+      ...(planned.length ? { escalations: planned } : {}),
     },
   });
   if (dryRun) return summary('dry-run', undefined, []);
 
-  const results = await executeWithEvidence(steps, deps.clientsFor(assumed), mode.value, deps, ctx, log);
-  return summary('act', results.some((r) => r.status !== 'succeeded') ? 'some-steps-failed' : undefined, results);
-};
-
-/** Executes the plan, appending one step record as each step settles, then the outcome record. */
-const executeWithEvidence = async (
-  steps: readonly Step[],
-  clients: ReturnType<ClientsFor>,
-  mode: Mode,
-  deps: RespondDeps,
-  ctx: TargetContext,
-  log: RespondLogger,
-): Promise<StepResult[]> => {
-  const appends: Promise<Settled<StoredRecord>>[] = [];
-  const results = await executePlan(steps, clients, (r) => {
-    if (r.status !== 'succeeded') log.error('isolation step failed', { incidentId: ctx.incidentId, step: r.step.id, error: r.error });
-    appends.push(
-      settle(
-        append(deps, ctx, 'step', mode, {
-          action: r.step.action,
-          ...(r.error ? { reason: r.error } : {}),
-          ...(r.before !== undefined ? { before: r.before } : {}),
-          ...(r.after !== undefined ? { after: r.after } : {}),
-          awsRequestIds: r.requestIds,
-          detail: { stepId: r.step.id, kind: r.step.kind, status: r.status, step: r.step, ...(r.error ? { error: r.error } : {}) },
-        }),
-      ),
-    );
+  let escalations: Escalation[] = planned;
+  const results = await executeWithEvidence(steps, clients(), mode.value, recordsDeps, ctx, (r) => {
+    const report = cutReport(state, r);
+    escalations = [...cutEscalations(report, region, isolationGroupOf(state, r)), ...planned];
+    return {
+      action: 'isolate-instance',
+      after: { networkCut: report.networkCut },
+      detail: { enis: report.enis, residualPaths: residualPaths(state), ...(escalations.length ? { escalations } : {}) },
+    };
   });
-  const appended = await Promise.all(appends);
-  const lost = appended.filter((a) => !a.ok);
-  const count = (status: StepResult['status']) => results.filter((r) => r.status === status).length;
-  const cut = results.filter((r) => r.step.kind === 'eni-isolate');
-  await append(deps, ctx, 'outcome', mode, {
-    action: steps.some((s) => s.kind === 'restore-eni-groups' || s.kind === 'attach-asg' || s.kind === 'associate-profile')
-      ? 'release-instance'
-      : 'isolate-instance',
-    reason: `${count('succeeded')} of ${results.length} steps succeeded`,
-    after: {
-      succeeded: count('succeeded'),
-      failed: count('failed'),
-      notRun: count('not-run'),
-      networkCut: cut.length > 0 && cut.every((r) => r.status === 'succeeded'),
-    },
-    detail: {
-      failedSteps: results.filter((r) => r.status !== 'succeeded').map(stepSummary),
-      ...(lost.length ? { stepRecordsLost: lost.map((l) => (l.ok ? '' : errorMessage(l.error))) } : {}),
-    },
-  });
-  if (lost.length) {
-    throw new Error(`evidence: ${lost.length} step record(s) could not be appended for ${ctx.incidentId}`);
-  }
-  return results;
-};
-
-const release = async (
-  target: ManualReleaseTarget,
-  state: InstanceState,
-  mode: Mode,
-  deps: RespondDeps,
-  ctx: TargetContext,
-  log: RespondLogger,
-  summary: (decision: ResponseDecision, reason: string | undefined, steps?: readonly StepResult[]) => ResponseSummary,
-  assumed: AccountAccess,
-): Promise<ResponseSummary> => {
-  // The release is evidenced in the isolation's own incident, so one chain tells the whole story.
-  const isolationIncident = target.isolationIncidentId ?? state.instance?.tags[INCIDENT_TAG];
-  if (isolationIncident) ctx.incidentId = isolationIncident;
-  const skip = async (reason: string, message: string) => {
-    await append(deps, ctx, 'skip', mode, { action: `skip:${reason}`, reason: message, before: summaryOfState(state) });
-    return summary('skip', reason);
-  };
-  const decision = isolationDecision(target, state, deps.config, mode);
-  if (decision.skip) return skip(decision.skip.reason, decision.skip.message);
-  if (!isolationIncident) {
-    return skip('no-isolation-evidence', `expected an incidentId or a ${INCIDENT_TAG} tag on ${target.instance.instanceId}, found neither`);
-  }
-  if (!deps.reader) throw new Error('respond: release needs an evidence reader');
-  const records = await readVerified(deps.reader, isolationIncident);
-  if (records instanceof EvidenceIntegrityError) {
-    // A record that fails verification must not steer a release: refuse, say why, escalate.
-    await append(deps, ctx, 'escalation', mode, {
-      action: 'escalate:evidence-unverified',
-      reason: `refusing to release ${target.instance.instanceId}: ${records.message}`,
-      detail: { key: records.key, code: records.code },
+  const first = escalations[0];
+  if (first) {
+    log.error('isolation escalated', { incidentId: ctx.incidentId, reason: first.reason, escalations });
+    await append(deps, ctx, 'escalation', mode.value, {
+      action: `escalate:${first.reason}`,
+      reason: escalations.map((e) => e.message).join('; '),
+      detail: { escalations },
     });
-    return summary('escalate', 'evidence-unverified');
+    return summary('escalate', first.reason, results);
   }
-  const isolation = isolationFromRecords(isolationIncident, records);
-  if (!isolation) {
-    return skip('no-isolation-evidence', `expected successful isolation steps in incident ${isolationIncident}, found none`);
-  }
-  const steps = planRelease(target, state, isolation);
-  const dryRun = mode === 'dry-run';
-  await append(deps, ctx, 'intent', mode, {
-    action: 'release-instance',
-    reason: dryRun ? `dry-run: ${target.reason}` : target.reason,
-    before: summaryOfState(state),
-    detail: {
-      dryRun,
-      plan: steps,
-      isolation,
-      reattachAsg: target.reattachAsg,
-      ...(target.ticket ? { ticket: target.ticket } : {}),
-      notRestored: ['target groups', 'classic load balancers', 'elastic ips', 'termination/stop protection', 'snapshots (kept)'],
-    },
-  });
-  if (dryRun) return summary('dry-run', undefined);
-  if (steps.length === 0) {
-    await append(deps, ctx, 'outcome', mode, { action: 'release-instance', reason: 'nothing to restore: already as before isolation' });
-    return summary('act', 'nothing-to-restore');
-  }
-  const results = await executeWithEvidence(steps, deps.clientsFor(assumed), mode, deps, ctx, log);
   return summary('act', results.some((r) => r.status !== 'succeeded') ? 'some-steps-failed' : undefined, results);
 };
+
+/** The isolation group of the instance's VPC: the observed one, or the one the plan created. */
+const isolationGroupOf = (state: InstanceState, results: readonly StepResult[]): string | undefined =>
+  state.isolationGroups.find((g) => g.role === 'isolation' && g.vpcId === state.instance?.vpcId)?.groupId ??
+  results.find((r) => r.step.kind === 'create-security-group' && r.step.role === 'isolation')?.groupId;

@@ -60,6 +60,7 @@ export interface ObservedSecurityGroup {
 export interface ObservedEni {
   readonly eniId: string;
   readonly vpcId?: string;
+  readonly subnetId?: string;
   readonly groupIds: readonly string[];
   readonly deviceIndex?: number;
   readonly privateIps: readonly string[];
@@ -94,7 +95,28 @@ export interface ObservedAddress {
 
 export interface ObservedTargetGroup {
   readonly arn: string;
+  /** `TCP`/`UDP`/`TLS`/`TCP_UDP` = Network Load Balancer, `GENEVE` = Gateway Load Balancer, HTTP(S) = ALB. */
+  readonly protocol?: string;
   readonly targets: readonly { readonly id: string; readonly port?: number; readonly availabilityZone?: string }[];
+}
+
+/** A side-resource describe that failed: evidenced, its step skipped, the network cut still made. */
+export interface ObservationError {
+  /** What could not be read: `target-groups`, `target-group:<arn>`, `classic-load-balancers`, ... */
+  readonly resource: string;
+  /** The AWS call, e.g. `elasticloadbalancing:DescribeTargetHealth`. */
+  readonly call: string;
+  readonly error: string;
+}
+
+/** A route of the instance's subnet that leads somewhere a security group change does not cut. */
+export interface ObservedRoute {
+  readonly subnetId?: string;
+  readonly routeTableId: string;
+  readonly destination: string;
+  /** `nat-gateway`, `transit-gateway`, `vpc-endpoint` (Gateway Load Balancer / Network Firewall endpoint), ... */
+  readonly via: string;
+  readonly targetId: string;
 }
 
 /** Everything `planIsolation` needs, read in one parallel round (plus target health). */
@@ -103,13 +125,17 @@ export interface InstanceState {
   readonly instance?: ObservedInstance;
   readonly enis: readonly ObservedEni[];
   readonly volumeIds: readonly string[];
-  readonly autoScalingGroup?: { readonly name: string; readonly lifecycleState?: string };
+  readonly autoScalingGroup?: { readonly name: string; readonly lifecycleState?: string; readonly protectedFromScaleIn?: boolean };
   readonly addresses: readonly ObservedAddress[];
   readonly profileAssociation?: { readonly associationId: string; readonly arn: string };
   /** Cordon's security groups found by tag, in every VPC of the region. */
   readonly isolationGroups: readonly ObservedSecurityGroup[];
   readonly targetGroups: readonly ObservedTargetGroup[];
   readonly classicLoadBalancers: readonly string[];
+  /** Routes of the instance's subnets through paths a security group cannot cut (see residual.ts). */
+  readonly routes?: readonly ObservedRoute[];
+  /** Side resources that could not be read (the instance, its ENIs and Cordon's groups always can). */
+  readonly observationErrors?: readonly ObservationError[];
 }
 
 /** A security group that exists, or the one a `create-security-group` step will create. */
@@ -124,6 +150,8 @@ interface StepBase {
   readonly after?: readonly string[];
   /** Run only if these steps succeeded; otherwise this step is not run (and evidenced so). */
   readonly needs?: readonly string[];
+  /** Wait for these steps too, but no longer than the executor's `softWaitMs` after the rest. */
+  readonly softAfter?: readonly string[];
 }
 
 export type Step = StepBase &
@@ -132,7 +160,14 @@ export type Step = StepBase &
     | { readonly kind: 'protect-stop'; readonly instanceId: string }
     | { readonly kind: 'shutdown-behaviour-stop'; readonly instanceId: string }
     | { readonly kind: 'keep-volumes'; readonly instanceId: string; readonly devices: readonly ObservedDevice[] }
-    | { readonly kind: 'detach-asg'; readonly instanceId: string; readonly autoScalingGroupName: string }
+    | {
+        readonly kind: 'detach-asg';
+        readonly instanceId: string;
+        readonly autoScalingGroupName: string;
+        readonly lifecycleState?: string;
+        readonly protectedFromScaleIn?: boolean;
+      }
+    | { readonly kind: 'protect-scale-in'; readonly instanceId: string; readonly autoScalingGroupName: string; readonly protect: boolean }
     | { readonly kind: 'deregister-target-group'; readonly targetGroupArn: string; readonly targets: ObservedTargetGroup['targets'] }
     | { readonly kind: 'deregister-classic-elb'; readonly instanceId: string; readonly loadBalancerName: string }
     | { readonly kind: 'create-security-group'; readonly vpcId: string; readonly role: IsolationRole; readonly groupName: string }
@@ -144,6 +179,14 @@ export type Step = StepBase &
         readonly ipv6: boolean;
       }
     | { readonly kind: 'revoke-rules'; readonly group: GroupRef; readonly direction: 'ingress' | 'egress'; readonly rules: readonly ObservedRule[] }
+    | {
+        readonly kind: 'verify-groups';
+        readonly vpcId: string;
+        readonly allowAll: GroupRef;
+        readonly isolation: GroupRef;
+      }
+    | { readonly kind: 'capture-console-output'; readonly instanceId: string }
+    | { readonly kind: 'capture-console-screenshot'; readonly instanceId: string }
     | { readonly kind: 'eni-allow-all'; readonly eniId: string; readonly group: GroupRef; readonly before: readonly string[] }
     | { readonly kind: 'eni-isolate'; readonly eniId: string; readonly group: GroupRef; readonly before: readonly string[] }
     | { readonly kind: 'disassociate-address'; readonly address: ObservedAddress }
@@ -154,6 +197,7 @@ export type Step = StepBase &
     | { readonly kind: 'tag-instance'; readonly instanceId: string; readonly tags: Readonly<Record<string, string>> }
     | { readonly kind: 'restore-eni-groups'; readonly eniId: string; readonly groupIds: readonly string[]; readonly before: readonly string[] }
     | { readonly kind: 'attach-asg'; readonly instanceId: string; readonly autoScalingGroupName: string }
+    | { readonly kind: 'untag-instance'; readonly instanceId: string; readonly keys: readonly string[] }
   );
 
 export type StepKind = Step['kind'];
@@ -169,4 +213,13 @@ export interface StepResult {
   readonly error?: string;
   /** The security group a `create-security-group` step created (or found, after a race). */
   readonly groupId?: string;
+  /** Bytes a capture step read (console output, screenshot): stored in the vault, hashed in the record. */
+  readonly artifact?: Artifact;
+}
+
+/** Volatile evidence read from AWS, to be stored as an object beside the records. */
+export interface Artifact {
+  readonly name: string;
+  readonly contentType: string;
+  readonly body: Buffer;
 }

@@ -1,6 +1,8 @@
 import type { Ec2Target } from '../../lambdas/findings/ec2';
 import { isolationFromRecords } from '../../lambdas/isolation/evidence-reader';
-import { isAlreadyIsolated, isolationDecision, planIsolation, planRelease } from '../../lambdas/isolation/plan';
+import { isolationDecision } from '../../lambdas/isolation/decision';
+import { planIsolation } from '../../lambdas/isolation/plan';
+import { planRelease } from '../../lambdas/isolation/release';
 import {
   defaultIsolationConfig,
   type InstanceState,
@@ -82,7 +84,15 @@ describe('isolation plan', () => {
     ];
     const base = state();
     const steps = planIsolation(target, state({ instance: { ...base.instance!, devices }, volumeIds: ['vol-1', 'vol-2'] }), defaultIsolationConfig);
-    expect(ids(steps).slice(0, 4)).toEqual(['protect-termination', 'protect-stop', 'shutdown-behaviour-stop', 'keep-volumes']);
+    expect(ids(steps).slice(0, 7)).toEqual([
+      'capture-console-output',
+      'capture-console-screenshot',
+      'tag-instance',
+      'protect-termination',
+      'protect-stop',
+      'shutdown-behaviour-stop',
+      'keep-volumes',
+    ]);
     expect(byKind(steps, 'keep-volumes')[0]?.devices).toEqual(devices);
     expect(byKind(steps, 'snapshot-volumes')[0]).toMatchObject({ volumeIds: ['vol-1', 'vol-2'], incidentId: INCIDENT });
     expect(byKind(steps, 'tag-instance')[0]?.tags).toEqual({ 'cordon:incident': INCIDENT });
@@ -102,7 +112,7 @@ describe('isolation plan', () => {
       defaultIsolationConfig,
     );
     expect(byKind(steps, 'detach-asg')).toEqual([
-      { id: 'detach-asg', action: 'autoscaling:DetachInstances', kind: 'detach-asg', instanceId: ID, autoScalingGroupName: 'web-asg' },
+      { id: 'detach-asg', action: 'autoscaling:DetachInstances', kind: 'detach-asg', instanceId: ID, autoScalingGroupName: 'web-asg', lifecycleState: 'InService' },
     ]);
     expect(byKind(steps, 'deregister-target-group').map((s) => [s.targetGroupArn, s.targets])).toEqual([
       ['arn:tg/web', [{ id: ID, port: 80 }]],
@@ -166,12 +176,74 @@ describe('isolation plan', () => {
         needs: [`create-security-group:${VPC}:isolation`],
       },
     ]);
-    expect(steps.find((s) => s.id === 'eni-allow-all:eni-a')?.needs).toEqual([
-      `create-security-group:${VPC}:allow-all`,
-      `authorize-allow-all:${VPC}:ingress`,
-      `authorize-allow-all:${VPC}:egress`,
+    // Both groups are verified (described again) before any ENI is touched.
+    expect(byKind(steps, 'verify-groups')).toEqual([
+      {
+        id: `verify-groups:${VPC}`,
+        action: 'ec2:DescribeSecurityGroups',
+        kind: 'verify-groups',
+        vpcId: VPC,
+        allowAll: { createdBy: `create-security-group:${VPC}:allow-all` },
+        isolation: { createdBy: `create-security-group:${VPC}:isolation` },
+        needs: [
+          `create-security-group:${VPC}:allow-all`,
+          `authorize-allow-all:${VPC}:ingress`,
+          `authorize-allow-all:${VPC}:egress`,
+          `create-security-group:${VPC}:isolation`,
+          `revoke-rules:${VPC}:egress`,
+        ],
+      },
     ]);
-    expect(steps.find((s) => s.id === 'eni-isolate:eni-a')?.needs).toEqual([`create-security-group:${VPC}:isolation`, `revoke-rules:${VPC}:egress`]);
+    expect(steps.find((s) => s.id === 'eni-allow-all:eni-a')?.needs).toEqual([`verify-groups:${VPC}`]);
+    expect(steps.find((s) => s.id === 'eni-isolate:eni-a')?.needs).toEqual([`verify-groups:${VPC}`]);
+  });
+
+  it('never lets the allow-all step run before the isolation group is ready too', () => {
+    const onlyAllowAll = tagged.filter((g) => g.role === 'allow-all');
+    const steps = planIsolation(target, state({ isolationGroups: onlyAllowAll }), defaultIsolationConfig);
+    expect(steps.find((s) => s.id === 'eni-allow-all:eni-a')?.needs).toEqual([`verify-groups:${VPC}`]);
+    expect(byKind(steps, 'verify-groups')[0]?.needs).toEqual([`create-security-group:${VPC}:isolation`, `revoke-rules:${VPC}:egress`]);
+  });
+
+  it('captures console output and a screenshot in the first round, and the cut waits for them only softly', () => {
+    const steps = planIsolation(target, state(), defaultIsolationConfig);
+    expect(steps.slice(0, 2)).toEqual([
+      { id: 'capture-console-output', action: 'ec2:GetConsoleOutput', kind: 'capture-console-output', instanceId: ID },
+      { id: 'capture-console-screenshot', action: 'ec2:GetConsoleScreenshot', kind: 'capture-console-screenshot', instanceId: ID },
+    ]);
+    expect(steps.find((s) => s.id === 'eni-isolate:eni-a')).toMatchObject({
+      after: ['eni-allow-all:eni-a'],
+      softAfter: ['capture-console-output', 'capture-console-screenshot'],
+    });
+  });
+
+  it('never records Cordon groups as an ENI\'s originals, and leaves an ENI already cut alone', () => {
+    const steps = planIsolation(
+      target,
+      state({ enis: [eni('eni-a', 0, { groupIds: ['sg-iso'] }), eni('eni-b', 1, { groupIds: ['sg-allow', 'sg-eni-b'] })] }),
+      defaultIsolationConfig,
+    );
+    expect(steps.some((s) => s.id.endsWith('eni-a'))).toBe(false);
+    expect(steps.find((s) => s.id === 'eni-isolate:eni-b')).toMatchObject({ before: ['sg-eni-b'] });
+  });
+
+  it.each(['InService', 'Standby'])('detaches in %s, recording the scale-in protection for release', (lifecycleState) => {
+    const steps = planIsolation(target, state({ autoScalingGroup: { name: 'a', lifecycleState, protectedFromScaleIn: true } }), defaultIsolationConfig);
+    expect(byKind(steps, 'detach-asg')[0]).toMatchObject({ lifecycleState, protectedFromScaleIn: true });
+    expect(byKind(steps, 'protect-scale-in')).toEqual([]);
+  });
+
+  it.each(['Pending', 'Pending:Wait', 'EnteringStandby', 'Warmed:Running'])('protects from scale-in instead of detaching in %s', (lifecycleState) => {
+    const steps = planIsolation(target, state({ autoScalingGroup: { name: 'a', lifecycleState, protectedFromScaleIn: false } }), defaultIsolationConfig);
+    expect(byKind(steps, 'detach-asg')).toEqual([]);
+    expect(byKind(steps, 'protect-scale-in')).toEqual([
+      { id: 'protect-scale-in', action: 'autoscaling:SetInstanceProtection', kind: 'protect-scale-in', instanceId: ID, autoScalingGroupName: 'a', protect: true },
+    ]);
+  });
+
+  it.each(['Terminating', 'Terminating:Wait', 'Terminated'])('neither detaches nor protects in %s (it escalates)', (lifecycleState) => {
+    const steps = planIsolation(target, state({ autoScalingGroup: { name: 'a', lifecycleState } }), defaultIsolationConfig);
+    expect(steps.filter((s) => s.kind === 'detach-asg' || s.kind === 'protect-scale-in')).toEqual([]);
   });
 
   it('repairs tagged groups whose rules drifted', () => {
@@ -182,7 +254,8 @@ describe('isolation plan', () => {
     const steps = planIsolation(target, state({ isolationGroups: drifted }), defaultIsolationConfig);
     expect(byKind(steps, 'authorize-allow-all').map((s) => [s.direction, s.ipv4, s.ipv6])).toEqual([['ingress', false, true]]);
     expect(byKind(steps, 'revoke-rules').map((s) => [s.group, s.direction, s.rules[0]?.fromPort])).toEqual([[{ groupId: 'sg-iso' }, 'ingress', 22]]);
-    expect(steps.find((s) => s.id === 'eni-isolate:eni-a')?.needs).toEqual([`revoke-rules:${VPC}:ingress`]);
+    expect(steps.find((s) => s.id === 'eni-isolate:eni-a')?.needs).toEqual([`verify-groups:${VPC}`]);
+    expect(byKind(steps, 'verify-groups')[0]).toMatchObject({ allowAll: { groupId: 'sg-allow' }, isolation: { groupId: 'sg-iso' } });
   });
 
   it('leaves requester-managed ENIs alone (their groups cannot be changed)', () => {
@@ -207,7 +280,7 @@ describe('isolation plan', () => {
     expect(new Set(ids(steps)).size).toBe(steps.length);
     // Every dependency is planned earlier than its dependant.
     steps.forEach((s, i) => {
-      for (const d of [...(s.after ?? []), ...(s.needs ?? [])]) expect(ids(steps).indexOf(d)).toBeLessThan(i);
+      for (const d of [...(s.after ?? []), ...(s.needs ?? []), ...(s.softAfter ?? [])]) expect(ids(steps).indexOf(d)).toBeLessThan(i);
     });
   });
 });
@@ -245,12 +318,28 @@ describe('isolation decision', () => {
     expect(isolationDecision(sample, state(), defaultIsolationConfig, 'dry-run')).toEqual({});
   });
 
-  it('recognises an instance already isolated for this incident, and only for this incident', () => {
+  it('skips an instance isolated by this or another incident, linking the isolating incident', () => {
     const s = state({ enis: [eni('eni-a', 0, { groupIds: ['sg-iso'] })] });
-    const tagged = { ...s, instance: { ...s.instance!, tags: { 'cordon:incident': INCIDENT } } };
-    expect(isAlreadyIsolated(INCIDENT, tagged)).toBe(true);
-    expect(isAlreadyIsolated('inc-other', tagged)).toBe(false);
-    expect(isAlreadyIsolated(INCIDENT, { ...tagged, enis: [eni('eni-a', 0)] })).toBe(false);
+    const tagged = (incident: string) => ({ ...s, instance: { ...s.instance!, tags: { 'cordon:incident': incident } } });
+    expect(isolationDecision(target, tagged(INCIDENT), defaultIsolationConfig, 'enforce').skip?.reason).toBe('already-isolated');
+    expect(isolationDecision(target, tagged('inc-other'), defaultIsolationConfig, 'enforce').skip).toEqual({
+      reason: 'already-isolated',
+      message: `instance ${ID} is already isolated by incident inc-other (evidence records/inc-other/); nothing changed`,
+      isolatedBy: { incidentId: 'inc-other', evidence: 'records/inc-other/' },
+    });
+    // A tag whose ENIs are back on their own groups is not an isolation in place.
+    expect(isolationDecision(target, { ...tagged('inc-other'), enis: [eni('eni-a', 0)] }, defaultIsolationConfig, 'enforce')).toEqual({});
+    // No tag, but an ENI on Cordon's group: an isolation in progress.
+    expect(isolationDecision(target, s, defaultIsolationConfig, 'enforce').skip?.message).toContain('no cordon:incident tag');
+  });
+
+  it('goes on with a redelivery of the isolating finding whose cut was incomplete', () => {
+    const s = state({ enis: [eni('eni-a', 0, { groupIds: ['sg-iso'] }), eni('eni-b', 1)] });
+    const mine = { ...s, instance: { ...s.instance!, tags: { 'cordon:incident': INCIDENT } } };
+    expect(isolationDecision(target, mine, defaultIsolationConfig, 'enforce')).toEqual({});
+    expect(isolationDecision(target, { ...mine, instance: { ...mine.instance, tags: { 'cordon:incident': 'inc-other' } } }, defaultIsolationConfig, 'enforce').skip?.message).toContain(
+      'ENIs not cut by it: eni-b',
+    );
   });
 });
 
@@ -261,6 +350,12 @@ describe('release plan', () => {
   it('restores each ENI\'s original groups, the profile, and the ASG only on request', () => {
     const isolation = {
       incidentId: INCIDENT,
+      incidents: [INCIDENT],
+      targetGroups: [],
+      classicLoadBalancers: [],
+      addresses: [],
+      protections: [],
+      deleteOnTermination: [],
       enis: [
         { eniId: 'eni-a', groupIds: ['sg-web', 'sg-ssh'] },
         { eniId: 'eni-b', groupIds: ['sg-app'] },
@@ -270,6 +365,17 @@ describe('release plan', () => {
     };
     const steps = planRelease({ instance: { instanceId: ID }, reattachAsg: false }, released(), isolation);
     expect(steps.map((s) => s.id)).toEqual(['restore-eni-groups:eni-a', 'restore-eni-groups:eni-b', 'associate-profile']);
+    // Tagged: the tag goes once everything is back.
+    const tagged = released();
+    const untag = planRelease({ instance: { instanceId: ID }, reattachAsg: false }, { ...tagged, instance: { ...tagged.instance!, tags: { 'cordon:incident': INCIDENT } } }, isolation).at(-1);
+    expect(untag).toEqual({
+      id: 'untag-instance',
+      action: 'ec2:DeleteTags',
+      kind: 'untag-instance',
+      instanceId: ID,
+      keys: ['cordon:incident'],
+      needs: ['restore-eni-groups:eni-a', 'restore-eni-groups:eni-b', 'associate-profile'],
+    });
     expect(steps[0]).toMatchObject({ groupIds: ['sg-web', 'sg-ssh'], before: ['sg-iso'] });
     const withAsg = planRelease({ instance: { instanceId: ID }, reattachAsg: true }, released(), isolation);
     expect(withAsg.at(-1)).toMatchObject({ kind: 'attach-asg', autoScalingGroupName: 'web-asg' });
@@ -291,7 +397,17 @@ describe('release plan', () => {
       step(4, 'not-run', { kind: 'detach-asg', autoScalingGroupName: 'web-asg' }),
       step(5, 'succeeded', { kind: 'keep-volumes', before: [{ deviceName: '/dev/xvda' }] }),
     ]);
-    expect(isolation).toEqual({ incidentId: INCIDENT, enis: [{ eniId: 'eni-a', groupIds: ['sg-web'] }], profileArn: 'arn:aws:iam::1:instance-profile/web' });
+    expect(isolation).toEqual({
+      incidentId: INCIDENT,
+      incidents: [INCIDENT],
+      enis: [{ eniId: 'eni-a', groupIds: ['sg-web'] }],
+      profileArn: 'arn:aws:iam::1:instance-profile/web',
+      targetGroups: [],
+      classicLoadBalancers: [],
+      addresses: [],
+      protections: [],
+      deleteOnTermination: [],
+    });
     expect(isolationFromRecords(INCIDENT, [step(1, 'failed', { kind: 'eni-isolate', eniId: 'eni-a', before: [] })])).toBeUndefined();
   });
 });

@@ -168,7 +168,7 @@ describe('isolation response', () => {
     const ec2Writes = ec2Mock
       .calls()
       .map((c) => c.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> })
-      .filter((c) => !/^Describe/.test(c.constructor.name));
+      .filter((c) => !/^(Describe|Get)/.test(c.constructor.name));
     const byName = (n: string) => ec2Writes.filter((c) => c.constructor.name === n).map((c) => c.input);
     expect(byName('DisassociateAddressCommand')).toEqual([{ AssociationId: 'eipassoc-0aaa' }, { AssociationId: 'eipassoc-0bbb' }]);
     expect(byName('DisassociateIamInstanceProfileCommand')).toEqual([{ AssociationId: 'iip-assoc-0aaa' }]);
@@ -570,9 +570,9 @@ describe('isolation response', () => {
   });
 
   describe('fault injection', () => {
+    // ModifyNetworkInterfaceAttribute: see fail-closed.test.ts (a network not cut escalates).
     const MUTATING = [
       'ModifyInstanceAttribute',
-      'ModifyNetworkInterfaceAttribute',
       'DetachInstances',
       'DeregisterTargets',
       'DeregisterInstancesFromLoadBalancer',
@@ -627,9 +627,12 @@ describe('isolation response', () => {
       const s = setup({ world: plainWorld(), fail: (c) => (c.command === 'RevokeSecurityGroupEgress' ? awsError('UnauthorizedOperation') : undefined) });
       const summary = await respond(guardDutyEvent(), s.deps);
       const isolate = summary.steps.find((x) => x.id === 'eni-isolate:eni-0aaa');
-      expect(isolate).toMatchObject({ status: 'not-run', error: expect.stringContaining('revoke-rules') });
+      expect(isolate).toMatchObject({ status: 'not-run', error: expect.stringContaining('verify-groups') });
+      expect(summary.steps.find((x) => x.id === 'verify-groups:vpc-0a1b2c3d')).toMatchObject({ status: 'not-run', error: expect.stringContaining('revoke-rules') });
       expect(s.evidence.ofKind('step').find((r) => r.detail?.stepId === 'eni-isolate:eni-0aaa')?.detail?.status).toBe('not-run');
-      expect(s.calls.filter((c) => c.command === 'ModifyNetworkInterfaceAttribute').map((c) => c.input.Groups)).toHaveLength(1);
+      // Not even the allow-all group: no ENI is touched until both groups are verified.
+      expect(s.calls.filter((c) => c.command === 'ModifyNetworkInterfaceAttribute')).toEqual([]);
+      expect(summary).toMatchObject({ decision: 'escalate', reason: 'network-not-cut' });
     });
 
     it('fails the invocation after the outcome when a step record could not be written', async () => {
@@ -665,7 +668,8 @@ describe('isolation response', () => {
       expect(s.world.asg).toBeUndefined();
       const records = await s.evidence.read(isolated.incidentId);
       const releaseRecords = records.filter((r) => r.seq > (records.find((x) => x.kind === 'outcome')?.seq ?? 0));
-      expect(releaseRecords.map((r) => r.kind)).toEqual(['intent', 'step', 'step', 'step', 'step', 'outcome']);
+      expect(releaseRecords.map((r) => r.kind)).toEqual(['intent', 'step', 'step', 'step', 'step', 'step', 'outcome']);
+      expect(s.world.tags['cordon:incident']).toBeUndefined();
       expect(releaseRecords[0]).toMatchObject({ action: 'release-instance', actor: { requestedBy: 'alice@example.com' } });
       expect(releaseRecords.at(-1)?.action).toBe('release-instance');
     });

@@ -3,6 +3,7 @@ import {
   AutoScalingClient,
   DescribeAutoScalingInstancesCommand,
   DetachInstancesCommand,
+  SetInstanceProtectionCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
   AssociateIamInstanceProfileCommand,
@@ -11,15 +12,19 @@ import {
   CreateSecurityGroupCommand,
   CreateSnapshotsCommand,
   CreateTagsCommand,
+  DeleteTagsCommand,
   DescribeAddressesCommand,
   DescribeIamInstanceProfileAssociationsCommand,
   DescribeInstancesCommand,
   DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeVolumesCommand,
   DisassociateAddressCommand,
   DisassociateIamInstanceProfileCommand,
   EC2Client,
+  GetConsoleOutputCommand,
+  GetConsoleScreenshotCommand,
   ModifyInstanceAttributeCommand,
   ModifyNetworkInterfaceAttributeCommand,
   ReplaceIamInstanceProfileAssociationCommand,
@@ -76,7 +81,14 @@ export interface World {
   attributes: Record<string, unknown>;
   enis: WorldEni[];
   asg?: string;
-  targetGroups: { arn: string; vpcId: string; type: 'instance' | 'ip'; targets: { id: string; port?: number }[] }[];
+  /** Auto Scaling lifecycle state and scale-in protection. @default 'InService', false */
+  asgLifecycle?: string;
+  asgProtected?: boolean;
+  /** Route tables of the VPC (AWS shape). @default one main table with a local route only */
+  routeTables?: unknown[];
+  /** What the console shows. */
+  consoleOutput?: string;
+  targetGroups: { arn: string; vpcId: string; type: 'instance' | 'ip'; protocol?: string; targets: { id: string; port?: number }[] }[];
   classic: { name: string; instances: string[] }[];
   addresses: { associationId: string; publicIp: string; allocationId: string; eniId: string }[];
   profile?: { associationId: string; arn: string };
@@ -191,6 +203,7 @@ const awsError = (name: string, message = name, status = 400): Error =>
 export { awsError };
 
 const READ_ONLY = /^(Describe|Get|AssumeRole)/;
+export { READ_ONLY };
 
 let counter = 0;
 const rid = () => ({ $metadata: { requestId: `req-${(counter += 1)}` } });
@@ -284,11 +297,11 @@ export const installWorld = (world: World, options: { order?: string[]; fail?: F
       ? [{ AssociationId: world.profile.associationId, InstanceId: world.instanceId, IamInstanceProfile: { Arn: world.profile.arn }, State: 'associated' }]
       : [],
   }));
-  on(ec2Mock, 'ec2', DescribeSecurityGroupsCommand, (input: { Filters?: { Name?: string; Values?: string[] }[] }) => {
+  on(ec2Mock, 'ec2', DescribeSecurityGroupsCommand, (input: { GroupIds?: string[]; Filters?: { Name?: string; Values?: string[] }[] }) => {
     const byName = input.Filters?.find((f) => f.Name === 'group-name')?.Values ?? [];
     const byTag = input.Filters?.some((f) => f.Name === 'tag-key');
     const groups = world.securityGroups.filter((g) =>
-      byTag ? 'cordon:isolation' in g.tags : byName.includes(g.name),
+      input.GroupIds ? input.GroupIds.includes(g.id) : byTag ? 'cordon:isolation' in g.tags : byName.includes(g.name),
     );
     return {
       SecurityGroups: groups.map((g) => ({
@@ -300,6 +313,22 @@ export const installWorld = (world: World, options: { order?: string[]; fail?: F
         IpPermissionsEgress: g.egress,
       })),
     };
+  });
+
+  on(ec2Mock, 'ec2', DescribeRouteTablesCommand, () => ({
+    RouteTables: world.routeTables ?? [
+      { RouteTableId: 'rtb-0main', VpcId: world.vpcId, Associations: [{ Main: true }], Routes: [{ DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active' }] },
+    ],
+  }));
+  on(ec2Mock, 'ec2', GetConsoleOutputCommand, () => ({
+    InstanceId: world.instanceId,
+    Output: Buffer.from(world.consoleOutput ?? 'login: ').toString('base64'),
+    Timestamp: new Date('2026-12-01T10:00:00Z'),
+  }));
+  on(ec2Mock, 'ec2', GetConsoleScreenshotCommand, () => ({ InstanceId: world.instanceId, ImageData: Buffer.from('JPEG-BYTES').toString('base64') }));
+  on(ec2Mock, 'ec2', DeleteTagsCommand, (input: { Tags?: { Key?: string }[] }) => {
+    for (const tag of input.Tags ?? []) if (tag.Key) delete world.tags[tag.Key];
+    return {};
   });
 
   // --- EC2 writes
@@ -380,21 +409,34 @@ export const installWorld = (world: World, options: { order?: string[]; fail?: F
   // --- Auto Scaling
   on(asgMock, 'autoscaling', DescribeAutoScalingInstancesCommand, () => ({
     AutoScalingInstances: world.asg
-      ? [{ InstanceId: world.instanceId, AutoScalingGroupName: world.asg, LifecycleState: 'InService' }]
+      ? [
+          {
+            InstanceId: world.instanceId,
+            AutoScalingGroupName: world.asg,
+            LifecycleState: world.asgLifecycle ?? 'InService',
+            ProtectedFromScaleIn: world.asgProtected ?? false,
+          },
+        ]
       : [],
   }));
+  on(asgMock, 'autoscaling', SetInstanceProtectionCommand, (input: { ProtectedFromScaleIn?: boolean }) => {
+    world.asgProtected = input.ProtectedFromScaleIn ?? false;
+    return {};
+  });
   on(asgMock, 'autoscaling', DetachInstancesCommand, () => {
     world.asg = undefined;
     return { Activities: [] };
   });
   on(asgMock, 'autoscaling', AttachInstancesCommand, (input: { AutoScalingGroupName?: string }) => {
     world.asg = input.AutoScalingGroupName;
+    world.asgLifecycle = 'InService';
+    world.asgProtected = false; // the group's default for new instances
     return {};
   });
 
   // --- ELBv2 and classic
   on(elbv2Mock, 'elbv2', DescribeTargetGroupsCommand, () => ({
-    TargetGroups: world.targetGroups.map((t) => ({ TargetGroupArn: t.arn, VpcId: t.vpcId, TargetType: t.type })),
+    TargetGroups: world.targetGroups.map((t) => ({ TargetGroupArn: t.arn, VpcId: t.vpcId, TargetType: t.type, ...(t.protocol ? { Protocol: t.protocol } : {}) })),
   }));
   on(elbv2Mock, 'elbv2', DescribeTargetHealthCommand, (input: { TargetGroupArn?: string }) => ({
     TargetHealthDescriptions: (world.targetGroups.find((t) => t.arn === input.TargetGroupArn)?.targets ?? []).map((t) => ({
