@@ -223,6 +223,15 @@ export class EvidenceStack extends Stack {
     ]);
   }
 
+  /**
+   * Volatile evidence captured by a responder (console output, screenshots): write-once objects
+   * under `artifacts/` with their own retention, named by their SHA-256, which the signed step
+   * record carries. Used with `grantAppend` (which grants the data key).
+   */
+  grantPutArtifacts(grantee: iam.IGrantable): void {
+    this.grantStatements(grantee, [{ actions: ['s3:PutObject', 's3:PutObjectRetention'], resources: [this.objectsArn(grantee, 'artifacts/*')] }]);
+  }
+
   /** Reading an incident's records back (release / restore undo an action from its evidence). */
   grantReadRecords(grantee: iam.IGrantable): void {
     this.grantStatements(grantee, [

@@ -67,6 +67,7 @@ export const isolationStatements = (stack: Stack, config: CordonConfig, account 
         'ec2:DescribeIamInstanceProfileAssociations',
         'ec2:DescribeSecurityGroups',
         'ec2:DescribeSnapshots',
+        'ec2:DescribeRouteTables',
         'autoscaling:DescribeAutoScalingInstances',
         'elasticloadbalancing:DescribeTargetGroups',
         'elasticloadbalancing:DescribeTargetHealth',
@@ -92,6 +93,17 @@ export const isolationStatements = (stack: Stack, config: CordonConfig, account 
       sid: 'SwapInstanceProfile',
       actions: ['ec2:ReplaceIamInstanceProfileAssociation', 'ec2:DisassociateIamInstanceProfile', 'ec2:AssociateIamInstanceProfile'],
       resources: ec2('instance/*'),
+    }),
+    new iam.PolicyStatement({
+      sid: 'CaptureVolatileEvidence',
+      actions: ['ec2:GetConsoleOutput', 'ec2:GetConsoleScreenshot'],
+      resources: ec2('instance/*'),
+    }),
+    new iam.PolicyStatement({
+      sid: 'UntagOnRelease',
+      actions: ['ec2:DeleteTags'],
+      resources: ec2('instance/*'),
+      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['cordon:incident'] } },
     }),
     new iam.PolicyStatement({
       sid: 'SwapSecurityGroupsOnEveryEni',
@@ -162,7 +174,7 @@ export const isolationStatements = (stack: Stack, config: CordonConfig, account 
     new iam.PolicyStatement({
       // Attach: a release puts the instance back in the group it was detached from (from the evidence).
       sid: 'DetachFromAutoScaling',
-      actions: ['autoscaling:DetachInstances', 'autoscaling:AttachInstances'],
+      actions: ['autoscaling:DetachInstances', 'autoscaling:AttachInstances', 'autoscaling:SetInstanceProtection'],
       resources: regions.map((r) => `arn:${partition}:autoscaling:${r}:${account}:autoScalingGroup:*:autoScalingGroupName/*`),
     }),
     new iam.PolicyStatement({

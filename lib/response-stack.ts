@@ -199,6 +199,10 @@ export class ResponseStack extends Stack {
         },
       ]);
     }
+    evidence.grantPutArtifacts(this.isolateInstance);
+    acknowledge(this.isolateInstance.role!, [
+      [`AwsSolutions-IAM5[Resource::${evidence.bucketArnExportName}/artifacts/*]`, 'console captures are keyed artifacts/{incidentId}/{name}-{sha256}: write-once objects under this prefix only'],
+    ]);
     isolationPolicy(this, config).attachToRole(this.isolateInstance.role!);
     credentialPolicy(this, config).attachToRole(this.revokeCredentials.role!);
     new FindingRouting(this, 'Routing', { config, isolateInstance: this.isolateInstance, revokeCredentials: this.revokeCredentials, deadLetterQueue: this.eventDlq });

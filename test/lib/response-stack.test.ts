@@ -48,7 +48,7 @@ describe('response stack', () => {
   });
 
   it('gives an appending function kms:Sign on the signing key, PutObject on records/* and UpdateItem on the heads table only', () => {
-    const statements = roleStatements(response, 'IsolateInstanceRole');
+    const statements = roleStatements(response, 'RevokeCredentialsRole');
     const sign = allowing(statements, 'kms:Sign');
     expect(sign).toHaveLength(1);
     expect(JSON.stringify(sign[0]!.Resource)).toContain('SigningKey');
@@ -60,6 +60,18 @@ describe('response stack', () => {
     expect(JSON.stringify(update[0]!.Resource)).toContain('ChainHeads');
     expect(actionsOf(update[0]!)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(statements.flatMap(actionsOf)).not.toContain('s3:DeleteObject');
+  });
+
+  it('lets the isolation function put console captures under artifacts/* only, besides its records', () => {
+    const put = allowing(roleStatements(response, 'IsolateInstanceRole'), 's3:PutObject');
+    expect(put.map((s) => s.Resource)).toEqual([
+      { 'Fn::Join': ['', [{ 'Fn::ImportValue': 'CordonEvidence-EvidenceBucketArn' }, '/records/*']] },
+      { 'Fn::Join': ['', [{ 'Fn::ImportValue': 'CordonEvidence-EvidenceBucketArn' }, '/artifacts/*']] },
+    ]);
+    expect(put.map(actionsOf)).toEqual([
+      ['s3:PutObject', 's3:PutObjectRetention'],
+      ['s3:PutObject', 's3:PutObjectRetention'],
+    ]);
   });
 
   it('limits EC2 mutations to this account and Cordon’s regions', () => {
