@@ -36,6 +36,7 @@ export const ISOLATION_MUTATIONS = {
     'ec2:RevokeSecurityGroupIngress',
     'ec2:RevokeSecurityGroupEgress',
     'ec2:CreateTags',
+    'ec2:DeleteTags',
     'ec2:CreateSnapshots',
     'ec2:CreateSnapshot',
     'ec2:DisassociateAddress',
@@ -43,6 +44,7 @@ export const ISOLATION_MUTATIONS = {
   other: [
     'autoscaling:DetachInstances',
     'autoscaling:AttachInstances',
+    'autoscaling:SetInstanceProtection',
     'elasticloadbalancing:DeregisterTargets',
     'elasticloadbalancing:DeregisterInstancesFromLoadBalancer',
   ],
@@ -100,10 +102,14 @@ export const isolationStatements = (stack: Stack, config: CordonConfig, account 
       resources: ec2('instance/*'),
     }),
     new iam.PolicyStatement({
+      // Release removes the incident tag, so the instance no longer reads as isolated (state.ts).
       sid: 'UntagOnRelease',
       actions: ['ec2:DeleteTags'],
       resources: ec2('instance/*'),
-      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['cordon:incident'] } },
+      conditions: {
+        'ForAllValues:StringEquals': { 'aws:TagKeys': cordonKeys([INCIDENT_TAG]) },
+        Null: { 'aws:TagKeys': 'false' },
+      },
     }),
     new iam.PolicyStatement({
       sid: 'SwapSecurityGroupsOnEveryEni',
@@ -173,6 +179,8 @@ export const isolationStatements = (stack: Stack, config: CordonConfig, account 
     }),
     new iam.PolicyStatement({
       // Attach: a release puts the instance back in the group it was detached from (from the evidence).
+      // SetInstanceProtection: scale-in protection where detaching is impossible, and its original
+      // value back after a release re-attaches.
       sid: 'DetachFromAutoScaling',
       actions: ['autoscaling:DetachInstances', 'autoscaling:AttachInstances', 'autoscaling:SetInstanceProtection'],
       resources: regions.map((r) => `arn:${partition}:autoscaling:${r}:${account}:autoScalingGroup:*:autoScalingGroupName/*`),

@@ -1,20 +1,9 @@
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import {
-  CreateSecurityGroupCommand,
-  EC2Client,
-  ModifyInstanceAttributeCommand,
-} from '@aws-sdk/client-ec2';
-import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { GetFindingsCommand, GuardDutyClient } from '@aws-sdk/client-guardduty';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
-import type { EvidenceInput, Mode } from '../../lambdas/evidence/types';
+import { CreateSecurityGroupCommand, EC2Client, ModifyInstanceAttributeCommand } from '@aws-sdk/client-ec2';
+import { GetFindingsCommand } from '@aws-sdk/client-guardduty';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { guardDutyIncidentId } from '../../lambdas/findings/guardduty';
-import type { Guardrails } from '../../lambdas/guardrails/types';
 import { fixedGuardrails } from '../../lambdas/guardrails/types';
 import { respond, type RespondDeps } from '../../lambdas/isolation/respond';
-import { defaultIsolationConfig, type ClientsFor, type IsolationConfig } from '../../lambdas/isolation/types';
 import { TransientAwsError } from '../../lambdas/shared/errors';
 import {
   ALLOW_ALL_SG,
@@ -25,92 +14,12 @@ import {
   elbMock,
   elbv2Mock,
   INSTANCE_ID,
-  installWorld,
   ISOLATION_SG,
   plainWorld,
   stsMock,
-  type Call,
-  type World,
 } from '../support/aws-world';
-import { RecordingEvidenceWriter } from '../support/evidence';
 import { copyOf, fixture } from '../support/fixtures';
-
-const HOME = '111111111111';
-const MEMBER = '222222222222';
-const REGION = 'eu-west-1';
-const gdMock = mockClient(GuardDutyClient);
-
-const clientsFor: ClientsFor = (access) => {
-  const options = { region: access.region, ...(access.credentials ? { credentials: access.credentials } : {}) };
-  return {
-    ec2: new EC2Client(options),
-    autoScaling: new AutoScalingClient(options),
-    elbv2: new ElasticLoadBalancingV2Client(options),
-    elb: new ElasticLoadBalancingClient(options),
-  };
-};
-
-interface Setup {
-  world?: World;
-  mode?: Mode;
-  guardrails?: Guardrails;
-  config?: Partial<IsolationConfig>;
-  fail?: (call: Call) => Error | undefined;
-  failEvidence?: (input: EvidenceInput) => boolean;
-}
-
-const setup = (s: Setup = {}) => {
-  const order: string[] = [];
-  const harness = installWorld(s.world ?? busyWorld(), { order, ...(s.fail ? { fail: s.fail } : {}) });
-  gdMock.reset();
-  const evidence = new RecordingEvidenceWriter({ order, ...(s.failEvidence ? { fail: s.failEvidence } : {}) });
-  const deps: RespondDeps = {
-    evidence,
-    guardrails: s.guardrails ?? fixedGuardrails(s.mode ?? 'enforce'),
-    clientsFor,
-    sts: new STSClient({ region: REGION }),
-    homeAccount: HOME,
-    homeRegion: REGION,
-    memberRoleName: 'CordonMemberResponder',
-    config: { ...defaultIsolationConfig, ...s.config },
-    actor: { arn: `arn:aws:lambda:${REGION}:${HOME}:function:cordon-isolate`, requestId: 'req-lambda-1' },
-    reader: evidence,
-    guardDutyFor: (region) => new GuardDutyClient({ region }),
-  };
-  return { ...harness, evidence, deps };
-};
-
-/** A real GuardDuty Finding event (the 2021 Spambot capture) pointed at our fake instance. */
-const guardDutyEvent = (options: { account?: string; sample?: boolean | string; region?: string } = {}) => {
-  const event = copyOf(fixture('guardduty-ec2-backdoor-spambot-1.json')) as {
-    detail: {
-      accountId: string;
-      region: string;
-      arn: string;
-      resource: { instanceDetails: { instanceId: string } };
-      service: { additionalInfo: Record<string, unknown> };
-    };
-  };
-  event.detail.accountId = options.account ?? HOME;
-  event.detail.region = options.region ?? REGION;
-  event.detail.arn = '';
-  event.detail.resource.instanceDetails.instanceId = INSTANCE_ID;
-  event.detail.service.additionalInfo.sample = options.sample ?? false;
-  return event;
-};
-const findingId = '7ebc050b71c556086b524045c9067feb';
-
-const manual = (extra: Record<string, unknown> = {}) => ({
-  action: 'isolate',
-  instanceId: INSTANCE_ID,
-  reason: 'suspected miner',
-  requestedBy: 'alice@example.com',
-  ticket: 'IR-42',
-  ...extra,
-});
-
-const firstMutating = (order: string[]) =>
-  order.findIndex((o) => o.includes(':') && !o.startsWith('evidence') && !/:(Describe|Get|AssumeRole)/.test(o));
+import { findingId, firstMutating, gdMock, guardDutyEvent, HOME, manual, MEMBER, REGION, releaseRequest, setup, type Setup } from './support';
 
 describe('isolation response', () => {
   it('writes the intent record before the first mutating call and cuts every ENI: allow-all, then isolation', async () => {
@@ -644,13 +553,7 @@ describe('isolation response', () => {
   });
 
   describe('release', () => {
-    const release = (extra: Record<string, unknown> = {}) => ({
-      action: 'release',
-      instanceId: INSTANCE_ID,
-      reason: 'false positive',
-      requestedBy: 'alice@example.com',
-      ...extra,
-    });
+    const release = releaseRequest;
 
     it('restores every ENI\'s groups and the instance profile from the evidence, in the same incident', async () => {
       const s = setup();
