@@ -67,10 +67,24 @@ const groupProblems = (groups: readonly SecurityGroup[], allowAll: string, isola
   return problems;
 };
 
+/** A capture that does not answer in time fails (its step record says so); the cut never waits for it. */
+const bounded = <T>(work: (signal: AbortSignal) => Promise<T>, ms: number, what: string): Promise<T> => {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error(`${what} did not answer within ${ms} ms`));
+    }, ms);
+  });
+  return Promise.race([work(controller.signal), timeout]).finally(() => clearTimeout(timer));
+};
+
 export const run = async (
   step: Step,
   clients: Ec2Clients,
   group: (ref: GroupRef) => string,
+  captureTimeoutMs = 10_000,
 ): Promise<Sent> => {
   const { ec2, autoScaling, elbv2, elb } = clients;
   switch (step.kind) {
@@ -261,7 +275,7 @@ export const run = async (
       return { requestIds: rid(out), after: { verified: { 'allow-all': allowAll, isolation } } };
     }
     case 'capture-console-output': {
-      const out = await ec2.send(new GetConsoleOutputCommand({ InstanceId: step.instanceId, Latest: true }));
+      const out = await bounded((abortSignal) => ec2.send(new GetConsoleOutputCommand({ InstanceId: step.instanceId, Latest: true }), { abortSignal }), captureTimeoutMs, 'GetConsoleOutput');
       const body = Buffer.from(out.Output ?? '', 'base64');
       return {
         requestIds: rid(out),
@@ -270,7 +284,11 @@ export const run = async (
       };
     }
     case 'capture-console-screenshot': {
-      const out = await ec2.send(new GetConsoleScreenshotCommand({ InstanceId: step.instanceId, WakeUp: false }));
+      const out = await bounded(
+        (abortSignal) => ec2.send(new GetConsoleScreenshotCommand({ InstanceId: step.instanceId, WakeUp: false }), { abortSignal }),
+        captureTimeoutMs,
+        'GetConsoleScreenshot',
+      );
       if (!out.ImageData) throw new Error('GetConsoleScreenshot returned no ImageData');
       return { requestIds: rid(out), artifact: { name: 'console-screenshot', contentType: 'image/jpeg', body: Buffer.from(out.ImageData, 'base64') } };
     }

@@ -23,6 +23,8 @@ export interface ExecuteOptions {
   readonly retryDelayMs?: number;
   /** The longest a step waits for its `softAfter` steps once its other waits are over. @default 1500 */
   readonly softWaitMs?: number;
+  /** A console capture that takes longer fails. @default 10000 */
+  readonly captureTimeoutMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -107,6 +109,7 @@ export const executePlan = async (
     retries: executeOptions.retries ?? 2,
     retryDelayMs: executeOptions.retryDelayMs ?? 200,
     softWaitMs: executeOptions.softWaitMs ?? 1500,
+    captureTimeoutMs: executeOptions.captureTimeoutMs ?? 10_000,
     sleep: executeOptions.sleep ?? defaultSleep,
   };
   const started = new Map<string, Promise<StepResult>>();
@@ -144,7 +147,7 @@ export const executePlan = async (
         };
       }
       try {
-        const sent = step.kind === 'eni-isolate' ? await isolateEni(step, clients, group, options) : await run(step, clients, group);
+        const sent = step.kind === 'eni-isolate' ? await isolateEni(step, clients, group, options) : await run(step, clients, group, options.captureTimeoutMs);
         if (sent.groupId) groupIds.set(step.id, sent.groupId);
         return {
           step,

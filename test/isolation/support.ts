@@ -42,8 +42,8 @@ export interface Setup {
   failEvidence?: (input: EvidenceInput) => boolean;
 }
 
-/** Retries without waiting, captures waited for 50 ms at most: tests stay fast. */
-export const FAST = { sleep: async () => undefined, softWaitMs: 50 };
+/** Retries without waiting, captures waited for 50 ms at most and timed out at 200 ms: tests stay fast. */
+export const FAST = { sleep: async () => undefined, softWaitMs: 50, captureTimeoutMs: 200 };
 
 export const setup = (s: Setup = {}) => {
   const order: string[] = [];
