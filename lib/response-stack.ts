@@ -200,8 +200,12 @@ export class ResponseStack extends Stack {
       ]);
     }
     evidence.grantPutArtifacts(this.isolateInstance);
-    acknowledge(this.isolateInstance.role!, [
-      [`AwsSolutions-IAM5[Resource::${evidence.bucketArnExportName}/artifacts/*]`, 'console captures are keyed artifacts/{incidentId}/{name}-{sha256}: write-once objects under this prefix only'],
+    acknowledgeGrants(this.isolateInstance.role!, [
+      {
+        resource: `${evidence.bucketArnExportName}/artifacts/*`,
+        actions: ['s3:PutObject', 's3:PutObjectRetention'],
+        reason: 'console captures are keyed artifacts/{incidentId}/{name}-{sha256}: write-once objects under this prefix only',
+      },
     ]);
     isolationPolicy(this, config).attachToRole(this.isolateInstance.role!);
     credentialPolicy(this, config).attachToRole(this.revokeCredentials.role!);
