@@ -75,6 +75,7 @@ if (HAS_MOTO) {
         ['health-credentials-exposed', 'credentials', '210987654321', 'act', []],
         ['iam-stolen-instance-credentials-outside-aws', 'credentials', '210987654321', 'act', []],
         ['ec2-asg-backdoor-cc-activity (member account, via AssumeRole)', 'isolation', '222222222222', 'act', []],
+        ['iam-user-leaked-key-malicious-ip-custom (member account, via AssumeRole)', 'credentials', '222222222222', 'act', []],
       ]);
       for (const s of report.scenarios) expect(s.judgement.checks.filter((c) => !c.ok)).toEqual([]);
       expect(report.ok).toBe(true);
@@ -104,7 +105,7 @@ if (HAS_MOTO) {
 
     it('asserts the key Inactive, the other key Active and one session deny, for each credential scenario', () => {
       const byName = new Map(report.scenarios.map((s) => [s.name, s.judgement.checks.map((c) => c.what)]));
-      for (const name of ['iam-user-leaked-key-malicious-ip-custom', 'health-credentials-exposed']) {
+      for (const name of ['iam-user-leaked-key-malicious-ip-custom', 'health-credentials-exposed', 'iam-user-leaked-key-malicious-ip-custom (member account, via AssumeRole)']) {
         const what = byName.get(name) ?? [];
         expect(what.some((w) => /^key AKIA\w+ Inactive \(kept as evidence\)$/.test(w))).toBe(true);
         expect(what.some((w) => /^other key AKIA\w+ still Active$/.test(w))).toBe(true);
@@ -128,7 +129,7 @@ if (HAS_MOTO) {
       const text = report.scenarios.map(formatScenario).join('') + formatEmulatorTotals(report);
       expect(text).toMatch(/^PASS {2}ec2-asg-backdoor-cc-activity {2}\(isolation, account 210987654321, \d+ ms\)$/m);
       expect(text).toMatch(/ok {4}web-frontend-asg capacity unchanged/);
-      expect(text).toMatch(/EMULATOR DRILL PASSED {2}5\/5 scenarios in enforce mode on moto/);
+      expect(text).toMatch(/EMULATOR DRILL PASSED {2}6\/6 scenarios in enforce mode on moto/);
       expect(text).toMatch(/evidence {2}s3:\/\/cordon-evidence-emulator-drill: VALID/);
     });
   });

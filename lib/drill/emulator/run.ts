@@ -9,10 +9,11 @@ import { runGuarded } from '../../../lambdas/guardrails/handle';
 import { ISOLATION_RESPONDER, respond as respondIsolation, type ResponseSummary } from '../../../lambdas/isolation/respond';
 import { defaultIsolationConfig } from '../../../lambdas/isolation/types';
 import { accountAccess } from '../../../lambdas/shared/assume';
+import { parseConfig } from '../../config';
 import { emulatorAws, type EmulatorAws } from './clients';
 import { diff, judge, type Judgement } from './diff';
 import { startMoto } from './moto';
-import { EMULATOR_SCENARIOS, seedNetworkOnce, type EmulatorScenario, type ScenarioContext } from './scenarios';
+import { EMULATOR_SCENARIOS, seedNetworkOnce, type EmulatorScenario, type ScenarioContext, type Seeded } from './scenarios';
 import { seedRole } from './seed-iam';
 import { readEc2, readIam, type State } from './state';
 import { createVault, type Vault } from './vault';
@@ -30,7 +31,22 @@ import { createVault, type Vault } from './vault';
 export const EMULATOR_HOME_ACCOUNT = '210987654321';
 export const EMULATOR_MEMBER_ACCOUNT = '222222222222';
 export const EMULATOR_REGION = 'eu-west-1';
-export const MEMBER_ROLE = 'CordonMemberResponder';
+/**
+ * The deployed configuration's defaults (cdk.json without a `cordon` key): the member role each
+ * responder assumes, the isolation function's minimum severity, the credentials function's
+ * allowlist and quarantine switch, as lib/response-stack.ts passes them in the environment.
+ */
+const DEPLOYED = parseConfig({});
+export const MEMBER_ROLES = DEPLOYED.memberRoleNames;
+const ACCOUNTS = [EMULATOR_HOME_ACCOUNT, EMULATOR_MEMBER_ACCOUNT];
+const ISOLATION_CONFIG = { ...defaultIsolationConfig, minimumSeverity: DEPLOYED.minimumSeverity };
+const CREDENTIALS_CONFIG = {
+  ...defaultCredentialsConfig,
+  allowlist: DEPLOYED.allowlistedPrincipals,
+  quarantineUser: DEPLOYED.credentials.quarantineUser,
+  ownRolePrefix: 'Cordon',
+  partition: 'aws',
+};
 
 export interface ScenarioReport {
   readonly name: string;
@@ -119,9 +135,9 @@ const invoke = async (aws: EmulatorAws, vault: Vault, scenario: EmulatorScenario
             sts: aws.sts,
             homeAccount: home,
             homeRegion: aws.region,
-            memberRoleName: MEMBER_ROLE,
+            memberRoleName: MEMBER_ROLES.isolation,
             partition: 'aws',
-            config: defaultIsolationConfig,
+            config: ISOLATION_CONFIG,
             actor,
             reader,
             logger: silent,
@@ -145,11 +161,11 @@ const invoke = async (aws: EmulatorAws, vault: Vault, scenario: EmulatorScenario
         evidence: vault.chain,
         reader,
         guardrails,
-        config: { ...defaultCredentialsConfig, partition: 'aws' },
+        config: CREDENTIALS_CONFIG,
         clock: () => new Date(),
         homeAccount: home,
         homeRegion: aws.region,
-        access: (incidentId) => accountAccess({ sts: aws.sts, homeAccount: home, memberRoleName: MEMBER_ROLE, partition: 'aws' }, incidentId),
+        access: (incidentId) => accountAccess({ sts: aws.sts, homeAccount: home, memberRoleName: MEMBER_ROLES.credentials, partition: 'aws' }, incidentId),
         iamFor: (access) => aws.iamWith(access.credentials),
         actor,
         logger: new Logger({ serviceName: 'cordon-emulator-drill', logLevel: 'SILENT' }),
@@ -164,56 +180,56 @@ const invoke = async (aws: EmulatorAws, vault: Vault, scenario: EmulatorScenario
   };
 };
 
-const runScenario = async (aws: EmulatorAws, vault: Vault, ctx: ScenarioContext, scenario: EmulatorScenario, index: number): Promise<ScenarioReport> => {
+const crashed = (scenario: EmulatorScenario, account: string, error: unknown, elapsedMs: number): ScenarioReport => ({
+  name: scenario.name,
+  responder: scenario.responder,
+  account,
+  decision: 'crash',
+  expectedDecision: scenario.decision,
+  steps: [],
+  evidenceKeys: [],
+  judgement: { checks: [], claimed: [], unexpected: [], ok: false },
+  notes: [],
+  error: message(error),
+  ok: false,
+  elapsedMs,
+});
+
+/**
+ * Runs one seeded scenario between two snapshots of both accounts. The world of every scenario is
+ * seeded first, so the after-state of one scenario is the before-state of the next: nothing but
+ * the responder acts in between.
+ */
+const runScenario = async (aws: EmulatorAws, vault: Vault, scenario: EmulatorScenario, seeded: Seeded, before: State, index: number): Promise<{ report: ScenarioReport; after: State }> => {
   const t0 = Date.now();
-  const accounts = [ctx.homeAccount, ctx.memberAccount];
-  let account = ctx.homeAccount;
-  try {
-    const seeded = await scenario.seed(ctx);
-    account = seeded.account;
-    const before = await snapshot(aws, accounts, ctx.region);
-    const from = new Date();
-    const requestId = `emulator-${String(index + 1).padStart(2, '0')}`;
-    const r = await invoke(aws, vault, scenario, seeded.event, requestId);
-    const to = new Date();
-    const after = await snapshot(aws, accounts, ctx.region);
-    const e = seeded.expect(inAccount(before, account), inAccount(after, account), r, { from, to });
-    const prefixed = e.rules.map((rule) => (c: Parameters<typeof rule>[0]) => (c.path.startsWith(`${account}:`) ? rule({ ...c, path: c.path.slice(account.length + 1) }) : undefined));
-    const decided = { what: `decision ${scenario.decision} (enforce)`, ok: r.decision === scenario.decision, ...(r.decision === scenario.decision ? {} : { detail: `${r.decision}: ${r.reason ?? ''}` }) };
-    const failedSteps = r.steps.filter((s) => s.status !== 'succeeded');
-    const stepsOk = { what: 'every planned step succeeded', ok: failedSteps.length === 0, ...(failedSteps.length ? { detail: JSON.stringify(failedSteps) } : {}) };
-    const judgement = judge(diff(before, after), prefixed, [decided, stepsOk, ...e.checks]);
-    return {
-      name: scenario.name,
-      responder: scenario.responder,
-      account,
-      decision: r.decision,
-      expectedDecision: scenario.decision,
-      ...(r.reason ? { reason: r.reason } : {}),
-      incidentId: r.incidentId,
-      steps: r.steps,
-      evidenceKeys: r.evidenceKeys,
-      judgement,
-      notes: e.notes,
-      ok: judgement.ok,
-      elapsedMs: Date.now() - t0,
-    };
-  } catch (error) {
-    return {
-      name: scenario.name,
-      responder: scenario.responder,
-      account,
-      decision: 'crash',
-      expectedDecision: scenario.decision,
-      steps: [],
-      evidenceKeys: [],
-      judgement: { checks: [], claimed: [], unexpected: [], ok: false },
-      notes: [],
-      error: message(error),
-      ok: false,
-      elapsedMs: Date.now() - t0,
-    };
-  }
+  const account = seeded.account;
+  const from = new Date();
+  const requestId = `emulator-${String(index + 1).padStart(2, '0')}`;
+  const r = await invoke(aws, vault, scenario, seeded.event, requestId);
+  const to = new Date();
+  const after = await snapshot(aws, ACCOUNTS, aws.region);
+  const e = seeded.expect(inAccount(before, account), inAccount(after, account), r, { from, to });
+  const prefixed = e.rules.map((rule) => (c: Parameters<typeof rule>[0]) => (c.path.startsWith(`${account}:`) ? rule({ ...c, path: c.path.slice(account.length + 1) }) : undefined));
+  const decided = { what: `decision ${scenario.decision} (enforce)`, ok: r.decision === scenario.decision, ...(r.decision === scenario.decision ? {} : { detail: `${r.decision}: ${r.reason ?? ''}` }) };
+  const failedSteps = r.steps.filter((s) => s.status !== 'succeeded');
+  const stepsOk = { what: 'every planned step succeeded', ok: failedSteps.length === 0, ...(failedSteps.length ? { detail: JSON.stringify(failedSteps) } : {}) };
+  const judgement = judge(diff(before, after), prefixed, [decided, stepsOk, ...e.checks]);
+  const report: ScenarioReport = {
+    name: scenario.name,
+    responder: scenario.responder,
+    account,
+    decision: r.decision,
+    expectedDecision: scenario.decision,
+    ...(r.reason ? { reason: r.reason } : {}),
+    incidentId: r.incidentId,
+    steps: r.steps,
+    evidenceKeys: r.evidenceKeys,
+    judgement,
+    notes: e.notes,
+    ok: judgement.ok,
+    elapsedMs: Date.now() - t0,
+  };
+  return { report, after };
 };
 
 export const runEmulatorDrill = async (options: EmulatorDrillOptions = {}): Promise<EmulatorDrillReport> => {
@@ -230,19 +246,40 @@ export const runEmulatorDrill = async (options: EmulatorDrillOptions = {}): Prom
       scenariosDir: resolve(options.scenariosDir ?? resolve(__dirname, '../../../drill/scenarios')),
       network: seedNetworkOnce(aws, EMULATOR_REGION),
     };
+    // The member roles as lib/member-stack.ts declares them: trusted by the home account's
+    // responder (moto's AssumeRole does not evaluate trust; the authz harness does).
     const trustHome = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${EMULATOR_HOME_ACCOUNT}:root` }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] };
+    const memberIam = aws.seeder(EMULATOR_MEMBER_ACCOUNT).iam;
     const [vault] = await Promise.all([
       createVault(aws),
-      seedRole(aws.seeder(EMULATOR_MEMBER_ACCOUNT).iam, MEMBER_ROLE, trustHome),
+      seedRole(memberIam, MEMBER_ROLES.isolation, trustHome),
+      seedRole(memberIam, MEMBER_ROLES.credentials, trustHome),
       ctx.network(EMULATOR_HOME_ACCOUNT),
       ctx.network(EMULATOR_MEMBER_ACCOUNT),
     ]);
+    const list = options.scenarios ?? EMULATOR_SCENARIOS;
+    const seeded: (Seeded | Error)[] = [];
+    for (const scenario of list) seeded.push(await scenario.seed(ctx).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
     const t2 = Date.now();
     const scenarios: ScenarioReport[] = [];
-    for (const [index, scenario] of (options.scenarios ?? EMULATOR_SCENARIOS).entries()) {
-      const r = await runScenario(aws, vault, ctx, scenario, index);
-      scenarios.push(r);
-      options.onScenario?.(r);
+    let state = await snapshot(aws, ACCOUNTS, EMULATOR_REGION);
+    for (const [index, scenario] of list.entries()) {
+      const t = Date.now();
+      const world = seeded[index];
+      let report: ScenarioReport;
+      if (!world || world instanceof Error) report = crashed(scenario, EMULATOR_HOME_ACCOUNT, world ?? 'not seeded', 0);
+      else {
+        try {
+          const done = await runScenario(aws, vault, scenario, world, state, index);
+          report = done.report;
+          state = done.after;
+        } catch (error) {
+          report = crashed(scenario, world.account, error, Date.now() - t);
+          state = await snapshot(aws, ACCOUNTS, EMULATOR_REGION);
+        }
+      }
+      scenarios.push(report);
+      options.onScenario?.(report);
     }
     const t3 = Date.now();
     await writeCheckpoint({ chain: vault.chain, heads: vault.heads, settleMs: 0 });

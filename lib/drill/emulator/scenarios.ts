@@ -118,24 +118,27 @@ const asgScenario = (where: 'home' | 'member'): EmulatorScenario => ({
   },
 });
 
-const userKeyScenario = (file: string, userName: string, tags: Record<string, string>): EmulatorScenario => ({
-  name: file.replace(/\.json$/, ''),
+const userKeyScenario = (file: string, userName: string, tags: Record<string, string>, where: 'home' | 'member' = 'home'): EmulatorScenario => ({
+  name: `${file.replace(/\.json$/, '')}${where === 'member' ? ' (member account, via AssumeRole)' : ''}`,
   file,
   responder: 'credentials',
   decision: 'act',
   seed: async (ctx) => {
+    const account = where === 'home' ? ctx.homeAccount : ctx.memberAccount;
     const text = load(ctx, file);
-    const seeder = ctx.aws.seeder(ctx.homeAccount);
+    const seeder = ctx.aws.seeder(account);
     const user = await seedUser(seeder.iam, userName, 2, tags);
     const shippedKey = /\b(AKIA[A-Z0-9]{16})\b/.exec(text)?.[1] ?? '';
     const shippedUserId = /"principalId":\s*"(AIDA[A-Z0-9]+)"/.exec(text)?.[1] ?? '';
+    const shippedAccount = str(obj(JSON.parse(text)).account);
     const pairs: [string, string][] = [
       [shippedKey, user.keyIds[0] ?? shippedKey],
       [shippedUserId, user.userId],
+      ...(where === 'member' ? ([[shippedAccount, account]] as [string, string][]) : []),
     ];
     return {
       event: rewrite(text, pairs),
-      account: ctx.homeAccount,
+      account,
       expect: (before, after, _outcome, window) => {
         const e = expectUserKey(user, window, before, after);
         return { checks: e.checks, rules: e.rules, notes: [`user ${userName}: key ${user.keyIds[0] ?? '?'} leaked, ${user.keyIds.slice(1).join(' ')} not; policy ${e.policy ?? 'none'}, cut-off ${e.facts?.cutoffs.join(' ') ?? '-'}`] };
@@ -189,6 +192,7 @@ export const EMULATOR_SCENARIOS: readonly EmulatorScenario[] = [
   userKeyScenario('health-credentials-exposed.json', 'data-export', { team: 'analytics' }),
   stolenInstanceCredentials,
   asgScenario('member'),
+  userKeyScenario('iam-user-leaked-key-malicious-ip-custom.json', 'ci-deploy', { team: 'platform' }, 'member'),
 ];
 
 export const seedNetworkOnce = (aws: EmulatorAws, region: string) => {

@@ -9,6 +9,7 @@ import {
   DescribeSnapshotsCommand,
   DescribeVolumesCommand,
   type IpPermission,
+  type Snapshot,
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing';
@@ -85,13 +86,20 @@ export const readEc2 = async (clients: Ec2Clients): Promise<Map<string, unknown>
   const { ec2, autoScaling, elbv2, elb } = clients;
   const state = new Map<string, unknown>();
   const launchGroups = new Map<string, string[]>();
+  // Snapshots by the volumes they were taken of: moto's OwnerIds=self answers with the ~300 KB
+  // of its image catalogue's snapshots (3 s), which no responder could have made.
+  const volumesP = ec2.send(new DescribeVolumesCommand({}));
+  const snapshotsP = volumesP.then(async (v): Promise<Snapshot[]> => {
+    const ids = (v.Volumes ?? []).map((x) => x.VolumeId ?? '').filter((x) => x !== '');
+    return ids.length ? ((await ec2.send(new DescribeSnapshotsCommand({ Filters: [{ Name: 'volume-id', Values: ids }] }))).Snapshots ?? []) : [];
+  });
   const [instances, enis, groups, addresses, volumes, snapshots, associations, asgs, tgs, elbs] = await Promise.all([
     ec2.send(new DescribeInstancesCommand({})),
     ec2.send(new DescribeNetworkInterfacesCommand({})),
     ec2.send(new DescribeSecurityGroupsCommand({})),
     ec2.send(new DescribeAddressesCommand({})),
-    ec2.send(new DescribeVolumesCommand({})),
-    ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] })),
+    volumesP,
+    snapshotsP,
     ec2.send(new DescribeIamInstanceProfileAssociationsCommand({})),
     autoScaling.send(new DescribeAutoScalingGroupsCommand({})),
     elbv2.send(new DescribeTargetGroupsCommand({})),
@@ -131,7 +139,7 @@ export const readEc2 = async (clients: Ec2Clients): Promise<Map<string, unknown>
   for (const v of volumes.Volumes ?? []) {
     state.set(`volume/${v.VolumeId ?? '?'}`, { state: v.State, attachments: (v.Attachments ?? []).map((a) => `${a.InstanceId ?? ''}:${a.Device ?? ''}`).sort() });
   }
-  for (const s of snapshots.Snapshots ?? []) state.set(`snapshot/${s.SnapshotId ?? '?'}`, { volumeId: s.VolumeId, tags: tagMap(s.Tags) });
+  for (const s of snapshots) state.set(`snapshot/${s.SnapshotId ?? '?'}`, { volumeId: s.VolumeId, tags: tagMap(s.Tags) });
   for (const g of asgs.AutoScalingGroups ?? []) {
     state.set(`asg/${g.AutoScalingGroupName ?? '?'}/capacity`, { min: g.MinSize, max: g.MaxSize, desired: g.DesiredCapacity });
     state.set(`asg/${g.AutoScalingGroupName ?? '?'}/instances`, (g.Instances ?? []).map((i) => i.InstanceId).sort());
