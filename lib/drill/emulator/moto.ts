@@ -84,7 +84,9 @@ export const startMoto = async (options: StartOptions = {}): Promise<MotoServer>
       } catch {
         // already gone
       }
-      const done = await Promise.race([exited(child).then(() => true), sleep(5000).then(() => false)]);
+      let timer: NodeJS.Timeout | undefined;
+      const done = await Promise.race([exited(child).then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 5000)))]);
+      clearTimeout(timer);
       if (!done) {
         try {
           process.kill(pid, 'SIGKILL');
