@@ -4,6 +4,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { CREDENTIALS_RESPONDER, respond as respondCredentials, type RespondResult } from '../../../lambdas/credentials/respond';
 import { defaultCredentialsConfig } from '../../../lambdas/credentials/types';
 import { StoreEvidenceReader } from '../../../lambdas/evidence/reader';
+import { pinnedKmsKey } from '../../../lambdas/evidence/reader-from-env';
+import { KmsSigner } from '../../../lambdas/evidence/signer';
 import { Verifier, addS3, publishPublicKey, writeCheckpoint, type VerifyReport } from '../../../lambdas/evidence';
 import { runGuarded } from '../../../lambdas/guardrails/handle';
 import { ISOLATION_RESPONDER, respond as respondIsolation, type ResponseSummary } from '../../../lambdas/isolation/respond';
@@ -115,7 +117,7 @@ const invoke = async (aws: EmulatorAws, vault: Vault, scenario: EmulatorScenario
   const functionArn = `arn:aws:lambda:${aws.region}:${home}:function:CordonResponse-${scenario.responder === 'isolation' ? 'IsolateInstance' : 'RevokeCredentials'}`;
   const context = { invokedFunctionArn: functionArn, awsRequestId: requestId, getRemainingTimeInMillis: () => 60_000 };
   const actor = { arn: functionArn, requestId };
-  const reader = new StoreEvidenceReader(vault.store);
+  const reader = new StoreEvidenceReader(vault.store, pinnedKmsKey(new KmsSigner(aws.kms, vault.keyArn)));
   if (scenario.responder === 'isolation') {
     const r: ResponseSummary = await runGuarded({
       event,
