@@ -58,7 +58,7 @@ describe('emulator harness: revocation documents', () => {
     const checks = denyChecks('d', deny('Allow', '2025-12-31T00:00:00Z'), from, to).checks;
     expect(checks.filter((c) => !c.ok).map((c) => c.what)).toEqual([
       'd: every statement denies (a revocation can grant nothing)',
-      'd: cuts sessions issued before the response (aws:TokenIssueTime within this run)',
+      'd: cuts sessions issued before the response (aws:TokenIssueTime from this run, up to 5 minutes after it)',
     ]);
   });
 });

@@ -10,6 +10,9 @@ import type { State } from './state';
  * instance the stolen credentials came from.
  */
 
+/** The cut-off may lie after the response by IAM's propagation margin (taken after deactivation). */
+const PROPAGATION_MARGIN_MS = 5 * 60_000;
+
 const record = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
 const statements = (doc: unknown): Record<string, unknown>[] => {
@@ -34,12 +37,12 @@ export const denyChecks = (label: string, doc: unknown, from: Date, to: Date): {
   const st = statements(doc);
   const cutoffs = st.flatMap((s) => record(record(s.Condition).DateLessThan)['aws:TokenIssueTime']).filter((v): v is string => typeof v === 'string');
   const sourceInstances = st.flatMap((s) => conditionValues(s, 'ec2:SourceInstanceARN'));
-  const inWindow = cutoffs.length > 0 && cutoffs.every((c) => Date.parse(c) >= from.getTime() - 1000 && Date.parse(c) <= to.getTime() + 1000);
+  const inWindow = cutoffs.length > 0 && cutoffs.every((c) => Date.parse(c) >= from.getTime() - 1000 && Date.parse(c) <= to.getTime() + PROPAGATION_MARGIN_MS);
   return {
     checks: [
       check(`${label}: every statement denies (a revocation can grant nothing)`, st.length > 0 && st.every((s) => s.Effect === 'Deny'), doc),
       check(`${label}: denies every action on every resource`, st.every((s) => [s.Action].flat().includes('*') && [s.Resource].flat().includes('*')), doc),
-      check(`${label}: cuts sessions issued before the response (aws:TokenIssueTime within this run)`, inWindow, { cutoffs, from, to }),
+      check(`${label}: cuts sessions issued before the response (aws:TokenIssueTime from this run, up to 5 minutes after it)`, inWindow, { cutoffs, from, to }),
     ],
     facts: { cutoffs, sourceInstances },
   };

@@ -18,7 +18,9 @@ import { startMoto } from './moto';
 import { EMULATOR_SCENARIOS, seedNetworkOnce, type EmulatorScenario, type ScenarioContext, type Seeded } from './scenarios';
 import { seedRole } from './seed-iam';
 import { readEc2, readIam, type State } from './state';
-import { createVault, type Vault } from './vault';
+import { EmulatorSessionRevoker } from './sessions';
+import { VAULT, createVault, type Vault } from './vault';
+import { DynamoCredentialLedger } from '../../../lambdas/credentials/ledger';
 
 /**
  * `cordon drill --emulator`: the scenarios in ENFORCE mode against moto in server mode, over HTTP.
@@ -169,6 +171,8 @@ const invoke = async (aws: EmulatorAws, vault: Vault, scenario: EmulatorScenario
         homeRegion: aws.region,
         access: (incidentId) => accountAccess({ sts: aws.sts, homeAccount: home, memberRoleName: MEMBER_ROLES.credentials, partition: 'aws' }, incidentId),
         iamFor: (access) => aws.iamWith(access.credentials),
+        sessions: new EmulatorSessionRevoker((account) => aws.seeder(account).iam),
+        ledger: new DynamoCredentialLedger(aws.ddb, VAULT.guardrailsTable),
         actor,
         logger: new Logger({ serviceName: 'cordon-emulator-drill', logLevel: 'SILENT' }),
       }),
