@@ -40,6 +40,10 @@ const ANY_V6 = '::/0';
 const allows = (rules: readonly ObservedRule[], range: string): boolean =>
   rules.some((r) => r.ipProtocol === '-1' && (range === ANY_V6 ? r.ipv6 : r.ipv4).includes(range));
 
+/** The egress rules AWS gives a new security group (the IPv6 one only in a VPC with an IPv6 block). */
+const DEFAULT_EGRESS_V4: ObservedRule = { ipProtocol: '-1', ipv4: [ANY_V4], ipv6: [], prefixListIds: [], groupIds: [] };
+const DEFAULT_EGRESS_V6: ObservedRule = { ipProtocol: '-1', ipv4: [], ipv6: [ANY_V6], prefixListIds: [], groupIds: [] };
+
 const groupFor = (state: InstanceState, vpcId: string, role: IsolationRole): ObservedSecurityGroup | undefined =>
   state.isolationGroups.find((g) => g.vpcId === vpcId && g.role === role);
 
@@ -72,8 +76,9 @@ const groupSteps = (state: InstanceState, vpcId: string) => {
       });
       ref = { createdBy: createId };
       needs.push(createId);
-      // A new group has the default egress rule: all traffic to 0.0.0.0/0.
-      egress = [{ ipProtocol: '-1', ipv4: [ANY_V4], ipv6: [], prefixListIds: [], groupIds: [] }];
+      // A new group has the default egress rule all traffic to 0.0.0.0/0 (and to ::/0 in a VPC
+      // with an IPv6 block: authorising it again is a tolerated duplicate).
+      egress = [DEFAULT_EGRESS_V4];
     }
     const groupNeeds = existing ? [] : [createId];
     if (role === 'allow-all') {
@@ -98,12 +103,15 @@ const groupSteps = (state: InstanceState, vpcId: string) => {
         needs.push(id);
       }
     } else {
-      for (const [direction, rules] of [
-        ['ingress', ingress],
-        ['egress', egress],
-      ] as const) {
+      // The default rules of a new group are revoked one call each: whether the IPv6 one exists
+      // depends on the VPC, and revoking an absent rule (InvalidPermission.NotFound, recorded as
+      // absent) must not keep the IPv4 one from being revoked.
+      const revocations: [string, 'ingress' | 'egress', readonly ObservedRule[]][] = existing
+        ? [['ingress', 'ingress', ingress], ['egress', 'egress', egress]]
+        : [['egress', 'egress', [DEFAULT_EGRESS_V4]], ['egress-ipv6', 'egress', [DEFAULT_EGRESS_V6]]];
+      for (const [name, direction, rules] of revocations) {
         if (rules.length === 0) continue;
-        const id = `revoke-rules:${vpcId}:${direction}`;
+        const id = `revoke-rules:${vpcId}:${name}`;
         steps.push({
           id,
           action: direction === 'ingress' ? 'ec2:RevokeSecurityGroupIngress' : 'ec2:RevokeSecurityGroupEgress',
