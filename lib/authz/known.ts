@@ -11,16 +11,16 @@ import type { Verdict } from './evaluate';
  */
 export const KNOWN_FAILURES: Readonly<Record<string, { readonly principals: readonly string[]; readonly reason: string }>> = {
   'inline-policy-on-admin-role': {
-    principals: ['CordonResponse/SessionRevokerRole64250534'],
-    reason: 'the session revoker state machine role may iam:PutRolePolicy on role/*; safe only because its definition fixes the document (lib/constructs/session-revoker.ts), which IAM cannot express',
+    principals: ['CordonResponse/SessionRevokerRole64250534', 'CordonMember/SessionWriterRoleD27610AF'],
+    reason: 'the session revoker state machine role (and, in member accounts, the role its task assumes) may iam:PutRolePolicy on role/*; safe only because its definition fixes the document (lib/constructs/session-revoker.ts), which IAM cannot express',
   },
   'inline-policy-on-org-access-role': {
-    principals: ['CordonResponse/SessionRevokerRole64250534'],
-    reason: 'the session revoker role may iam:PutRolePolicy on role/* (document fixed by the state machine definition, not by IAM)',
+    principals: ['CordonResponse/SessionRevokerRole64250534', 'CordonMember/SessionWriterRoleD27610AF'],
+    reason: 'the session revoker role (and its member-account writer role) may iam:PutRolePolicy on role/* (document fixed by the state machine definition, not by IAM)',
   },
   'inline-policy-on-user': {
-    principals: ['CordonResponse/SessionRevokerRole64250534'],
-    reason: 'the session revoker role may iam:PutUserPolicy on user/* (document fixed by the state machine definition, not by IAM)',
+    principals: ['CordonResponse/SessionRevokerRole64250534', 'CordonMember/SessionWriterRoleD27610AF'],
+    reason: 'the session revoker role (and its member-account writer role) may iam:PutUserPolicy on user/* (document fixed by the state machine definition, not by IAM)',
   },
   'shorten-evidence-retention': {
     principals: ['isolation', 'credentials', 'CordonResponse/TamperHandlerRoleD497D219'],

@@ -89,7 +89,13 @@ export const deploymentFacts = (synth: Synthesized, home: Env, memberAccount: st
       stackName: stack.stackName,
       template: stack.template,
       exports,
-      parameters: stack.member ? { IsolationResponderRoleArn: homeRoles.isolation ?? '', CredentialResponderRoleArn: homeRoles.credentials ?? '' } : ({} as Record<string, string>),
+      parameters: stack.member
+        ? {
+            IsolationResponderRoleArn: homeRoles.isolation ?? '',
+            CredentialResponderRoleArn: homeRoles.credentials ?? '',
+            SessionRevokerRoleArn: homeRoles.sessionRevoker ?? '',
+          }
+        : ({} as Record<string, string>),
     };
     const resolved = resolveIn(scope, (stack.template.Resources ?? {}) as unknown as Json) as Record<string, { Type: string; Properties?: Record<string, Json> }>;
     const ref = (id: string) => resolveIn(scope, { Ref: id });
@@ -109,6 +115,8 @@ export const deploymentFacts = (synth: Synthesized, home: Env, memberAccount: st
           const named = NAMED.find((n) => n.member === stack.member && id.startsWith(n.prefix));
           const name = named?.name ?? `${stack.stackName}/${id}`;
           if (named && !stack.member) homeRoles[named.name] = arn;
+          // The state machine's role (lib/constructs/session-revoker.ts): the member session role trusts it.
+          if (!stack.member && id.startsWith('SessionRevokerRole')) homeRoles.sessionRevoker = arn;
           const policies: RoleFacts['policies'][number][] = [];
           const unknownManaged: string[] = [];
           for (const inline of list(p.Policies) as { PolicyName: string; PolicyDocument: PolicyDocument }[]) {
