@@ -39,6 +39,7 @@ const MODULES: [file: string, fn: string][] = [
   ['./bundles', 'benchBundles'],
   ['./drill', 'benchDrill'],
   ['./burst', 'benchBurst'],
+  ['./authz', 'benchAuthz'],
 ];
 
 const load = async (file: string, fn: string): Promise<BenchRow[]> => {

@@ -245,6 +245,8 @@ export const configSchema = z
                 { error: 'must be an object with workspaceId and channelId' },
               )
               .optional(),
+            /** Mark fully contained findings RESOLVED in Security Hub; default NOTIFIED (containment is not investigation). */
+            resolveContainedFindings: z.boolean({ error: 'must be true or false' }).default(false),
           },
           { error: 'must be an object' },
         )

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import type { CordonConfig } from './config';
 import { acknowledge } from './nag';
 import { credentialPolicy, isolationPolicy } from './responder-policies';
+import { MemberSessionWriterRole, SESSION_WRITER_ROLE_NAME } from './constructs/session-revoker';
 
 /** An IAM role ARN (with optional path) of a given partition and account: never a wildcard. */
 export const ROLE_ARN_PATTERN = '^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$';
@@ -15,6 +16,7 @@ export const ROLE_ARN_PATTERN = '^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+
 export const MEMBER_PARAMETERS = {
   isolationRoleArn: 'IsolationResponderRoleArn',
   credentialRoleArn: 'CredentialResponderRoleArn',
+  sessionRevokerRoleArn: 'SessionRevokerRoleArn',
 } as const;
 
 /** The responders that act in member accounts: each has its own member role. */
@@ -117,6 +119,8 @@ export interface MemberStackProps extends StackProps {
  */
 export class MemberStack extends Stack {
   readonly responders: Readonly<Record<MemberResponder, MemberResponderRole>>;
+  /** Where the session revoker state machine writes the session deny in this account. */
+  readonly sessionWriter: MemberSessionWriterRole;
 
   constructor(scope: Construct, id: string, props: MemberStackProps) {
     super(scope, id, { synthesizer: new BootstraplessSynthesizer(), ...props });
@@ -133,6 +137,14 @@ export class MemberStack extends Stack {
       isolation: roleFor('isolation', 'Isolation', 'ARN of the security account isolate-instance function role'),
       credentials: roleFor('credentials', 'Credentials', 'ARN of the security account revoke-credentials function role'),
     };
+    const sessionRevoker = new CfnParameter(this, MEMBER_PARAMETERS.sessionRevokerRoleArn, {
+      type: 'String',
+      description: 'ARN of the security account session revoker state machine role',
+      allowedPattern: ROLE_ARN_PATTERN,
+      constraintDescription: 'must be the ARN of a role (never a wildcard)',
+    }).valueAsString;
+    const own = [...MEMBER_RESPONDERS.map((r) => props.config.memberRoleNames[r]), SESSION_WRITER_ROLE_NAME].map((name) => `arn:${this.partition}:iam::${Aws.ACCOUNT_ID}:role/${name}`);
+    this.sessionWriter = new MemberSessionWriterRole(this, 'SessionWriter', { config: props.config, trustedRoleArn: sessionRevoker, ownRoleArns: own });
     Tags.of(this).add('cordon:component', 'member');
   }
 }

@@ -15,7 +15,7 @@ import type { ResponseStack } from './response-stack';
 export interface OrganizationStackProps extends StackProps {
   readonly config: CordonConfig;
   /** The security account's responder function roles, trusted by every member role. */
-  readonly responderRoles: { readonly isolation: iam.IRole; readonly credentials: iam.IRole };
+  readonly responderRoles: { readonly isolation: iam.IRole; readonly credentials: iam.IRole; readonly sessionRevoker: iam.IRole };
   /** The delegated administrator's GuardDuty detector; without it, GuardDuty is managed elsewhere. */
   readonly detectorId?: string;
   /** Whether this account's Security Hub is Cordon's (DetectionStack); false = managed elsewhere. */
@@ -110,6 +110,7 @@ export class OrganizationStack extends Stack {
       parameters: [
         { parameterKey: MEMBER_PARAMETERS.isolationRoleArn, parameterValue: props.responderRoles.isolation.roleArn },
         { parameterKey: MEMBER_PARAMETERS.credentialRoleArn, parameterValue: props.responderRoles.credentials.roleArn },
+        { parameterKey: MEMBER_PARAMETERS.sessionRevokerRoleArn, parameterValue: props.responderRoles.sessionRevoker.roleArn },
       ],
       stackInstancesGroup: [
         {
@@ -195,6 +196,10 @@ export const addOrganizationStacks = (app: App, props: OrganizationStacksProps):
       description: `Value of ${MEMBER_PARAMETERS.credentialRoleArn} for the CordonMember stack`,
       value: credentials.roleArn,
     });
+    new CfnOutput(response, 'SessionRevokerRoleArn', {
+      description: `Value of ${MEMBER_PARAMETERS.sessionRevokerRoleArn} for the CordonMember stack`,
+      value: response.sessionRevoker.role.roleArn,
+    });
     const stage = new Stage(app, 'CordonMember');
     member = new MemberStack(stage, 'ResponderRole', {
       config,
@@ -210,7 +215,7 @@ export const addOrganizationStacks = (app: App, props: OrganizationStacksProps):
     organization = new OrganizationStack(app, 'CordonOrganization', {
       config,
       env,
-      responderRoles: { isolation, credentials },
+      responderRoles: { isolation, credentials, sessionRevoker: response.sessionRevoker.role },
       ...(detection?.detector ? { detectorId: detection.detector.attrId } : {}),
       securityHub: detection?.hub !== undefined,
       memberTemplateContext: app.node.getAllContext() as Record<string, unknown>,

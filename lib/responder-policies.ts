@@ -75,14 +75,12 @@ export const isolationStatements = (stack: Stack, config: CordonConfig, account 
         'elasticloadbalancing:DescribeTargetHealth',
         'elasticloadbalancing:DescribeLoadBalancers',
         'elasticloadbalancing:DescribeInstanceHealth',
+        // A manual request may name a finding. GetFindings has no resource-level permission: a
+        // statement on `detector/*` never matched it, so AWS refused every such request.
+        'guardduty:GetFindings',
       ],
       resources: ['*'],
       conditions: inRegions,
-    }),
-    new iam.PolicyStatement({
-      sid: 'FetchNamedFinding',
-      actions: ['guardduty:GetFindings'],
-      resources: regions.map((r) => `arn:${partition}:guardduty:${r}:${account}:detector/*`),
     }),
     new iam.PolicyStatement({
       // Each call sets one attribute; userData, instanceType, sourceDestCheck, groupSet, ... stay out of reach.
@@ -252,13 +250,19 @@ export const credentialStatements = (stack: Stack, config: CordonConfig, account
         'iam:ListAccessKeys',
         'iam:GetLoginProfile',
         'iam:GetAccessKeyLastUsed',
-        'iam:ListUsers',
         'iam:GetUserPolicy',
         'iam:GetRole',
         'iam:ListRoleTags',
         'iam:GetRolePolicy',
       ],
       resources: [users, roles],
+    }),
+    new iam.PolicyStatement({
+      // Pattern revocation lists users by path. ListUsers has no resource-level permission: on
+      // `user/*` it was never allowed, so AWS refused every pattern preview.
+      sid: 'ListUsersForPatterns',
+      actions: ['iam:ListUsers'],
+      resources: ['*'],
     }),
     new iam.PolicyStatement({
       sid: 'DeactivateKeysAndConsole',
@@ -343,7 +347,7 @@ export const sessionWriterStatements = (stack: Stack, config: CordonConfig, ownR
 
 /** Why each wildcard resource is as narrow as it can be, by the resource pattern's tail. */
 const ISOLATION_REASONS: Record<string, string> = {
-  '*': 'Describe calls support no resource-level permissions; limited to Cordon’s regions by aws:RequestedRegion',
+  '*': 'Describe calls and guardduty:GetFindings support no resource-level permissions; limited to Cordon’s regions by aws:RequestedRegion',
   ':instance/*': 'any instance of this account may be the compromised one; which is decided per finding, and an explicit Deny excludes every resource carrying the protected tag',
   ':network-interface/*': 'every ENI of the compromised instance is cut; its ENIs are not known before the finding',
   ':security-group/*': 'creating one requires the cordon:isolation request tag, tags are accepted only in that creating request, and rules are edited only on groups carrying the tag',
@@ -351,14 +355,13 @@ const ISOLATION_REASONS: Record<string, string> = {
   '::snapshot/*': 'forensic snapshots get new ids; tagged only in the creating request, with the cordon:incident key',
   ':volume/*': 'every volume of the compromised instance is snapshotted',
   ':elastic-ip/*': 'the Elastic IPs of the compromised instance are disassociated',
-  ':detector/*': 'a manual request may name a finding of this account’s detector',
   ':autoScalingGroupName/*': 'the compromised instance is detached from whichever group holds it',
   ':targetgroup/*': 'the compromised instance is deregistered from whichever target groups hold it',
   ':loadbalancer/*': 'the compromised instance is deregistered from whichever classic load balancers hold it',
 };
 
 const CREDENTIAL_REASONS: Record<string, string> = {
-  '*': 'explicit Denies (granting permissions, attaching anything but AWSDenyAll, deleting or creating keys, users and roles): wider is safer',
+  '*': 'iam:ListUsers, which supports no resource-level permission (pattern revocation lists users by path, read-only); explicit Denies (granting permissions, attaching anything but AWSDenyAll, deleting or creating keys, users and roles): wider is safer',
   ':user/*': 'the leaked key may belong to any user; the exact key is decided per finding, protected users are denied by tag, allowlisted ones escalated in code',
   ':role/*': 'read-only on roles (GetRole, ListRoleTags, GetRolePolicy): the stolen session may be of any role',
 };

@@ -133,6 +133,7 @@ export class ResponseStack extends Stack {
       BREAKER_WINDOW_MINUTES: String(config.breaker.windowMinutes),
       NOTIFY_TOPIC_ARN: this.notifications.topic.topicArn,
       SECURITY_HUB_WRITEBACK: String(config.securityHub.enabled),
+      SECURITY_HUB_RESOLVE_CONTAINED: String(config.notifications.resolveContainedFindings),
       ...evidenceEnv,
       MODE_PARAMETER: this.modeParameter.parameterName,
       PROTECTED_TAG: `${config.protectedTag.key}=${config.protectedTag.value}`,

@@ -50,6 +50,10 @@ const ANY_V6 = '::/0';
 const allows = (rules: readonly ObservedRule[], range: string): boolean =>
   rules.some((r) => r.ipProtocol === '-1' && (range === ANY_V6 ? r.ipv6 : r.ipv4).includes(range));
 
+/** The egress rules AWS gives a new security group (the IPv6 one only in a VPC with an IPv6 block). */
+const DEFAULT_EGRESS_V4: ObservedRule = { ipProtocol: '-1', ipv4: [ANY_V4], ipv6: [], prefixListIds: [], groupIds: [] };
+const DEFAULT_EGRESS_V6: ObservedRule = { ipProtocol: '-1', ipv4: [], ipv6: [ANY_V6], prefixListIds: [], groupIds: [] };
+
 const groupFor = (state: InstanceState, vpcId: string, role: IsolationRole): ObservedSecurityGroup | undefined =>
   state.isolationGroups.find((g) => g.vpcId === vpcId && g.role === role);
 
@@ -77,23 +81,40 @@ const groupSteps = (state: InstanceState, vpcId: string) => {
       steps.push({ id: createId, action: 'ec2:CreateSecurityGroup', kind: 'create-security-group', vpcId, role, groupName: ISOLATION_GROUP_NAMES[role] });
       prepared.push(createId);
     }
-    // A new group has the default egress rule: all traffic to 0.0.0.0/0.
+    // A new group has the default egress rule all traffic to 0.0.0.0/0, and to ::/0 in a VPC with
+    // an IPv6 block (authorising it again on allow-all is a tolerated duplicate).
     const ingress = existing?.ingress ?? [];
-    const egress = existing?.egress ?? [{ ipProtocol: '-1', ipv4: [ANY_V4], ipv6: [], prefixListIds: [], groupIds: [] }];
-    for (const [direction, rules] of [
-      ['ingress', ingress],
-      ['egress', egress],
-    ] as const) {
-      const verb = direction === 'ingress' ? 'Ingress' : 'Egress';
-      if (role === 'allow-all') {
+    const egress = existing?.egress ?? [DEFAULT_EGRESS_V4];
+    // The default rules of a new isolation group are revoked one call each: whether the IPv6 one
+    // exists depends on the VPC, and revoking an absent rule (InvalidPermission.NotFound, recorded
+    // as absent) must not keep the IPv4 one from being revoked.
+    const revocations: [string, 'ingress' | 'egress', readonly ObservedRule[]][] = existing
+      ? [
+          ['ingress', 'ingress', ingress],
+          ['egress', 'egress', egress],
+        ]
+      : [
+          ['egress', 'egress', [DEFAULT_EGRESS_V4]],
+          ['egress-ipv6', 'egress', [DEFAULT_EGRESS_V6]],
+        ];
+    if (role === 'allow-all') {
+      for (const [direction, rules] of [
+        ['ingress', ingress],
+        ['egress', egress],
+      ] as const) {
         const ipv4 = !allows(rules, ANY_V4);
         const ipv6 = !allows(rules, ANY_V6);
         if (!ipv4 && !ipv6) continue;
         const id = `authorize-allow-all:${vpcId}:${direction}`;
+        const verb = direction === 'ingress' ? 'Ingress' : 'Egress';
         steps.push({ id, action: `ec2:AuthorizeSecurityGroup${verb}`, kind: 'authorize-allow-all', group: ref, direction, ipv4, ipv6, ...needs });
         prepared.push(id);
-      } else if (rules.length > 0) {
-        const id = `revoke-rules:${vpcId}:${direction}`;
+      }
+    } else {
+      for (const [name, direction, rules] of revocations) {
+        if (rules.length === 0) continue;
+        const id = `revoke-rules:${vpcId}:${name}`;
+        const verb = direction === 'ingress' ? 'Ingress' : 'Egress';
         steps.push({ id, action: `ec2:RevokeSecurityGroup${verb}`, kind: 'revoke-rules', group: ref, direction, rules, ...needs });
         prepared.push(id);
       }

@@ -54,8 +54,19 @@ export const NOTE_MAX = 512;
 const SUBJECT_MAX = 100;
 
 /** RESOLVED only when the containment ran and every step succeeded; otherwise a human must look. */
-export const workflowStatusOf = (d: IncidentDecision): 'RESOLVED' | 'NOTIFIED' =>
-  d.decision === 'act' && d.steps.length > 0 && d.steps.every((s) => s.status === 'succeeded') ? 'RESOLVED' : 'NOTIFIED';
+/**
+ * The workflow status written back: `NOTIFIED` (a person still has to investigate), and
+ * `RESOLVED` only for a fully successful containment when the deployment asks for it
+ * (`notifications.resolveContainedFindings`): containment is not investigation.
+ */
+export const workflowStatusOf = (d: IncidentDecision, resolveContained = false): 'RESOLVED' | 'NOTIFIED' =>
+  resolveContained && d.decision === 'act' && d.steps.length > 0 && d.steps.every((s) => s.status === 'succeeded') ? 'RESOLVED' : 'NOTIFIED';
+
+/** Unprocessed-finding codes worth another try: the finding is not imported yet (GuardDuty
+ * findings reach Security Hub within minutes), or another writer raced this one. */
+const RETRYABLE = new Set(['FindingNotFound', 'ConcurrentUpdateError', 'InternalFailure']);
+/** Back-off between write-back attempts (ms); bounded so an invocation never idles for long. */
+export const WRITE_BACK_BACKOFF_MS: readonly number[] = [1000, 2000, 4000];
 
 const count = (d: IncidentDecision, status: string): number => d.steps.filter((s) => s.status === status).length;
 
@@ -174,6 +185,10 @@ export interface AwsNotifierOptions {
   readonly topicArn?: string;
   /** Security Hub client of a region; unset = no write-back. */
   readonly securityHubFor?: (region: string) => Pick<SecurityHubClient, 'send'>;
+  /** Mark fully contained findings RESOLVED instead of NOTIFIED. @default false */
+  readonly resolveContained?: boolean;
+  /** Waits between write-back attempts. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -212,19 +227,35 @@ export class AwsNotifier implements Notifier {
     refs: readonly SecurityHubFindingRef[],
     d: IncidentDecision,
   ): Promise<string[]> {
-    try {
-      const out = await client.send(
-        new BatchUpdateFindingsCommand({
-          FindingIdentifiers: refs.map((r) => ({ Id: r.id, ProductArn: r.productArn })),
-          Workflow: { Status: workflowStatusOf(d) },
-          Note: { Text: noteText(d), UpdatedBy: 'cordon' },
-        }),
-      );
-      return (out.UnprocessedFindings ?? []).map(
-        (u) => `security hub ${region}: finding ${u.FindingIdentifier?.Id ?? '?'} not updated (${u.ErrorCode ?? 'error'}: ${u.ErrorMessage ?? ''})`,
-      );
-    } catch (error) {
-      return [`security hub ${region}: BatchUpdateFindings failed: ${errorMessage(error)}`];
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
+    let pending = [...refs];
+    const permanent: string[] = [];
+    let failures: string[] = [];
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const out = await client.send(
+          new BatchUpdateFindingsCommand({
+            FindingIdentifiers: pending.map((r) => ({ Id: r.id, ProductArn: r.productArn })),
+            Workflow: { Status: workflowStatusOf(d, this.options.resolveContained) },
+            Note: { Text: noteText(d), UpdatedBy: 'cordon' },
+          }),
+        );
+        const text = (u: (typeof unprocessed)[number]) =>
+          `security hub ${region}: finding ${u.FindingIdentifier?.Id ?? '?'} not updated (${u.ErrorCode ?? 'error'}: ${u.ErrorMessage ?? ''})`;
+        const unprocessed = out.UnprocessedFindings ?? [];
+        const retryable = unprocessed.filter((u) => RETRYABLE.has(u.ErrorCode ?? ''));
+        permanent.push(...unprocessed.filter((u) => !RETRYABLE.has(u.ErrorCode ?? '')).map(text));
+        failures = retryable.map(text);
+        const retry = new Set(retryable.map((u) => u.FindingIdentifier?.Id));
+        pending = pending.filter((r) => retry.has(r.id));
+      } catch (error) {
+        failures = [`security hub ${region}: BatchUpdateFindings failed: ${errorMessage(error)}`];
+      }
+      const wait = WRITE_BACK_BACKOFF_MS[attempt];
+      if (failures.length === 0 || wait === undefined) {
+        return [...permanent, ...(attempt > 0 ? failures.map((f) => `${f} after ${attempt + 1} attempts`) : failures)];
+      }
+      await sleep(wait);
     }
   }
 }

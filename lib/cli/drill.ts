@@ -5,6 +5,9 @@ import type { Command } from 'commander';
 import { deploymentOf, loadDrillConfig } from '../drill/deployment';
 import { DRILL_ACCOUNT, DRILL_REGION, DrillInputError, runDrill, type EventOutcome } from '../drill/run';
 import { formatEvent, formatSummary, painter } from './drill-report';
+import { EmulatorUnavailableError } from '../drill/emulator/moto';
+import { formatEmulatorTotals, formatScenario } from '../drill/emulator/report';
+import { runEmulatorDrill } from '../drill/emulator/run';
 import { EXIT, type CliIo } from './io';
 import { summary as verifySummary } from './verify';
 
@@ -17,6 +20,7 @@ interface DrillFlags {
   readonly quiet?: boolean;
   readonly config?: string;
   readonly allowUnknown?: boolean;
+  readonly emulator?: boolean;
 }
 
 /** Progress on stderr, overwriting one line; only where stderr is a terminal. */
@@ -33,6 +37,27 @@ const progress = (io: CliIo) => {
   };
 };
 
+/** `--emulator`: the enforce drill on moto (lib/drill/emulator/). */
+const emulatorDrill = async (flags: DrillFlags, io: CliIo, exit: { code: number }): Promise<void> => {
+  if (flags.events || flags.out) {
+    io.stderr('cordon drill --emulator: runs the shipped scenarios (drill/scenarios) and keeps its evidence in the emulator; --events and --out do not apply\n');
+    exit.code = EXIT.unusable;
+    return;
+  }
+  try {
+    if (!flags.json) io.stdout('cordon drill --emulator: enforce mode against moto over HTTP\n\n');
+    const report = await runEmulatorDrill({
+      ...(flags.json ? {} : { onScenario: (s) => io.stdout(formatScenario(s)) }),
+    });
+    io.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatEmulatorTotals(report));
+    exit.code = report.ok ? EXIT.ok : EXIT.tampered;
+  } catch (error) {
+    if (!(error instanceof EmulatorUnavailableError)) throw error;
+    io.stderr(`cordon drill --emulator: ${error.message}\n`);
+    exit.code = EXIT.unusable;
+  }
+};
+
 export const registerDrill = (program: Command, io: CliIo, exit: { code: number }): void => {
   program
     .command('drill')
@@ -45,7 +70,9 @@ export const registerDrill = (program: Command, io: CliIo, exit: { code: number 
     .option('--allow-unknown', 'count unrecognised inputs without failing the drill')
     .option('--quiet', 'print only the summary')
     .option('--json', 'print the full report as JSON')
+    .option('--emulator', "enforce mode against moto (pip install 'moto[server]==5.2.1'): seed the world, act, assert the emulator's state, verify the evidence bucket")
     .action(async (flags: DrillFlags) => {
+      if (flags.emulator) return emulatorDrill(flags, io, exit);
       try {
         const { config, source } = loadDrillConfig(flags.config);
         const deployment = deploymentOf(config, source, { account: DRILL_ACCOUNT, region: DRILL_REGION });

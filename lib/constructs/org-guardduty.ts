@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -39,7 +39,7 @@ export interface GuardDutyOrganizationConfigProps {
 /**
  * GuardDuty organization auto-enable (members and features) through a custom resource, because
  * no CloudFormation resource sets feature auto-enable. The function may only update and describe
- * the organization configuration of this one detector. Deleting the resource changes nothing.
+ * the organization configuration (of the detector it is given). Deleting the resource changes nothing.
  */
 export class GuardDutyOrganizationConfig extends Construct {
   readonly resource: CustomResource;
@@ -47,7 +47,6 @@ export class GuardDutyOrganizationConfig extends Construct {
 
   constructor(scope: Construct, id: string, props: GuardDutyOrganizationConfigProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     const { config, detectorId, key } = props;
     const autoEnable = config.organization.guardDutyAutoEnable;
 
@@ -57,9 +56,12 @@ export class GuardDutyOrganizationConfig extends Construct {
     });
     role.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'OrganizationConfigurationOfThisDetector',
+        sid: 'OrganizationConfiguration',
         actions: ['guardduty:UpdateOrganizationConfiguration', 'guardduty:DescribeOrganizationConfiguration'],
-        resources: [`arn:${stack.partition}:guardduty:${stack.region}:${stack.account}:detector/${detectorId}`],
+        // Neither action has a resource-level permission (Service Authorization Reference): on
+        // `detector/<id>` the statement never matched and AWS refused the custom resource. The
+        // function is only ever given this stack's detector id (the resource's DetectorId property).
+        resources: ['*'],
       }),
     );
     const logGroup = new logs.LogGroup(this, 'Logs', {
@@ -131,11 +133,15 @@ export class GuardDutyOrganizationConfig extends Construct {
     });
 
     acknowledgeGrants(role, [
-      { resource: '*', actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], reason: 'X-Ray supports no resource-level permissions' },
+      {
+        resource: '*',
+        actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'guardduty:UpdateOrganizationConfiguration', 'guardduty:DescribeOrganizationConfiguration'],
+        reason: 'X-Ray and GuardDuty Update/DescribeOrganizationConfiguration support no resource-level permissions',
+      },
       { resource: `${arnToken(logGroup)}:*`, actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], reason: 'log streams of this function’s own log group, whose names Lambda generates' },
     ]);
     acknowledge(role, [
-      ['NIST.800.53.R5-IAMNoInlinePolicy', 'the inline policy holds the grants of this one function, scoped to this detector and its own log group'],
+      ['NIST.800.53.R5-IAMNoInlinePolicy', 'the inline policy holds the grants of this one function: the organization configuration and its own log group'],
     ]);
     acknowledge(this.onEvent, [
       ['Serverless-LambdaDLQ', 'called synchronously by the custom resource provider, which reports failures to CloudFormation'],

@@ -6,7 +6,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { REVOKE_SESSIONS_POLICY_NAME } from '../../lambdas/credentials/policies';
 import { acknowledge, acknowledgeGrants } from '../nag';
-import { acknowledgeWildcards } from '../responder-policies';
+import type { CordonConfig } from '../config';
+import { acknowledgeWildcards, SESSION_WRITER_REASONS, sessionWriterStatements } from '../responder-policies';
 
 /**
  * The session revoker: the ONLY writer of session-deny policies, and a principal that cannot
@@ -245,5 +246,40 @@ export class SessionRevoker extends Construct {
   /** StartSyncExecution on this state machine only: the caller names a principal, never a document. */
   grantStartSync(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({ grantee, actions: ['states:StartSyncExecution'], resourceArns: [this.stateMachine.stateMachineArn] });
+  }
+}
+
+export interface MemberSessionWriterRoleProps {
+  readonly config: CordonConfig;
+  /** The session revoker state machine's role in the security account: the only principal trusted. */
+  readonly trustedRoleArn: string;
+  /** Cordon's roles in this account, by exact ARN: never written on. */
+  readonly ownRoleArns: readonly string[];
+}
+
+/**
+ * The session writer in a member account (`CordonMemberSessionRevoker`): what the state machine
+ * assumes through its task `Credentials`, so the document stays the definition's in every account.
+ * Trusted only by the state machine's role (plus `aws:PrincipalOrgID`); it holds only
+ * `sessionWriterStatements`, never the responders' other permissions, and the responder functions
+ * cannot assume it.
+ */
+export class MemberSessionWriterRole extends Construct {
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: MemberSessionWriterRoleProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const trusted = new iam.ArnPrincipal(props.trustedRoleArn);
+    const statements = sessionWriterStatements(stack, props.config, props.ownRoleArns);
+    this.role = new iam.Role(this, 'Role', {
+      roleName: SESSION_WRITER_ROLE_NAME,
+      description: 'Cordon: assumed only by the session revoker state machine to write the cordon-revoke-sessions deny in this account',
+      assumedBy: props.config.organizationId ? new iam.PrincipalWithConditions(trusted, { StringEquals: { 'aws:PrincipalOrgID': props.config.organizationId } }) : trusted,
+      maxSessionDuration: Duration.hours(1),
+      inlinePolicies: { SessionDeny: new iam.PolicyDocument({ statements }) },
+    });
+    acknowledgeWildcards(stack, this.role, SESSION_WRITER_REASONS, new iam.PolicyDocument({ statements }));
+    acknowledge(this.role, [['NIST.800.53.R5-IAMNoInlinePolicy', 'the inline policy is this role’s only grant (the session deny writer); a managed policy could be attached to other principals']]);
   }
 }

@@ -154,6 +154,20 @@ describe('isolation plan', () => {
     expect(byKind(replaced, 'disassociate-profile')).toEqual([]);
   });
 
+  // Found by the emulator drill: in a dual-stack VPC a new group also gets `::/0` egress; revoking
+  // only the IPv4 rule left every "isolated" instance free to send IPv6 traffic out.
+  it('revokes both default egress rules of a new isolation group, the IPv6 one in its own call (absent in an IPv4-only VPC)', () => {
+    const steps = planIsolation(target, state({ isolationGroups: [] }), defaultIsolationConfig);
+    const revokes = byKind(steps, 'revoke-rules').map((s) => [s.id, s.direction, s.rules]);
+    expect(revokes).toEqual([
+      [`revoke-rules:${VPC}:egress`, 'egress', [{ ...ALL, ipv4: ['0.0.0.0/0'], ipv6: [] }]],
+      [`revoke-rules:${VPC}:egress-ipv6`, 'egress', [{ ...ALL, ipv4: [], ipv6: ['::/0'] }]],
+    ]);
+    // Every ENI waits for the verification, which waits for both revocations.
+    for (const s of byKind(steps, 'eni-isolate')) expect(s.needs).toEqual([`verify-groups:${VPC}`]);
+    expect(byKind(steps, 'verify-groups')[0]?.needs).toEqual(expect.arrayContaining(revokes.map(([id]) => id)));
+  });
+
   it('creates both groups in a VPC without them, allowing IPv6 as well as IPv4, and makes the ENI steps need them', () => {
     const steps = planIsolation(target, state({ isolationGroups: [], enis: [eni('eni-a', 0, { ipv6: ['2001:db8::1'] })] }), defaultIsolationConfig);
     expect(byKind(steps, 'create-security-group').map((s) => [s.vpcId, s.role, s.groupName])).toEqual([
@@ -175,6 +189,15 @@ describe('isolation plan', () => {
         rules: [{ ...ALL, ipv4: ['0.0.0.0/0'], ipv6: [] }],
         needs: [`create-security-group:${VPC}:isolation`],
       },
+      {
+        id: `revoke-rules:${VPC}:egress-ipv6`,
+        action: 'ec2:RevokeSecurityGroupEgress',
+        kind: 'revoke-rules',
+        group: { createdBy: `create-security-group:${VPC}:isolation` },
+        direction: 'egress',
+        rules: [{ ...ALL, ipv4: [], ipv6: ['::/0'] }],
+        needs: [`create-security-group:${VPC}:isolation`],
+      },
     ]);
     // Both groups are verified (described again) before any ENI is touched.
     expect(byKind(steps, 'verify-groups')).toEqual([
@@ -191,6 +214,7 @@ describe('isolation plan', () => {
           `authorize-allow-all:${VPC}:egress`,
           `create-security-group:${VPC}:isolation`,
           `revoke-rules:${VPC}:egress`,
+          `revoke-rules:${VPC}:egress-ipv6`,
         ],
       },
     ]);
@@ -202,7 +226,11 @@ describe('isolation plan', () => {
     const onlyAllowAll = tagged.filter((g) => g.role === 'allow-all');
     const steps = planIsolation(target, state({ isolationGroups: onlyAllowAll }), defaultIsolationConfig);
     expect(steps.find((s) => s.id === 'eni-allow-all:eni-a')?.needs).toEqual([`verify-groups:${VPC}`]);
-    expect(byKind(steps, 'verify-groups')[0]?.needs).toEqual([`create-security-group:${VPC}:isolation`, `revoke-rules:${VPC}:egress`]);
+    expect(byKind(steps, 'verify-groups')[0]?.needs).toEqual([
+      `create-security-group:${VPC}:isolation`,
+      `revoke-rules:${VPC}:egress`,
+      `revoke-rules:${VPC}:egress-ipv6`,
+    ]);
   });
 
   it('captures console output and a screenshot in the first round, and the cut waits for them only softly', () => {

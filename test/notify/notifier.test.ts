@@ -18,10 +18,20 @@ import { copyOf, fixture } from '../support/fixtures';
 const sns = mockClient(SNSClient);
 const hub = mockClient(SecurityHubClient);
 const TOPIC = 'arn:aws:sns:ca-central-1:303697492861:cordon-notifications';
+/** Back-off waits the notifier asked for (none really waited). */
+let waits: number[] = [];
 const notifier = () =>
-  new AwsNotifier({ sns: new SNSClient({ region: 'ca-central-1' }), topicArn: TOPIC, securityHubFor: (region) => new SecurityHubClient({ region }) });
+  new AwsNotifier({
+    sns: new SNSClient({ region: 'ca-central-1' }),
+    topicArn: TOPIC,
+    securityHubFor: (region) => new SecurityHubClient({ region }),
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+  });
 
 beforeEach(() => {
+  waits = [];
   sns.reset();
   hub.reset();
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
@@ -113,12 +123,14 @@ describe('notifier', () => {
     });
   });
 
-  it('resolves the finding only when every step succeeded', () => {
+  it('marks a contained finding NOTIFIED (still to investigate), RESOLVED only when configured and every step succeeded', () => {
     const ok = decision({ steps: [{ id: 'a', action: 'x', status: 'succeeded' }] });
-    expect(workflowStatusOf(ok)).toBe('RESOLVED');
-    expect(workflowStatusOf({ ...ok, decision: 'dry-run' })).toBe('NOTIFIED');
-    expect(workflowStatusOf({ ...ok, decision: 'escalate', steps: [] })).toBe('NOTIFIED');
-    expect(workflowStatusOf({ ...ok, steps: [] })).toBe('NOTIFIED');
+    expect(workflowStatusOf(ok)).toBe('NOTIFIED');
+    expect(workflowStatusOf(ok, true)).toBe('RESOLVED');
+    expect(workflowStatusOf({ ...ok, decision: 'dry-run' }, true)).toBe('NOTIFIED');
+    expect(workflowStatusOf({ ...ok, decision: 'escalate', steps: [] }, true)).toBe('NOTIFIED');
+    expect(workflowStatusOf({ ...ok, steps: [] }, true)).toBe('NOTIFIED');
+    expect(workflowStatusOf({ ...ok, steps: [{ id: 'a', action: 'x', status: 'failed' }] }, true)).toBe('NOTIFIED');
   });
 
   it('keeps the note within 512 characters however many records there are', () => {
@@ -141,8 +153,30 @@ describe('notifier', () => {
     expect(error).toBeInstanceOf(NotificationError);
     expect((error as NotificationError).failures).toEqual([
       'sns publish: KMSDisabledException: KMS key disabled',
-      `security hub ca-central-1: finding ${GD_ARN} not updated (FindingNotFound: not found)`,
+      `security hub ca-central-1: finding ${GD_ARN} not updated (FindingNotFound: not found) after 4 attempts`,
     ]);
+    expect(hub).toHaveReceivedCommandTimes(BatchUpdateFindingsCommand, 4);
+    expect(waits).toEqual([1000, 2000, 4000]);
+  });
+
+  it('retries the write-back while the finding is not yet in Security Hub, and lands it once imported', async () => {
+    hub
+      .on(BatchUpdateFindingsCommand)
+      .resolvesOnce({ UnprocessedFindings: [{ FindingIdentifier: { Id: GD_ARN, ProductArn: GD_PRODUCT }, ErrorCode: 'FindingNotFound', ErrorMessage: 'not found' }] })
+      .resolvesOnce({ UnprocessedFindings: [{ FindingIdentifier: { Id: GD_ARN, ProductArn: GD_PRODUCT }, ErrorCode: 'ConcurrentUpdateError', ErrorMessage: 'busy' }] })
+      .resolves({ ProcessedFindings: [{ Id: GD_ARN, ProductArn: GD_PRODUCT }], UnprocessedFindings: [] });
+    await notifier().notify(decision());
+    expect(hub).toHaveReceivedCommandTimes(BatchUpdateFindingsCommand, 3);
+    expect(waits).toEqual([1000, 2000]);
+  });
+
+  it('does not retry what another attempt cannot fix (invalid input)', async () => {
+    hub.on(BatchUpdateFindingsCommand).resolves({
+      UnprocessedFindings: [{ FindingIdentifier: { Id: GD_ARN, ProductArn: GD_PRODUCT }, ErrorCode: 'InvalidInput', ErrorMessage: 'bad note' }],
+    });
+    await expect(notifier().notify(decision())).rejects.toThrow(NotificationError);
+    expect(hub).toHaveReceivedCommandTimes(BatchUpdateFindingsCommand, 1);
+    expect(waits).toEqual([]);
   });
 });
 
@@ -207,7 +241,7 @@ describe('notification from the isolation responder', () => {
     logger,
   });
 
-  it('announces the containment once, after its evidence, and resolves the finding', async () => {
+  it('announces the containment once, after its evidence, and marks the finding NOTIFIED', async () => {
     installWorld(busyWorld());
     const evidence = new RecordingEvidenceWriter();
     const summary = await respond(event(), deps(evidence));
@@ -218,7 +252,7 @@ describe('notification from the isolation responder', () => {
     expect(JSON.parse(message.default)).toMatchObject({ decision: 'act', incidentId: summary.incidentId, evidenceKeys: summary.evidenceKeys });
     expect(hub).toHaveReceivedCommandWith(BatchUpdateFindingsCommand, {
       FindingIdentifiers: [{ Id: GD_ARN, ProductArn: GD_PRODUCT }],
-      Workflow: { Status: 'RESOLVED' },
+      Workflow: { Status: 'NOTIFIED' },
     });
   });
 

@@ -44,18 +44,20 @@ describe('member role StackSet', () => {
     expect(imports).toEqual([
       ['IsolationResponderRoleArn', expect.stringMatching(/^CordonResponse:ExportsOutputFnGetAttIsolateInstanceRole[0-9A-F]{8}Arn/) as unknown],
       ['CredentialResponderRoleArn', expect.stringMatching(/^CordonResponse:ExportsOutputFnGetAttRevokeCredentialsRole[0-9A-F]{8}Arn/) as unknown],
+      ['SessionRevokerRoleArn', expect.stringMatching(/^CordonResponse:ExportsOutputFnGetAttSessionRevokerRole[0-9A-F]{8}Arn/) as unknown],
     ]);
   });
 
-  it('embeds the member template: one role per responder, their policies, no bootstrap parameter', () => {
+  it('embeds the member template: one role per responder, their policies, the session writer role, no bootstrap parameter', () => {
     const body = JSON.parse(stackSet.TemplateBody as string) as { Parameters: Record<string, unknown>; Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
     const types = Object.values(body.Resources).map((r) => r.Type).sort();
-    expect(types).toEqual(['AWS::IAM::ManagedPolicy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::IAM::Role']);
+    expect(types).toEqual(['AWS::IAM::ManagedPolicy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::IAM::Role', 'AWS::IAM::Role']);
     expect(Object.values(body.Resources).filter((r) => r.Type === 'AWS::IAM::Role').map((r) => r.Properties.RoleName)).toEqual([
       'CordonMemberIsolation',
       'CordonMemberCredentials',
+      'CordonMemberSessionRevoker',
     ]);
-    expect(Object.keys(body.Parameters).sort()).toEqual(['CredentialResponderRoleArn', 'IsolationResponderRoleArn']);
+    expect(Object.keys(body.Parameters).sort()).toEqual(['CredentialResponderRoleArn', 'IsolationResponderRoleArn', 'SessionRevokerRoleArn']);
     expect((stackSet.TemplateBody as string).length).toBeLessThanOrEqual(51_200);
   });
 
@@ -104,10 +106,11 @@ describe('organization wiring', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           {
-            Sid: 'OrganizationConfigurationOfThisDetector',
+            Sid: 'OrganizationConfiguration',
             Effect: 'Allow',
             Action: ['guardduty:DescribeOrganizationConfiguration', 'guardduty:UpdateOrganizationConfiguration'],
-            Resource: { 'Fn::Join': ['', Match.arrayWith([':detector/', { 'Fn::ImportValue': Match.stringLikeRegexp('DetectorId') }])] },
+            // No resource-level permission exists for these actions: a detector ARN never matched.
+            Resource: '*',
           },
         ]),
       },

@@ -1,0 +1,140 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, BuildMiddleware, InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@aws-sdk/types';
+import type { Ec2Clients } from '../../../lambdas/isolation/types';
+
+/**
+ * SDK clients pointed at the emulator: its endpoint, dummy credentials, one region. Which account a
+ * request acts in is moto's decision: the home clients send `x-moto-account-id` (moto's header for
+ * "this request is made in account N"); clients built with credentials from AssumeRole carry no
+ * header, and moto maps their access key to the account of the assumed role — so the member
+ * account is reached exactly as in AWS, through STS. The fix-ups for what moto 5.2.1 gets wrong
+ * live here and in signer.ts, never in lambdas/.
+ */
+
+/** Dummy credentials: moto accepts any key (it does not check signatures unless asked to). */
+export const DUMMY_CREDENTIALS: AwsCredentialIdentity = { accessKeyId: 'AKIAEMULATORDRILL001', secretAccessKey: 'emulator-drill-dummy-secret' };
+
+/** Any SDK v3 client: its middleware stack, seen with the input/output types every client shares. */
+interface Host {
+  readonly middlewareStack: unknown;
+  destroy(): void;
+}
+const stackOf = (client: Host): MiddlewareStack<object, MetadataBearer> => client.middlewareStack as MiddlewareStack<object, MetadataBearer>;
+
+const inAccount = <C extends Host>(client: C, account: string): C => {
+  const header: BuildMiddleware<object, MetadataBearer> = (next) => (args) => {
+    const request = args.request as { headers?: Record<string, string> } | undefined;
+    if (request?.headers) request.headers['x-moto-account-id'] = account;
+    return next(args);
+  };
+  stackOf(client).add(header, { step: 'build', name: 'cordonMotoAccount' });
+  return client;
+};
+
+/**
+ * moto's threaded server does not make DynamoDB conditional writes atomic (lost updates under
+ * parallel writers). Every DynamoDB request of the drill passes through this one queue, so moto
+ * serves them one at a time and the chain heads' conditional writes mean what they mean in AWS.
+ */
+const serialised = <C extends Host>(client: C, queue: { tail: Promise<unknown> }): C => {
+  const oneAtATime: InitializeMiddleware<object, MetadataBearer> = (next) => (args) => {
+    const run = queue.tail.then(
+      () => next(args),
+      () => next(args),
+    );
+    queue.tail = run.catch(() => undefined);
+    return run;
+  };
+  stackOf(client).add(oneAtATime, { step: 'initialize', name: 'cordonMotoSerialDynamo', priority: 'high' });
+  return client;
+};
+
+/**
+ * moto 5.2.1 does not implement GetObjectRetention (it answers with the object's body). The
+ * harness answers it from HeadObject, whose lock headers moto does return; verify's S3 mode only
+ * asks when GetObject carried no lock headers, so on moto this path is a safety net.
+ */
+const retentionFromHead = (client: S3Client): S3Client => {
+  const answer: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
+    if (context.commandName !== 'GetObjectRetentionCommand') return next(args);
+    const input = args.input as { Bucket?: string; Key?: string; VersionId?: string };
+    const head = await client.send(new HeadObjectCommand({ Bucket: input.Bucket, Key: input.Key, VersionId: input.VersionId }));
+    if (!head.ObjectLockMode) {
+      throw Object.assign(new Error('the object has no retention (answered from HeadObject)'), { name: 'NoSuchObjectLockConfiguration' });
+    }
+    const output = { Retention: { Mode: head.ObjectLockMode, RetainUntilDate: head.ObjectLockRetainUntilDate }, $metadata: head.$metadata };
+    return { output, response: undefined };
+  };
+  stackOf(client).add(answer, { step: 'initialize', name: 'cordonMotoGetObjectRetention', priority: 'high' });
+  return client;
+};
+
+export interface EmulatorAws {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly homeAccount: string;
+  readonly sts: STSClient;
+  readonly iam: IAMClient;
+  readonly s3: S3Client;
+  readonly kms: KMSClient;
+  readonly ddb: DynamoDBClient;
+  readonly ssm: SSMClient;
+  /** The EC2 family in the home account, or signed with `credentials` (the account is the role's). */
+  ec2Family(region: string, credentials?: AwsCredentialIdentity): Ec2Clients;
+  iamWith(credentials?: AwsCredentialIdentity): IAMClient;
+  /** Clients acting directly in `account`: for seeding and reading state back, never for Cordon's calls. */
+  seeder(account: string, region?: string): { ec2: Ec2Clients; iam: IAMClient };
+  destroy(): void;
+}
+
+export const emulatorAws = (endpoint: string, homeAccount: string, region: string): EmulatorAws => {
+  const built: Host[] = [];
+  const make = <C extends Host>(client: C, account?: string): C => {
+    built.push(client);
+    return account ? inAccount(client, account) : client;
+  };
+  const options = (r: string, credentials?: AwsCredentialIdentity) => ({ endpoint, region: r, credentials: credentials ?? DUMMY_CREDENTIALS, maxAttempts: 2 });
+  const family = (r: string, credentials?: AwsCredentialIdentity, account?: string): Ec2Clients => ({
+    ec2: make(new EC2Client(options(r, credentials)), account),
+    autoScaling: make(new AutoScalingClient(options(r, credentials)), account),
+    elbv2: make(new ElasticLoadBalancingV2Client(options(r, credentials)), account),
+    elb: make(new ElasticLoadBalancingClient(options(r, credentials)), account),
+  });
+  const homeFamilies = new Map<string, Ec2Clients>();
+  const queue = { tail: Promise.resolve() as Promise<unknown> };
+  const iam = make(new IAMClient(options(region)), homeAccount);
+  return {
+    endpoint,
+    region,
+    homeAccount,
+    sts: make(new STSClient(options(region)), homeAccount),
+    iam,
+    s3: retentionFromHead(make(new S3Client({ ...options(region), forcePathStyle: true }), homeAccount)),
+    kms: make(new KMSClient(options(region)), homeAccount),
+    ddb: serialised(make(new DynamoDBClient(options(region)), homeAccount), queue),
+    ssm: make(new SSMClient(options(region)), homeAccount),
+    ec2Family: (r, credentials) => {
+      if (credentials) return family(r, credentials);
+      let f = homeFamilies.get(r);
+      if (!f) {
+        f = family(r, undefined, homeAccount);
+        homeFamilies.set(r, f);
+      }
+      return f;
+    },
+    iamWith: (credentials) => (credentials ? make(new IAMClient(options(region, credentials))) : iam),
+    seeder: (account, r = region) => ({ ec2: family(r, undefined, account), iam: make(new IAMClient(options(region)), account) }),
+    destroy: () => {
+      for (const c of built) c.destroy();
+    },
+  };
+};

@@ -1,0 +1,313 @@
+import { createPublicKey } from 'node:crypto';
+import { resolve } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { CREDENTIALS_RESPONDER, respond as respondCredentials, type RespondResult } from '../../../lambdas/credentials/respond';
+import { defaultCredentialsConfig } from '../../../lambdas/credentials/types';
+import { StoreEvidenceReader } from '../../../lambdas/evidence/reader';
+import { pinnedKmsKey } from '../../../lambdas/evidence/reader-from-env';
+import { KmsSigner } from '../../../lambdas/evidence/signer';
+import { Verifier, addS3, publishPublicKey, writeCheckpoint, type VerifyReport } from '../../../lambdas/evidence';
+import { runGuarded } from '../../../lambdas/guardrails/handle';
+import { ISOLATION_RESPONDER, respond as respondIsolation, type ResponseSummary } from '../../../lambdas/isolation/respond';
+import { defaultIsolationConfig } from '../../../lambdas/isolation/types';
+import { accountAccess } from '../../../lambdas/shared/assume';
+import { parseConfig } from '../../config';
+import { emulatorAws, type EmulatorAws } from './clients';
+import { diff, judge, type Judgement } from './diff';
+import { startMoto } from './moto';
+import { EMULATOR_SCENARIOS, seedNetworkOnce, type EmulatorScenario, type ScenarioContext, type Seeded } from './scenarios';
+import { seedRole } from './seed-iam';
+import { readEc2, readIam, type State } from './state';
+import { EmulatorSessionRevoker } from './sessions';
+import { VAULT, createVault, type Vault } from './vault';
+import { DynamoCredentialLedger } from '../../../lambdas/credentials/ledger';
+
+/**
+ * `cordon drill --emulator`: the scenarios in ENFORCE mode against moto in server mode, over HTTP.
+ * Starts moto, seeds the world (home account and a member account), builds the evidence vault in
+ * it, then for each scenario: snapshot both accounts, run the real responder (`respond` behind the
+ * handler's `runGuarded`, with the kill switch read from the emulator's SSM parameter, the breaker
+ * and idempotency on its DynamoDB table), snapshot again, and judge every difference. Ends with a
+ * checkpoint, the public key published, and the evidence bucket verified in S3 mode by the same
+ * code as `cordon verify s3://...`. moto is stopped by its PID whatever happens.
+ */
+
+export const EMULATOR_HOME_ACCOUNT = '210987654321';
+export const EMULATOR_MEMBER_ACCOUNT = '222222222222';
+export const EMULATOR_REGION = 'eu-west-1';
+/**
+ * The deployed configuration's defaults (cdk.json without a `cordon` key): the member role each
+ * responder assumes, the isolation function's minimum severity, the credentials function's
+ * allowlist and quarantine switch, as lib/response-stack.ts passes them in the environment.
+ */
+const DEPLOYED = parseConfig({});
+export const MEMBER_ROLES = DEPLOYED.memberRoleNames;
+const ACCOUNTS = [EMULATOR_HOME_ACCOUNT, EMULATOR_MEMBER_ACCOUNT];
+const ISOLATION_CONFIG = { ...defaultIsolationConfig, minimumSeverity: DEPLOYED.minimumSeverity };
+const CREDENTIALS_CONFIG = {
+  ...defaultCredentialsConfig,
+  allowlist: DEPLOYED.allowlistedPrincipals,
+  quarantineUser: DEPLOYED.credentials.quarantineUser,
+  ownRolePrefix: 'Cordon',
+  partition: 'aws',
+};
+
+export interface ScenarioReport {
+  readonly name: string;
+  readonly responder: string;
+  readonly account: string;
+  readonly decision: string;
+  readonly expectedDecision: string;
+  readonly reason?: string;
+  readonly incidentId?: string;
+  readonly steps: readonly { readonly id: string; readonly action: string; readonly status: string; readonly error?: string }[];
+  readonly evidenceKeys: readonly string[];
+  readonly judgement: Judgement;
+  readonly notes: readonly string[];
+  readonly error?: string;
+  readonly ok: boolean;
+  readonly elapsedMs: number;
+}
+
+export interface EmulatorDrillReport {
+  readonly endpoint: string;
+  readonly pid: number;
+  readonly bucket: string;
+  readonly keyArn: string;
+  readonly scenarios: readonly ScenarioReport[];
+  readonly verify: VerifyReport;
+  readonly signatures: number;
+  readonly ok: boolean;
+  readonly timings: { readonly startMs: number; readonly seedMs: number; readonly scenariosMs: number; readonly verifyMs: number; readonly totalMs: number };
+}
+
+export interface EmulatorDrillOptions {
+  readonly scenariosDir?: string;
+  readonly scenarios?: readonly EmulatorScenario[];
+  readonly onScenario?: (r: ScenarioReport) => void;
+}
+
+const message = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Both accounts' EC2 (the region) and IAM state, paths prefixed by account. */
+const snapshot = async (aws: EmulatorAws, accounts: readonly string[], region: string): Promise<State> => {
+  const parts = await Promise.all(
+    accounts.map(async (account) => {
+      const c = aws.seeder(account, region);
+      const [ec2, iam] = await Promise.all([readEc2(c.ec2), readIam(c.iam)]);
+      return [...ec2, ...iam].map(([p, v]): [string, unknown] => [`${account}:${p}`, v]);
+    }),
+  );
+  return new Map(parts.flat());
+};
+
+/** The scenario's state, seen from its own account (paths without the account prefix). */
+const inAccount = (state: State, account: string): State =>
+  new Map([...state].filter(([p]) => p.startsWith(`${account}:`)).map(([p, v]) => [p.slice(account.length + 1), v]));
+
+interface Invocation {
+  readonly incidentId: string;
+  readonly decision: string;
+  readonly reason?: string;
+  readonly steps: ScenarioReport['steps'];
+  readonly evidenceKeys: readonly string[];
+}
+
+const invoke = async (aws: EmulatorAws, vault: Vault, scenario: EmulatorScenario, event: unknown, requestId: string): Promise<Invocation> => {
+  const home = aws.homeAccount;
+  const functionArn = `arn:aws:lambda:${aws.region}:${home}:function:CordonResponse-${scenario.responder === 'isolation' ? 'IsolateInstance' : 'RevokeCredentials'}`;
+  const context = { invokedFunctionArn: functionArn, awsRequestId: requestId, getRemainingTimeInMillis: () => 60_000 };
+  const actor = { arn: functionArn, requestId };
+  const reader = new StoreEvidenceReader(vault.store, pinnedKmsKey(new KmsSigner(aws.kms, vault.keyArn)));
+  if (scenario.responder === 'isolation') {
+    const r: ResponseSummary = await runGuarded({
+      event,
+      context,
+      responder: ISOLATION_RESPONDER,
+      guardrails: vault.guardrails,
+      idempotency: vault.idempotency<ResponseSummary>(ISOLATION_RESPONDER, () => true),
+      evidence: vault.chain,
+      logger: silent,
+      respond: (guardrails) =>
+        respondIsolation(
+          event,
+          {
+            evidence: vault.chain,
+            guardrails,
+            clientsFor: (access) => aws.ec2Family(access.region, access.credentials),
+            sts: aws.sts,
+            homeAccount: home,
+            homeRegion: aws.region,
+            memberRoleName: MEMBER_ROLES.isolation,
+            partition: 'aws',
+            config: ISOLATION_CONFIG,
+            actor,
+            reader,
+            logger: silent,
+          },
+          { requestId },
+        ),
+    });
+    const steps = [...r.steps, ...(r.results ?? []).flatMap((x) => x.steps)];
+    return { incidentId: r.incidentId, decision: r.decision, ...(r.reason ? { reason: r.reason } : {}), steps, evidenceKeys: r.evidenceKeys };
+  }
+  const r: RespondResult = await runGuarded({
+    event,
+    context,
+    responder: CREDENTIALS_RESPONDER,
+    guardrails: vault.guardrails,
+    idempotency: vault.idempotency<RespondResult>(CREDENTIALS_RESPONDER, () => true),
+    evidence: vault.chain,
+    logger: silent,
+    respond: (guardrails) =>
+      respondCredentials(event, {
+        evidence: vault.chain,
+        reader,
+        guardrails,
+        config: CREDENTIALS_CONFIG,
+        clock: () => new Date(),
+        homeAccount: home,
+        homeRegion: aws.region,
+        access: (incidentId) => accountAccess({ sts: aws.sts, homeAccount: home, memberRoleName: MEMBER_ROLES.credentials, partition: 'aws' }, incidentId),
+        iamFor: (access) => aws.iamWith(access.credentials),
+        sessions: new EmulatorSessionRevoker((account) => aws.seeder(account).iam),
+        ledger: new DynamoCredentialLedger(aws.ddb, VAULT.guardrailsTable),
+        actor,
+        logger: new Logger({ serviceName: 'cordon-emulator-drill', logLevel: 'SILENT' }),
+      }),
+  });
+  return {
+    incidentId: r.incidentId,
+    decision: r.decision,
+    ...(r.reason ? { reason: r.reason } : {}),
+    steps: r.steps.map((s) => ({ id: s.id, action: s.action, status: s.status, ...(s.error ? { error: s.error } : {}) })),
+    evidenceKeys: r.evidenceKeys,
+  };
+};
+
+const crashed = (scenario: EmulatorScenario, account: string, error: unknown, elapsedMs: number): ScenarioReport => ({
+  name: scenario.name,
+  responder: scenario.responder,
+  account,
+  decision: 'crash',
+  expectedDecision: scenario.decision,
+  steps: [],
+  evidenceKeys: [],
+  judgement: { checks: [], claimed: [], unexpected: [], ok: false },
+  notes: [],
+  error: message(error),
+  ok: false,
+  elapsedMs,
+});
+
+/**
+ * Runs one seeded scenario between two snapshots of both accounts. The world of every scenario is
+ * seeded first, so the after-state of one scenario is the before-state of the next: nothing but
+ * the responder acts in between.
+ */
+const runScenario = async (aws: EmulatorAws, vault: Vault, scenario: EmulatorScenario, seeded: Seeded, before: State, index: number): Promise<{ report: ScenarioReport; after: State }> => {
+  const t0 = Date.now();
+  const account = seeded.account;
+  const from = new Date();
+  const requestId = `emulator-${String(index + 1).padStart(2, '0')}`;
+  const r = await invoke(aws, vault, scenario, seeded.event, requestId);
+  const to = new Date();
+  const after = await snapshot(aws, ACCOUNTS, aws.region);
+  const e = seeded.expect(inAccount(before, account), inAccount(after, account), r, { from, to });
+  const prefixed = e.rules.map((rule) => (c: Parameters<typeof rule>[0]) => (c.path.startsWith(`${account}:`) ? rule({ ...c, path: c.path.slice(account.length + 1) }) : undefined));
+  const decided = { what: `decision ${scenario.decision} (enforce)`, ok: r.decision === scenario.decision, ...(r.decision === scenario.decision ? {} : { detail: `${r.decision}: ${r.reason ?? ''}` }) };
+  const failedSteps = r.steps.filter((s) => s.status !== 'succeeded');
+  const stepsOk = { what: 'every planned step succeeded', ok: failedSteps.length === 0, ...(failedSteps.length ? { detail: JSON.stringify(failedSteps) } : {}) };
+  const judgement = judge(diff(before, after), prefixed, [decided, stepsOk, ...e.checks]);
+  const report: ScenarioReport = {
+    name: scenario.name,
+    responder: scenario.responder,
+    account,
+    decision: r.decision,
+    expectedDecision: scenario.decision,
+    ...(r.reason ? { reason: r.reason } : {}),
+    incidentId: r.incidentId,
+    steps: r.steps,
+    evidenceKeys: r.evidenceKeys,
+    judgement,
+    notes: e.notes,
+    ok: judgement.ok,
+    elapsedMs: Date.now() - t0,
+  };
+  return { report, after };
+};
+
+export const runEmulatorDrill = async (options: EmulatorDrillOptions = {}): Promise<EmulatorDrillReport> => {
+  const t0 = Date.now();
+  const moto = await startMoto();
+  const aws = emulatorAws(moto.endpoint, EMULATOR_HOME_ACCOUNT, EMULATOR_REGION);
+  try {
+    const t1 = Date.now();
+    const ctx: ScenarioContext = {
+      aws,
+      homeAccount: EMULATOR_HOME_ACCOUNT,
+      memberAccount: EMULATOR_MEMBER_ACCOUNT,
+      region: EMULATOR_REGION,
+      scenariosDir: resolve(options.scenariosDir ?? resolve(__dirname, '../../../drill/scenarios')),
+      network: seedNetworkOnce(aws, EMULATOR_REGION),
+    };
+    // The member roles as lib/member-stack.ts declares them: trusted by the home account's
+    // responder (moto's AssumeRole does not evaluate trust; the authz harness does).
+    const trustHome = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${EMULATOR_HOME_ACCOUNT}:root` }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] };
+    const memberIam = aws.seeder(EMULATOR_MEMBER_ACCOUNT).iam;
+    const [vault] = await Promise.all([
+      createVault(aws),
+      seedRole(memberIam, MEMBER_ROLES.isolation, trustHome),
+      seedRole(memberIam, MEMBER_ROLES.credentials, trustHome),
+      ctx.network(EMULATOR_HOME_ACCOUNT),
+      ctx.network(EMULATOR_MEMBER_ACCOUNT),
+    ]);
+    const list = options.scenarios ?? EMULATOR_SCENARIOS;
+    const seeded: (Seeded | Error)[] = [];
+    for (const scenario of list) seeded.push(await scenario.seed(ctx).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
+    const t2 = Date.now();
+    const scenarios: ScenarioReport[] = [];
+    let state = await snapshot(aws, ACCOUNTS, EMULATOR_REGION);
+    for (const [index, scenario] of list.entries()) {
+      const t = Date.now();
+      const world = seeded[index];
+      let report: ScenarioReport;
+      if (!world || world instanceof Error) report = crashed(scenario, EMULATOR_HOME_ACCOUNT, world ?? 'not seeded', 0);
+      else {
+        try {
+          const done = await runScenario(aws, vault, scenario, world, state, index);
+          report = done.report;
+          state = done.after;
+        } catch (error) {
+          report = crashed(scenario, world.account, error, Date.now() - t);
+          state = await snapshot(aws, ACCOUNTS, EMULATOR_REGION);
+        }
+      }
+      scenarios.push(report);
+      options.onScenario?.(report);
+    }
+    const t3 = Date.now();
+    await writeCheckpoint({ chain: vault.chain, heads: vault.heads, settleMs: 0 });
+    await publishPublicKey(vault.signer, vault.store);
+    const identity = await vault.signer.identity();
+    const verifier = new Verifier({ publicKeys: [{ key: createPublicKey({ key: identity.publicKeyDer, format: 'der', type: 'spki' }), fingerprint: identity.keyFingerprint }] });
+    await addS3(aws.s3, { bucket: vault.bucket, prefix: '' }, verifier, { minRetentionDays: 2555 });
+    const verify = verifier.finish();
+    const t4 = Date.now();
+    return {
+      endpoint: moto.endpoint,
+      pid: moto.pid,
+      bucket: vault.bucket,
+      keyArn: vault.keyArn,
+      scenarios,
+      verify,
+      signatures: vault.signer.signed,
+      ok: scenarios.every((s) => s.ok) && verify.ok && verify.records > 0,
+      timings: { startMs: t1 - t0, seedMs: t2 - t1, scenariosMs: t3 - t2, verifyMs: t4 - t3, totalMs: Date.now() - t0 },
+    };
+  } finally {
+    aws.destroy();
+    await moto.stop();
+  }
+};

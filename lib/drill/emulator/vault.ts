@@ -1,0 +1,91 @@
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, PutObjectLockConfigurationCommand } from '@aws-sdk/client-s3';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { DynamoChainHeads, EvidenceChain, S3EvidenceStore } from '../../../lambdas/evidence';
+import { DynamoBreaker } from '../../../lambdas/guardrails/breaker';
+import { GuardrailsPersistenceLayer, IdempotentResponder } from '../../../lambdas/guardrails/idempotency';
+import { ssmModeReader } from '../../../lambdas/guardrails/mode';
+import type { Guardrails } from '../../../lambdas/guardrails/types';
+import type { EmulatorAws } from './clients';
+import { MotoRawKmsSigner } from './signer';
+
+/**
+ * The evidence stack and the response stack's stateful parts, created in the emulator's home
+ * account the way lib/evidence-stack.ts and lib/response-stack.ts declare them: an Object Lock
+ * bucket (COMPLIANCE default retention), a KMS ECC_NIST_P256 SIGN_VERIFY key under the signing
+ * alias, the chain-head and guardrails tables (`pk` string key), and the `/cordon/mode` kill switch
+ * set to `enforce`. Cordon's own evidence, guardrail and idempotency code is then wired on them
+ * with the emulator's clients, exactly as the handlers wire them from their environment.
+ */
+
+export const VAULT = {
+  bucket: 'cordon-evidence-emulator-drill',
+  headsTable: 'CordonEvidenceChainHeads',
+  guardrailsTable: 'CordonGuardrails',
+  modeParameter: '/cordon/mode',
+  signingAlias: 'alias/cordon/evidence-signing',
+  retentionDays: 2555,
+} as const;
+
+export interface Vault {
+  readonly bucket: string;
+  readonly keyArn: string;
+  readonly signer: MotoRawKmsSigner;
+  readonly store: S3EvidenceStore;
+  readonly heads: DynamoChainHeads;
+  readonly chain: EvidenceChain;
+  readonly guardrails: Guardrails;
+  idempotency<R>(responder: string, isFinal: (r: R) => boolean): IdempotentResponder<R>;
+}
+
+const table = (aws: EmulatorAws, name: string) =>
+  aws.ddb.send(
+    new CreateTableCommand({
+      TableName: name,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+
+export const createVault = async (aws: EmulatorAws): Promise<Vault> => {
+  const bucket = VAULT.bucket;
+  const [, key] = await Promise.all([
+    aws.s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true, CreateBucketConfiguration: { LocationConstraint: aws.region as 'eu-west-1' } })),
+    aws.kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'Cordon evidence signing (emulator drill)' })),
+    table(aws, VAULT.headsTable),
+    table(aws, VAULT.guardrailsTable),
+    aws.ssm.send(new PutParameterCommand({ Name: VAULT.modeParameter, Type: 'String', Value: 'enforce' })),
+  ]);
+  const keyArn = key.KeyMetadata?.Arn;
+  if (!keyArn) throw new Error('emulator: CreateKey returned no key arn');
+  await Promise.all([
+    aws.kms.send(new CreateAliasCommand({ AliasName: VAULT.signingAlias, TargetKeyId: keyArn })),
+    aws.s3.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket: bucket,
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: VAULT.retentionDays } } },
+      }),
+    ),
+  ]);
+  const signer = new MotoRawKmsSigner(aws.kms, keyArn);
+  const store = new S3EvidenceStore(aws.s3, { bucket, prefix: '', retentionDays: VAULT.retentionDays });
+  const heads = new DynamoChainHeads(aws.ddb, { tableName: VAULT.headsTable });
+  const chain = new EvidenceChain({ signer, store, heads });
+  const guardrails: Guardrails = {
+    mode: ssmModeReader({ ssm: aws.ssm, parameterName: VAULT.modeParameter, ttlMs: 30_000 }),
+    breaker: new DynamoBreaker({ ddb: aws.ddb, tableName: VAULT.guardrailsTable, maxContainments: 10, windowMinutes: 60 }),
+  };
+  const layer = () => new GuardrailsPersistenceLayer({ ddb: aws.ddb, tableName: VAULT.guardrailsTable });
+  return {
+    bucket,
+    keyArn,
+    signer,
+    store,
+    heads,
+    chain,
+    guardrails,
+    idempotency: <R>(responder: string, isFinal: (r: R) => boolean) => new IdempotentResponder<R>({ responder, automatic: layer(), manual: layer(), isFinal }),
+  };
+};
