@@ -217,8 +217,15 @@ const runScenario = async (aws: EmulatorAws, vault: Vault, scenario: EmulatorSce
   const e = seeded.expect(inAccount(before, account), inAccount(after, account), r, { from, to });
   const prefixed = e.rules.map((rule) => (c: Parameters<typeof rule>[0]) => (c.path.startsWith(`${account}:`) ? rule({ ...c, path: c.path.slice(account.length + 1) }) : undefined));
   const decided = { what: `decision ${scenario.decision} (enforce)`, ok: r.decision === scenario.decision, ...(r.decision === scenario.decision ? {} : { detail: `${r.decision}: ${r.reason ?? ''}` }) };
-  const failedSteps = r.steps.filter((s) => s.status !== 'succeeded');
-  const stepsOk = { what: 'every planned step succeeded', ok: failedSteps.length === 0, ...(failedSteps.length ? { detail: JSON.stringify(failedSteps) } : {}) };
+  // moto 5.2.1 does not implement GetConsoleScreenshot (it answers an HTML 404 page): that capture
+  // fails on the emulator by design, and the cut must not wait for it (which the other checks prove).
+  const motoGap = (s: (typeof r.steps)[number]) => s.id === 'capture-console-screenshot' && s.status === 'failed';
+  const failedSteps = r.steps.filter((s) => s.status !== 'succeeded' && !motoGap(s));
+  const stepsOk = {
+    what: `every planned step succeeded${r.steps.some(motoGap) ? ' (console screenshot: not implemented by moto)' : ''}`,
+    ok: failedSteps.length === 0,
+    ...(failedSteps.length ? { detail: JSON.stringify(failedSteps) } : {}),
+  };
   const judgement = judge(diff(before, after), prefixed, [decided, stepsOk, ...e.checks]);
   const report: ScenarioReport = {
     name: scenario.name,
