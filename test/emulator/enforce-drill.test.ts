@@ -99,7 +99,8 @@ if (HAS_MOTO) {
           ]),
         );
         expect(what.filter((w) => w.startsWith('one snapshot of vol-'))).toHaveLength(2);
-        expect(s.steps.every((x) => x.status === 'succeeded')).toBe(true);
+        // moto does not implement GetConsoleScreenshot: that capture fails there and only there.
+        expect(s.steps.filter((x) => x.status !== 'succeeded' && x.id !== 'capture-console-screenshot')).toEqual([]);
       }
     });
 
