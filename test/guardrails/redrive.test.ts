@@ -1,7 +1,3 @@
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoBreaker } from '../../lambdas/guardrails/breaker';
 import { redriveParked, runGuarded, type HandlerLogger } from '../../lambdas/guardrails/handle';
@@ -9,21 +5,18 @@ import { GuardrailsPersistenceLayer, IdempotentResponder } from '../../lambdas/g
 import { DynamoParking, isFinalResult, PARKED_INDEX, passingStateOf } from '../../lambdas/guardrails/park';
 import type { Guardrails } from '../../lambdas/guardrails/types';
 import { ISOLATION_RESPONDER, respond, type ResponseSummary } from '../../lambdas/isolation/respond';
-import { defaultIsolationConfig, type ClientsFor } from '../../lambdas/isolation/types';
+import { defaultIsolationConfig } from '../../lambdas/isolation/types';
 import type { Mode } from '../../lambdas/evidence/types';
 import { busyWorld, INSTANCE_ID, installWorld } from '../support/aws-world';
 import { startLocalTable, type LocalTable } from '../support/dynalite';
 import { RecordingEvidenceWriter } from '../support/evidence';
 import { copyOf, fixture } from '../support/fixtures';
+import { clientsFor, guardDutyEvent as isolationFinding, HOME, REGION } from '../isolation/support';
 
-const HOME = '111111111111';
-const REGION = 'eu-west-1';
+/** The isolation finding of the shared support, with its ids readable. */
+const guardDutyEvent = () => isolationFinding() as ReturnType<typeof isolationFinding> & { id: string; detail: { id: string } };
+
 const WINDOW_MS = 60 * 60_000;
-
-const clientsFor: ClientsFor = (access) => {
-  const options = { region: access.region, ...(access.credentials ? { credentials: access.credentials } : {}) };
-  return { ec2: new EC2Client(options), autoScaling: new AutoScalingClient(options), elbv2: new ElasticLoadBalancingV2Client(options), elb: new ElasticLoadBalancingClient(options) };
-};
 
 class Lines implements HandlerLogger {
   readonly lines: { message: string; extra: Record<string, unknown> }[] = [];
@@ -37,19 +30,6 @@ class Lines implements HandlerLogger {
     this.lines.push({ message, extra });
   }
 }
-
-const guardDutyEvent = () => {
-  const event = copyOf(fixture('guardduty-ec2-backdoor-spambot-1.json')) as {
-    id: string;
-    detail: { id: string; accountId: string; region: string; arn: string; resource: { instanceDetails: { instanceId: string } }; service: { additionalInfo: Record<string, unknown> } };
-  };
-  event.detail.accountId = HOME;
-  event.detail.region = REGION;
-  event.detail.arn = '';
-  event.detail.resource.instanceDetails.instanceId = INSTANCE_ID;
-  event.detail.service.additionalInfo.sample = false;
-  return event;
-};
 
 const customActionClick = (eventId: string) => {
   const event = copyOf(fixture('securityhub-custom-action-afsbp-ec2-8-instance-1.json')) as {
