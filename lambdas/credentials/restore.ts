@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EvidenceRecordView } from '../evidence/reader';
 import { holdKey } from './ledger';
 import { quarantinePolicyArn, REVOKE_SESSIONS_POLICY_NAME } from './policies';

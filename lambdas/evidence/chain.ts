@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GENESIS_HASH, InvalidEvidenceError, canonicalJson, sha256, toJsonValue } from './canonical';
 import type { ChainHead, ChainHeads } from './heads';
 import {

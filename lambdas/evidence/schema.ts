@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Record and checkpoint formats. A stored object is the RFC 8785 canonical form of

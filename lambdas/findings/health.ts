@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Trigger } from '../evidence/types';
 import type { CredentialRequest, CredentialTarget, ParseContext, UnactionableTarget } from './credentials';
 import { incidentIdFor } from './incident';

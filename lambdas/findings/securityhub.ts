@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { guardDutyIncidentId, looseNumber, parseGuardDutyFindingArn } from './guardduty';
 import { incidentIdFor } from './incident';
 

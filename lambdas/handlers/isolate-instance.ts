@@ -6,7 +6,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseEnv, protectedTagOf, responderEnvSchema } from '../shared/responder-env';
 import { evidenceFromEnv } from '../evidence/from-env';
 import { S3EvidenceStore } from '../evidence/store';

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseEnv, protectedTagOf, responderEnvSchema } from '../shared/responder-env';
 import { CREDENTIALS_RESPONDER, respond, type RespondResult } from '../credentials/respond';
 import { DynamoCredentialLedger, MemoryCredentialLedger } from '../credentials/ledger';

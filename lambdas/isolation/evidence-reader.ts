@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EvidenceIntegrityError, type EvidenceReader, type EvidenceRecordView as StoredRecordView } from '../evidence/reader';
 import type { IsolationRecord } from './release';
 import type { ObservedAddress, ObservedDevice, ObservedTargetGroup } from './types';

@@ -4,7 +4,7 @@ import {
   type GuardDutyClient,
   type UpdateOrganizationConfigurationCommandInput,
 } from '@aws-sdk/client-guardduty';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidEventError } from '../shared/errors';
 
 /**

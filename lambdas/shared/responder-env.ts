@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The environment every responder function shares (set by lib/response-stack.ts): evidence, kill

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import type { CordonConfig } from '../config';
 import { FEATURE_NAMES, RUNTIME_AGENTS } from '../detection-stack';
 import { acknowledge, acknowledgeGrants, arnToken } from '../nag';
-import { ESM_BUNDLING } from './responder-function';
+import { ESM_BUNDLING, RESPONDER_NODE_OPTIONS } from './responder-function';
 
 type Features = CordonConfig['guardDuty']['features'];
 
@@ -85,7 +85,7 @@ export class GuardDutyOrganizationConfig extends Construct {
       role,
       logGroup,
       reservedConcurrentExecutions: 1,
-      environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'cordon' },
+      environment: { NODE_OPTIONS: RESPONDER_NODE_OPTIONS, POWERTOOLS_SERVICE_NAME: 'cordon' },
       bundling: ESM_BUNDLING,
     });
 

@@ -33,9 +33,14 @@ export interface ResponderFunctionProps {
 
 const HANDLERS = path.join(__dirname, '..', '..', 'lambdas', 'handlers');
 
-/** ESM, tree-shaken and minified: the bundle format decides cold start (TOOLCHAIN.md). */
+/**
+ * ESM, tree-shaken and minified: the bundle format decides cold start (TOOLCHAIN.md). The SDK is
+ * bundled: the pinned, tested clients are what runs (not whichever SDK the runtime ships), and
+ * only what is imported is loaded. bench/bundles.ts builds with exactly these options.
+ */
 export const ESM_BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
+  bundleAwsSDK: true,
   mainFields: ['module', 'main'],
   target: 'node24',
   minify: true,
@@ -44,6 +49,9 @@ export const ESM_BUNDLING: BundlingOptions = {
   // CommonJS dependencies bundled into an ESM file still call require().
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
 };
+
+/** NODE_OPTIONS of every function (bench/bundles.ts runs the bundles with it). */
+export const RESPONDER_NODE_OPTIONS = '--enable-source-maps';
 
 /**
  * Every Lambda default in one place (STYLE.md #4): Node.js 24 on ARM64, ESM bundle (tree-shaken,
@@ -90,7 +98,7 @@ export class ResponderFunction extends NodejsFunction {
       onFailure: new SqsDestination(deadLetterQueue),
       retryAttempts: 2,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: RESPONDER_NODE_OPTIONS,
         POWERTOOLS_SERVICE_NAME: 'cordon',
         POWERTOOLS_LOGGER_LOG_EVENT: 'false',
         ...props.environment,
