@@ -1,14 +1,14 @@
 import type { BenchRow } from './types';
 
-/** A goal as the issues write it: `<= 20 s`, `>= 8,000`, `<= 1.5x`, `< 0.001 $`. */
+/** A goal as the issues write it: `<= 20 s`, `>= 8,000`, `<= 1.5x`, `<= $0.001`, `= 11`. */
 export interface Goal {
-  readonly op: '<=' | '>=' | '<' | '>';
+  readonly op: '<=' | '>=' | '<' | '>' | '=';
   readonly limit: number;
 }
 
 /** Parses a goal; throws on one it cannot read, so a typo never passes silently. */
 export const parseGoal = (goal: string): Goal => {
-  const m = /^\s*(<=|>=|<|>)\s*\$?\s*([\d,]*\.?\d+)/.exec(goal);
+  const m = /^\s*(<=|>=|<|>|=)\s*\$?\s*([\d,]*\.?\d+)/.exec(goal);
   if (!m) throw new Error(`bench: cannot read goal ${JSON.stringify(goal)} (expected e.g. "<= 2 ms" or ">= 8,000")`);
   return { op: m[1] as Goal['op'], limit: Number(m[2]!.replace(/,/g, '')) };
 };
@@ -26,6 +26,8 @@ export const meets = (value: number, goal: string): boolean => {
       return value < limit;
     case '>':
       return value > limit;
+    case '=':
+      return value === limit;
   }
 };
 

@@ -6,6 +6,7 @@ describe('bench goals', () => {
     expect(parseGoal('>= 8,000')).toEqual({ op: '>=', limit: 8000 });
     expect(parseGoal('<= 1.5x')).toEqual({ op: '<=', limit: 1.5 });
     expect(parseGoal('<= $0.001')).toEqual({ op: '<=', limit: 0.001 });
+    expect(parseGoal('= 11')).toEqual({ op: '=', limit: 11 });
   });
 
   it('rejects a goal it cannot read instead of passing it', () => {
@@ -20,6 +21,8 @@ describe('bench goals', () => {
     expect(meets(0, '< 1')).toBe(true);
     expect(meets(1, '< 1')).toBe(false);
     expect(meets(Number.NaN, '<= 2 ms')).toBe(false);
+    expect(meets(11, '= 11')).toBe(true);
+    expect(meets(12, '= 11')).toBe(false);
   });
 
   it('lists only the rows that have a goal and miss it', () => {
