@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Environment of every function that writes evidence. */
 export const evidenceEnvSchema = z.object({

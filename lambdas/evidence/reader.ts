@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GENESIS_HASH, canonicalJson, sha256Hex } from './canonical';
 import { checkPayload, parseEnvelope, signatureState } from './envelope';
 import { RecordPayloadSchema, recordKey } from './schema';
