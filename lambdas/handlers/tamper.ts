@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { evidenceFromEnv } from '../evidence/from-env';
 import { ssmModeReader } from '../guardrails/mode';
 import { parseEnv } from '../shared/responder-env';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Actor, EvidenceWriter, Mode, StoredRecord } from '../evidence/types';
 import { errorMessage } from '../shared/errors';
 
