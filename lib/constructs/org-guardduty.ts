@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import type { CordonConfig } from '../config';
 import { FEATURE_NAMES, RUNTIME_AGENTS } from '../detection-stack';
 import { acknowledge, acknowledgeGrants, arnToken } from '../nag';
-import { ESM_BUNDLING, RESPONDER_NODE_OPTIONS } from './responder-function';
+import { lazyBundling } from './lazy-bundle';
 
 type Features = CordonConfig['guardDuty']['features'];
 
@@ -73,8 +73,9 @@ export class GuardDutyOrganizationConfig extends Construct {
 
     // The ResponderFunction defaults (Node.js 24, ARM64, ESM, tracing, KMS log group), without its
     // evidence-writer role path and DLQ: this function writes no evidence and is called synchronously.
+    const entry = path.join(__dirname, '..', '..', 'lambdas', 'handlers', 'guardduty-org-config.ts');
     this.onEvent = new NodejsFunction(this, 'OnEvent', {
-      entry: path.join(__dirname, '..', '..', 'lambdas', 'handlers', 'guardduty-org-config.ts'),
+      entry,
       handler: 'handler',
       description: 'Cordon: GuardDuty organization auto-enable (custom resource)',
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -85,8 +86,8 @@ export class GuardDutyOrganizationConfig extends Construct {
       role,
       logGroup,
       reservedConcurrentExecutions: 1,
-      environment: { NODE_OPTIONS: RESPONDER_NODE_OPTIONS, POWERTOOLS_SERVICE_NAME: 'cordon' },
-      bundling: ESM_BUNDLING,
+      environment: { POWERTOOLS_SERVICE_NAME: 'cordon' },
+      bundling: lazyBundling(entry),
     });
 
     // The framework function gets its own role (no AWS managed policy) and a KMS-encrypted log group.

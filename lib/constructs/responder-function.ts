@@ -4,12 +4,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVIDENCE_WRITER_PATH } from '../evidence-stack';
 import { acknowledge, acknowledgeGrants } from '../nag';
+import { lazyBundling } from './lazy-bundle';
 
 export interface ResponderFunctionProps {
   /** File under `lambdas/handlers/`, without extension, e.g. `isolate-instance`. */
@@ -34,28 +35,8 @@ export interface ResponderFunctionProps {
 const HANDLERS = path.join(__dirname, '..', '..', 'lambdas', 'handlers');
 
 /**
- * ESM, tree-shaken and minified: the bundle format decides cold start (TOOLCHAIN.md). The SDK is
- * bundled: the pinned, tested clients are what runs (not whichever SDK the runtime ships), and
- * only what is imported is loaded. bench/bundles.ts builds with exactly these options.
- */
-export const ESM_BUNDLING: BundlingOptions = {
-  format: OutputFormat.ESM,
-  bundleAwsSDK: true,
-  mainFields: ['module', 'main'],
-  target: 'node24',
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  // CommonJS dependencies bundled into an ESM file still call require().
-  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-};
-
-/** NODE_OPTIONS of every function (bench/bundles.ts runs the bundles with it). */
-export const RESPONDER_NODE_OPTIONS = '--enable-source-maps';
-
-/**
- * Every Lambda default in one place (STYLE.md #4): Node.js 24 on ARM64, ESM bundle (tree-shaken,
- * for cold start), X-Ray tracing, a KMS-encrypted log group with retention, an encrypted SQS
+ * Every Lambda default in one place (STYLE.md #4): Node.js 24 on ARM64, ESM bundle split for cold
+ * start (lazy-bundle.ts), X-Ray tracing, a KMS-encrypted log group with retention, an encrypted SQS
  * dead-letter queue that also receives failed async invocations, reserved concurrency, and a role
  * under the evidence-writer path with no managed policies: every permission is granted explicitly.
  */
@@ -82,8 +63,9 @@ export class ResponderFunction extends NodejsFunction {
       retentionPeriod: Duration.days(14),
     });
 
+    const entry = path.join(HANDLERS, `${props.handler}.ts`);
     super(scope, id, {
-      entry: path.join(HANDLERS, `${props.handler}.ts`),
+      entry,
       handler: 'handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -98,12 +80,11 @@ export class ResponderFunction extends NodejsFunction {
       onFailure: new SqsDestination(deadLetterQueue),
       retryAttempts: 2,
       environment: {
-        NODE_OPTIONS: RESPONDER_NODE_OPTIONS,
         POWERTOOLS_SERVICE_NAME: 'cordon',
         POWERTOOLS_LOGGER_LOG_EVENT: 'false',
         ...props.environment,
       },
-      bundling: ESM_BUNDLING,
+      bundling: lazyBundling(entry),
     });
     this.dlq = deadLetterQueue;
 
