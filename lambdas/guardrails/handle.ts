@@ -194,3 +194,35 @@ export const redriveParked = async <R extends { readonly decision: string; reado
   }
   return { rerun };
 };
+
+/**
+ * Everything the scheduled heartbeat does for a responder, in order: read and log the mode (the
+ * mode alarm's datapoint), re-run parked events (when the mode is `enforce`), and publish the storm
+ * digests that are due. A failing part is logged and does not stop the others.
+ */
+export const runHeartbeat = async <R extends { readonly decision: string; readonly reason?: string }>(input: {
+  readonly guardrails: Guardrails;
+  readonly logger: HandlerLogger;
+  readonly responder: string;
+  readonly parking?: Parking;
+  readonly redriveLimit: number;
+  readonly rerun: (parked: ParkedEvent) => Promise<R>;
+  readonly notifier?: { flush?(): Promise<number> };
+}): Promise<{ readonly decision: 'skip'; readonly reason: string; readonly incidentId: 'heartbeat'; readonly steps: []; readonly evidenceKeys: [] }> => {
+  const mode = await heartbeat(input.guardrails, input.logger);
+  const parts = [mode.ok ? 'heartbeat' : 'heartbeat: mode unreadable'];
+  if (input.parking) {
+    const redrive = await redriveParked({ mode, parking: input.parking, responder: input.responder, limit: input.redriveLimit, logger: input.logger, rerun: input.rerun });
+    if (redrive.rerun > 0) parts.push(`re-drove ${redrive.rerun} parked event(s)`);
+  }
+  if (input.notifier?.flush) {
+    try {
+      const digests = await input.notifier.flush();
+      if (digests > 0) parts.push(`published ${digests} storm digest(s)`);
+    } catch (error) {
+      input.logger.error('storm digest could not be published', { error: errorMessage(error) });
+      parts.push('storm digest failed');
+    }
+  }
+  return { decision: 'skip', reason: parts.join('; '), incidentId: 'heartbeat', steps: [], evidenceKeys: [] };
+};

@@ -13,7 +13,7 @@ import { S3EvidenceStore } from '../evidence/store';
 import { evidenceReaderFromEnv } from '../evidence/reader-from-env';
 import { guardrailsFromEnv } from '../guardrails/from-env';
 import { idempotencyFromEnv, parkingFromEnv, redriveBatchFromEnv } from '../guardrails/idempotency-from-env';
-import { heartbeat, isHeartbeat, redriveParked, runGuarded } from '../guardrails/handle';
+import { isHeartbeat, runGuarded, runHeartbeat } from '../guardrails/handle';
 import { isFinalResult, type ParkedEvent } from '../guardrails/park';
 import { ISOLATION_RESPONDER, respond, type ResponseSummary } from '../isolation/respond';
 import { notifierFromEnv } from '../notify/from-env';
@@ -150,12 +150,15 @@ const guarded = (event: unknown, context: LambdaContextLike, redriveOf?: ParkedE
 export const handler = async (event: unknown, context: LambdaContextLike): Promise<ResponseSummary> => {
   logger.appendKeys({ requestId: context.awsRequestId });
   if (isHeartbeat(event)) {
-    const mode = await heartbeat(guardrails, logger);
-    const redrive = parking
-      ? await redriveParked({ mode, parking, responder: ISOLATION_RESPONDER, limit: redriveBatchFromEnv(), logger, rerun: (p) => guarded(p.event, context, p) })
-      : undefined;
-    const reason = `${mode.ok ? 'heartbeat' : 'heartbeat: mode unreadable'}${redrive && redrive.rerun > 0 ? `; re-drove ${redrive.rerun} parked event(s)` : ''}`;
-    return { decision: 'skip', reason, incidentId: 'heartbeat', steps: [], evidenceKeys: [] };
+    return runHeartbeat({
+      guardrails,
+      logger,
+      responder: ISOLATION_RESPONDER,
+      ...(parking ? { parking } : {}),
+      redriveLimit: redriveBatchFromEnv(),
+      rerun: (p) => guarded(p.event, context, p),
+      ...(notifier ? { notifier } : {}),
+    });
   }
   const summary = await guarded(event, context);
   logger.info('isolate-instance done', {

@@ -2,7 +2,9 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { BatchUpdateFindingsCommand, type SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Mode, TargetRef, Trigger } from '../evidence/types';
 import { errorMessage } from '../shared/errors';
+import { passingStateOf } from '../guardrails/passing-state';
 import type { SecurityHubFindingRef } from './findings';
+import { stormPublishInput, type StormDigest } from './storm';
 
 /** One step of a decision, as both responders summarise it. */
 export interface DecisionStep {
@@ -35,6 +37,8 @@ export interface IncidentDecision {
  * the delivery failed; callers evidence that and carry on (see deliver.ts). */
 export interface Notifier {
   notify(decision: IncidentDecision): Promise<void>;
+  /** The heartbeat: publishes the storm digests that are due; answers how many were published. */
+  flush?(): Promise<number>;
 }
 
 export const noopNotifier: Notifier = { notify: async () => undefined };
@@ -189,6 +193,9 @@ export interface AwsNotifierOptions {
   readonly resolveContained?: boolean;
   /** Waits between write-back attempts. @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Storm mode: `breaker-open` escalations are tallied into one digest per breaker window
+   * instead of one message each (storm.ts). Unset = one message per decision. */
+  readonly storm?: StormDigest;
 }
 
 /**
@@ -202,14 +209,7 @@ export class AwsNotifier implements Notifier {
   async notify(d: IncidentDecision): Promise<void> {
     const tasks: Promise<string[]>[] = [];
     const { sns, topicArn, securityHubFor } = this.options;
-    if (sns && topicArn) {
-      tasks.push(
-        sns.send(new PublishCommand(publishInput(topicArn, d))).then(
-          () => [],
-          (error: unknown) => [`sns publish: ${errorMessage(error)}`],
-        ),
-      );
-    }
+    if (sns && topicArn) tasks.push(this.publish(sns, topicArn, d));
     if (securityHubFor && d.findings.length > 0) {
       const byRegion = new Map<string, SecurityHubFindingRef[]>();
       for (const f of d.findings) byRegion.set(f.region, [...(byRegion.get(f.region) ?? []), f]);
@@ -219,6 +219,33 @@ export class AwsNotifier implements Notifier {
     }
     const failures = (await Promise.all(tasks)).flat();
     if (failures.length > 0) throw new NotificationError(failures);
+  }
+
+  /** One message per decision; in a storm, the window's digest when one is due (and the decision
+   * itself if the digest cannot be kept: a message too many beats a message lost). */
+  private async publish(sns: Pick<SNSClient, 'send'>, topicArn: string, d: IncidentDecision): Promise<string[]> {
+    const send = (input: ReturnType<typeof publishInput> | ReturnType<typeof stormPublishInput>): Promise<string[]> =>
+      sns.send(new PublishCommand(input)).then(
+        () => [],
+        (error: unknown) => [`sns publish: ${errorMessage(error)}`],
+      );
+    const storm = this.options.storm;
+    if (!storm || passingStateOf(d) !== 'breaker-open') return send(publishInput(topicArn, d));
+    try {
+      const due = await storm.record(d);
+      return due ? send(stormPublishInput(topicArn, due)) : [];
+    } catch (error) {
+      const failure = `storm digest: ${errorMessage(error)}; published the decision itself`;
+      return [failure, ...(await send(publishInput(topicArn, d)))];
+    }
+  }
+
+  async flush(): Promise<number> {
+    const { sns, topicArn, storm } = this.options;
+    if (!sns || !topicArn || !storm) return 0;
+    const due = await storm.flush();
+    for (const tally of due) await sns.send(new PublishCommand(stormPublishInput(topicArn, tally)));
+    return due.length;
   }
 
   private async writeBack(
