@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { CordonConfig } from './config';
-import { INCIDENT_TAG, ISOLATION_ROLES, ISOLATION_TAG } from '../lambdas/isolation/types';
+import { INCIDENT_TAG, ISOLATION_ROLES, ISOLATION_TAG, RELEASED_TAG } from '../lambdas/isolation/types';
 import { quarantinePolicyArn } from '../lambdas/credentials/policies';
 import type { IConstruct } from 'constructs';
 import { acknowledgeGrants, nagRender } from './nag';
@@ -148,11 +148,12 @@ export const isolationStatements = (stack: Stack, config: CordonConfig, account 
       conditions: { StringEquals: { [`aws:ResourceTag/${ISOLATION_TAG}`]: [...ISOLATION_ROLES] } },
     }),
     new iam.PolicyStatement({
+      // The incident tag at isolation; the released tag at release (decision.ts reads it).
       sid: 'TagInstancesOnlyWithIncident',
       actions: ['ec2:CreateTags'],
       resources: ec2('instance/*'),
       conditions: {
-        'ForAllValues:StringEquals': { 'aws:TagKeys': cordonKeys([INCIDENT_TAG]) },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': cordonKeys([INCIDENT_TAG, RELEASED_TAG]) },
         Null: { 'aws:TagKeys': 'false' },
       },
     }),

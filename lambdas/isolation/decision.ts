@@ -1,7 +1,7 @@
 import type { Mode } from '../evidence/types';
 import type { Ec2Target } from '../findings/ec2';
 import { evidencePrefix, isolationInPlace } from './state';
-import type { InstanceState, IsolationConfig } from './types';
+import { RELEASED_TAG, type InstanceState, type IsolationConfig } from './types';
 
 /** The guardrail decision before planning (pure): skip with a reason, or go. */
 
@@ -16,6 +16,12 @@ export type IsolationSkipReason =
   | 'already-isolated';
 
 export interface Decision {
+  /** Not acted on, and a person must look: an automatic finding on an instance a human released. */
+  readonly escalate?: {
+    readonly reason: 'released-by-human';
+    readonly message: string;
+    readonly releasedBy: { readonly incidentId: string; readonly evidence: string };
+  };
   readonly skip?: {
     readonly reason: IsolationSkipReason;
     readonly message: string;
@@ -101,5 +107,20 @@ export const isolationDecision = (
     };
   }
   const isolated = alreadyIsolated(target, state);
-  return isolated ? { skip: isolated } : {};
+  if (isolated) return { skip: isolated };
+  // A person released this instance (judged the isolation done, e.g. a false positive): an
+  // automatic finding does not undo that judgement; it escalates with the link. A Security Hub
+  // click or a manual request is a person's new decision and goes on.
+  const released = instance.tags[RELEASED_TAG];
+  if (released && target.kind === 'guardduty') {
+    const releasedBy = { incidentId: released, evidence: evidencePrefix(released) };
+    return {
+      escalate: {
+        reason: 'released-by-human',
+        message: `instance ${id} was released by a person after incident ${released} (evidence ${releasedBy.evidence}); an automatic finding does not isolate it again: isolate it by hand if this finding changes that judgement`,
+        releasedBy,
+      },
+    };
+  }
+  return {};
 };

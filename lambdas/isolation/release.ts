@@ -1,10 +1,11 @@
 import type { ManualReleaseTarget } from '../findings/ec2';
-import { INCIDENT_TAG, type InstanceState, type ObservedAddress, type ObservedDevice, type ObservedTargetGroup, type Step, type StepResult } from './types';
+import { INCIDENT_TAG, RELEASED_TAG, type InstanceState, type ObservedAddress, type ObservedDevice, type ObservedTargetGroup, type Step, type StepResult } from './types';
 
 /**
  * Release (undo) from the evidence of the isolation: each ENI's original groups, the original
  * instance profile, and (only on request) the Auto Scaling group with its scale-in protection;
- * then the incident tag is removed, so the instance is no longer "isolated" for the next finding.
+ * then the instance is tagged released and the incident tag is removed, so the instance is no longer
+ * "isolated", and the next automatic finding on it escalates instead of isolating it again.
  * Target groups, load balancers, Elastic IPs and evidence protection stay as the isolation left
  * them (putting an instance back in service is a service owner's decision): `notRestored` lists
  * each, and each step release could not make, with the command an operator runs for it.
@@ -85,6 +86,17 @@ export const planRelease = (
       });
     }
   }
+  // A human judged this isolation done: say so on the instance (decision.ts escalates the next
+  // automatic finding instead of isolating again), then stop it reading as isolated.
+  const restoring = steps.map((s) => s.id);
+  steps.push({
+    id: 'mark-released',
+    action: 'ec2:CreateTags',
+    kind: 'tag-instance',
+    instanceId,
+    tags: { [RELEASED_TAG]: isolation.incidentId },
+    ...(restoring.length ? { needs: restoring } : {}),
+  });
   if (state.instance?.tags[INCIDENT_TAG] !== undefined) {
     steps.push({
       id: 'untag-instance',
@@ -92,7 +104,7 @@ export const planRelease = (
       kind: 'untag-instance',
       instanceId,
       keys: [INCIDENT_TAG],
-      ...(steps.length ? { needs: steps.map((s) => s.id) } : {}),
+      needs: [...restoring, 'mark-released'],
     });
   }
   return steps;
@@ -121,6 +133,8 @@ const commandFor = (step: Step, region: string): string | undefined => {
       return `aws autoscaling attach-instances ${r} --instance-ids ${q(step.instanceId)} --auto-scaling-group-name ${q(step.autoScalingGroupName)}`;
     case 'protect-scale-in':
       return `aws autoscaling set-instance-protection ${r} --instance-ids ${q(step.instanceId)} --auto-scaling-group-name ${q(step.autoScalingGroupName)} ${step.protect ? '--protected-from-scale-in' : '--no-protected-from-scale-in'}`;
+    case 'tag-instance':
+      return `aws ec2 create-tags ${r} --resources ${q(step.instanceId)} --tags ${Object.entries(step.tags).map(([k, v]) => `Key=${q(k)},Value=${q(v)}`).join(' ')}`;
     case 'untag-instance':
       return `aws ec2 delete-tags ${r} --resources ${q(step.instanceId)} --tags ${step.keys.map((k) => `Key=${q(k)}`).join(' ')}`;
     default:

@@ -367,6 +367,16 @@ const respondToTarget = async (
     });
     return summary('skip', decision.skip.reason);
   }
+  if (decision.escalate) {
+    log.info('isolation escalated', { incidentId: ctx.incidentId, reason: decision.escalate.reason });
+    await append(deps, ctx, 'escalation', mode.value, {
+      action: `escalate:${decision.escalate.reason}`,
+      reason: decision.escalate.message,
+      before: summaryOfState(state),
+      detail: { releasedBy: decision.escalate.releasedBy },
+    });
+    return summary('escalate', decision.escalate.reason);
+  }
 
   const steps = planIsolation(target, state, deps.config);
   const planned = observationEscalations(state, instanceId, region);

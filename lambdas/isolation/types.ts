@@ -8,6 +8,9 @@ import type { AccountAccess } from '../shared/assume';
 export const ISOLATION_TAG = 'cordon:isolation';
 /** Tag key on the instance and its snapshots: the incident id. */
 export const INCIDENT_TAG = 'cordon:incident';
+/** Set by a release (value: the isolation's incident): an automatic finding on a released instance
+ * escalates with a link to the release instead of isolating again (decision.ts). */
+export const RELEASED_TAG = 'cordon:released';
 
 /** The clients one target is acted on with: all built with the same credentials and region. */
 export interface Ec2Clients {

@@ -340,6 +340,21 @@ describe('isolation decision', () => {
     });
   });
 
+  it('escalates an automatic finding on an instance a person released; a click or a manual request goes on', () => {
+    const s = state();
+    const released = { ...s, instance: { ...s.instance!, tags: { 'cordon:released': 'inc-released' } } };
+    expect(isolationDecision(target, released, defaultIsolationConfig, 'enforce')).toEqual({
+      escalate: {
+        reason: 'released-by-human',
+        message: `instance ${ID} was released by a person after incident inc-released (evidence records/inc-released/); an automatic finding does not isolate it again: isolate it by hand if this finding changes that judgement`,
+        releasedBy: { incidentId: 'inc-released', evidence: 'records/inc-released/' },
+      },
+    });
+    const click = { ...target, kind: 'securityhub' } as Ec2Target;
+    expect(isolationDecision(click, released, defaultIsolationConfig, 'enforce')).toEqual({});
+    expect(isolationDecision(manual(false), released, defaultIsolationConfig, 'enforce')).toEqual({});
+  });
+
   it('skips sample findings in enforce mode only', () => {
     const sample = { ...target, finding: { ...target.finding, sample: true } } as Ec2Target;
     expect(isolationDecision(sample, state(), defaultIsolationConfig, 'enforce').skip?.reason).toBe('sample-finding');
@@ -392,27 +407,24 @@ describe('release plan', () => {
       autoScalingGroupName: 'web-asg',
     };
     const steps = planRelease({ instance: { instanceId: ID }, reattachAsg: false }, released(), isolation);
-    expect(steps.map((s) => s.id)).toEqual(['restore-eni-groups:eni-a', 'restore-eni-groups:eni-b', 'associate-profile']);
-    // Tagged: the tag goes once everything is back.
+    const restoring = ['restore-eni-groups:eni-a', 'restore-eni-groups:eni-b', 'associate-profile'];
+    expect(steps.map((s) => s.id)).toEqual([...restoring, 'mark-released']);
+    // Once everything is back: marked released (the next automatic finding escalates), then untagged.
     const tagged = released();
-    const untag = planRelease({ instance: { instanceId: ID }, reattachAsg: false }, { ...tagged, instance: { ...tagged.instance!, tags: { 'cordon:incident': INCIDENT } } }, isolation).at(-1);
-    expect(untag).toEqual({
-      id: 'untag-instance',
-      action: 'ec2:DeleteTags',
-      kind: 'untag-instance',
-      instanceId: ID,
-      keys: ['cordon:incident'],
-      needs: ['restore-eni-groups:eni-a', 'restore-eni-groups:eni-b', 'associate-profile'],
-    });
+    const marks = planRelease({ instance: { instanceId: ID }, reattachAsg: false }, { ...tagged, instance: { ...tagged.instance!, tags: { 'cordon:incident': INCIDENT } } }, isolation).slice(-2);
+    expect(marks).toEqual([
+      { id: 'mark-released', action: 'ec2:CreateTags', kind: 'tag-instance', instanceId: ID, tags: { 'cordon:released': isolation.incidentId }, needs: restoring },
+      { id: 'untag-instance', action: 'ec2:DeleteTags', kind: 'untag-instance', instanceId: ID, keys: ['cordon:incident'], needs: [...restoring, 'mark-released'] },
+    ]);
     expect(steps[0]).toMatchObject({ groupIds: ['sg-web', 'sg-ssh'], before: ['sg-iso'] });
     const withAsg = planRelease({ instance: { instanceId: ID }, reattachAsg: true }, released(), isolation);
-    expect(withAsg.at(-1)).toMatchObject({ kind: 'attach-asg', autoScalingGroupName: 'web-asg' });
+    expect(withAsg.at(-2)).toMatchObject({ kind: 'attach-asg', autoScalingGroupName: 'web-asg' });
     const quarantined = planRelease(
       { instance: { instanceId: ID }, reattachAsg: false },
       released({ profileAssociation: { associationId: 'iip-q', arn: 'arn:aws:iam::1:instance-profile/q' } }),
       isolation,
     );
-    expect(quarantined.at(-1)).toMatchObject({ kind: 'replace-profile', associationId: 'iip-q', profileArn: isolation.profileArn });
+    expect(quarantined.at(-2)).toMatchObject({ kind: 'replace-profile', associationId: 'iip-q', profileArn: isolation.profileArn });
   });
 
   it('reads what to restore from the succeeded step records only', () => {

@@ -571,8 +571,9 @@ describe('isolation response', () => {
       expect(s.world.asg).toBeUndefined();
       const records = await s.evidence.read(isolated.incidentId);
       const releaseRecords = records.filter((r) => r.seq > (records.find((x) => x.kind === 'outcome')?.seq ?? 0));
-      expect(releaseRecords.map((r) => r.kind)).toEqual(['intent', 'step', 'step', 'step', 'step', 'step', 'outcome']);
+      expect(releaseRecords.map((r) => r.kind)).toEqual(['intent', 'step', 'step', 'step', 'step', 'step', 'step', 'outcome']);
       expect(s.world.tags['cordon:incident']).toBeUndefined();
+      expect(s.world.tags['cordon:released']).toBe(isolated.incidentId);
       expect(releaseRecords[0]).toMatchObject({ action: 'release-instance', actor: { requestedBy: 'alice@example.com' } });
       expect(releaseRecords.at(-1)?.action).toBe('release-instance');
     });

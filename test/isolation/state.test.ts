@@ -1,6 +1,6 @@
 import { respond } from '../../lambdas/isolation/respond';
 import { awsError, busyWorld, INSTANCE_ID, ISOLATION_SG, READ_ONLY, type World } from '../support/aws-world';
-import { guardDutyEvent, REGION, releaseRequest, setup } from './support';
+import { guardDutyEvent, REGION, manual, releaseRequest, setup } from './support';
 
 /** Isolation state is kept per instance: found from any incident, restored exactly by release. */
 
@@ -44,7 +44,8 @@ describe('isolation state per instance', () => {
     const released = await respond(releaseRequest({ reattachAsg: true }), s.deps);
     expect(released).toMatchObject({ decision: 'act', incidentId: first.incidentId });
     expect(released.reason).toBeUndefined();
-    expect(restorable(s.world)).toEqual(before);
+    // Exactly as before, plus the mark that a person released it.
+    expect(restorable(s.world)).toEqual({ ...before, tags: { ...before.tags, 'cordon:released': first.incidentId } });
     expect(s.calls.find((c) => c.command === 'SetInstanceProtection')?.input).toEqual({
       AutoScalingGroupName: 'web-asg',
       InstanceIds: [INSTANCE_ID],
@@ -88,8 +89,21 @@ describe('isolation state per instance', () => {
       { what: 'evidence snapshots', why: 'evidence: kept, tagged with the incident id' },
     ]);
 
-    // Released: the next finding isolates again, from the real groups.
-    const again = await respond(guardDutyEvent({ findingId: 'later-finding' }), s.deps);
+    // Released: the next automatic finding does not undo a person's judgement; it escalates with the link.
+    const made = s.calls.filter((c) => !READ_ONLY.test(c.command)).length;
+    const later = await respond(guardDutyEvent({ findingId: 'later-finding' }), s.deps);
+    expect(later).toMatchObject({ decision: 'escalate', reason: 'released-by-human' });
+    expect(s.calls.filter((c) => !READ_ONLY.test(c.command))).toHaveLength(made);
+    expect((await s.evidence.read(later.incidentId)).map((r) => [r.kind, r.action, r.reason, r.detail])).toEqual([
+      [
+        'escalation',
+        'escalate:released-by-human',
+        `instance ${INSTANCE_ID} was released by a person after incident ${first.incidentId} (evidence records/${first.incidentId}/); an automatic finding does not isolate it again: isolate it by hand if this finding changes that judgement`,
+        { releasedBy: { incidentId: first.incidentId, evidence: `records/${first.incidentId}/` } },
+      ],
+    ]);
+    // A person's new request isolates again, from the real groups.
+    const again = await respond(manual({ reason: 'seen again' }), s.deps);
     expect(again.decision).toBe('act');
     expect(s.evidence.ofKind('intent').at(-1)?.detail?.plan).toContainEqual(expect.objectContaining({ id: 'eni-isolate:eni-0aaa', before: ['sg-0web', 'sg-0ssh'] }));
   });
@@ -109,9 +123,9 @@ describe('isolation state per instance', () => {
         command: `aws ec2 associate-iam-instance-profile --region ${REGION} --instance-id ${INSTANCE_ID} --iam-instance-profile Arn=arn:aws:iam::111111111111:instance-profile/web`,
       },
       {
-        what: 'untag-instance',
+        what: 'mark-released',
         why: 'not-run: not run: step associate-profile it needs failed',
-        command: `aws ec2 delete-tags --region ${REGION} --resources ${INSTANCE_ID} --tags Key=cordon:incident`,
+        command: `aws ec2 create-tags --region ${REGION} --resources ${INSTANCE_ID} --tags Key=cordon:released,Value=${isolated.incidentId}`,
       },
     ]);
     // Still tagged: the instance is not fully released, so a new finding finds the isolation.
