@@ -31,11 +31,18 @@ export interface CredentialLedger {
   holders(hold: Hold): Promise<string[]>;
   /** Removes `incidentId` from its holders; returns those left. */
   releaseHold(hold: Hold, incidentId: string): Promise<string[]>;
+  /** A person restored these (a restore request): the next automatic finding on one escalates. */
+  markRestored(holds: readonly Hold[], incidentId: string): Promise<void>;
+  /** The latest incident whose restore a person asked for on this key or user, if any. */
+  restoredBy(hold: Hold): Promise<string | undefined>;
 }
 
 const revocationKey = (p: PrincipalRef): string => `credentials#revocation#${p.account}#${p.principalType}#${p.principalName}`;
 export const holdKey = (h: Hold): string =>
   h.kind === 'key' ? `credentials#hold#${h.account}#key#${h.accessKeyId ?? ''}` : `credentials#hold#${h.account}#quarantine#${h.userName}`;
+
+/** Per key and per quarantined user: the latest incident a person restored (`credentials#restored#...`). */
+export const restoredKey = (h: Hold): string => holdKey(h).replace('credentials#hold#', 'credentials#restored#');
 
 const fromSets = (cutoffs: readonly string[], instances: readonly string[], instanceCutoffs: readonly string[], version: number): Revocation => {
   const cutoff = cutoffs.reduce<string | undefined>(latest, undefined);
@@ -47,6 +54,7 @@ const fromSets = (cutoffs: readonly string[], instances: readonly string[], inst
 export class MemoryCredentialLedger implements CredentialLedger {
   private readonly revocations = new Map<string, { cutoffs: Set<string>; instances: Set<string>; instanceCutoffs: Set<string>; version: number }>();
   private readonly holds = new Map<string, Set<string>>();
+  private readonly restored = new Map<string, string>();
 
   async mergeRevocation(p: PrincipalRef, add: SessionDenyState): Promise<Revocation> {
     const key = revocationKey(p);
@@ -71,6 +79,12 @@ export class MemoryCredentialLedger implements CredentialLedger {
   async releaseHold(h: Hold, incidentId: string): Promise<string[]> {
     this.holds.get(holdKey(h))?.delete(incidentId);
     return this.holders(h);
+  }
+  async markRestored(holds: readonly Hold[], incidentId: string): Promise<void> {
+    for (const h of holds) this.restored.set(restoredKey(h), incidentId);
+  }
+  async restoredBy(h: Hold): Promise<string | undefined> {
+    return this.restored.get(restoredKey(h));
   }
 }
 
@@ -142,5 +156,27 @@ export class DynamoCredentialLedger implements CredentialLedger {
       }),
     );
     return ss(out.Attributes, 'incidents').sort();
+  }
+
+  async markRestored(holds: readonly Hold[], incidentId: string): Promise<void> {
+    const at = new Date().toISOString();
+    await Promise.all(
+      holds.map((h) =>
+        this.ddb.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: { pk: { S: restoredKey(h) } },
+            UpdateExpression: 'SET #incident = :incident, #at = :at',
+            ExpressionAttributeNames: { '#incident': 'incidentId', '#at': 'restoredAt' },
+            ExpressionAttributeValues: { ':incident': { S: incidentId }, ':at': { S: at } },
+          }),
+        ),
+      ),
+    );
+  }
+
+  async restoredBy(h: Hold): Promise<string | undefined> {
+    const out = await this.ddb.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: restoredKey(h) } }, ConsistentRead: true }));
+    return out.Item?.incidentId?.S;
   }
 }

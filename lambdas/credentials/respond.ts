@@ -12,7 +12,7 @@ import { observe, resolvedTarget } from './observe';
 import { revokePattern } from './pattern-flow';
 import { plan as makePlan } from './plan';
 import { restoreIncident } from './restore-flow';
-import type { ObservedState } from './types';
+import type { Hold, ObservedState } from './types';
 
 export type { Decision, RespondDeps, RespondResult, StepSummary } from './flow';
 
@@ -54,6 +54,19 @@ const belowSeverity = (req: RevokeRequest, minimum: number | undefined): string 
 /** A member role that exists in config but could not be assumed now is retried, never escalated as final. */
 const assumeFailed = (error: unknown): boolean => error instanceof AccountAccessError && error.message.startsWith('cannot assume ');
 
+/** The keys and users of an automatic finding that a person restored, with the restoring incident. */
+const restoredByPerson = async (targets: readonly CredentialTarget[], deps: RespondDeps): Promise<{ what: string; incidentId: string }[]> => {
+  const marks = targets.flatMap((t): { what: string; hold: Hold }[] => {
+    if (t.kind === 'iam-user-key') {
+      const key = { what: `access key ${t.accessKeyId}`, hold: { account: t.account, kind: 'key' as const, userName: t.userName ?? '', accessKeyId: t.accessKeyId } };
+      return t.userName ? [key, { what: `user ${t.userName}`, hold: { account: t.account, kind: 'quarantine', userName: t.userName } }] : [key];
+    }
+    return t.kind === 'iam-user' ? [{ what: `user ${t.userName}`, hold: { account: t.account, kind: 'quarantine', userName: t.userName } }] : [];
+  });
+  const found = await Promise.all(marks.map(async (m) => ({ what: m.what, incidentId: await deps.ledger.restoredBy(m.hold) })));
+  return found.filter((f): f is { what: string; incidentId: string } => f.incidentId !== undefined);
+};
+
 const revoke = async (req: RevokeRequest, deps: RespondDeps, logger: Logger): Promise<RespondResult> => {
   const actor: Actor = { ...deps.actor, ...(req.requestedBy ? { requestedBy: req.requestedBy } : {}) };
   const first = req.targets[0];
@@ -74,10 +87,13 @@ const revoke = async (req: RevokeRequest, deps: RespondDeps, logger: Logger): Pr
         }
       }),
     );
-  // Round 1: the kill switch and the observation, in parallel (samples and skipped findings are never observed).
-  const [mode, observed] = await Promise.all([
+  const automatic = !req.requestedBy && req.trigger.source !== SECURITYHUB_SOURCE;
+  // Round 1: the kill switch, the observation and (automatic findings) whether a person restored
+  // these credentials, in parallel (samples and skipped findings are never observed).
+  const [mode, observed, restored] = await Promise.all([
     readMode(deps.guardrails),
     req.sample || tooLow ? Promise.resolve(undefined) : observeAll().then((s) => ({ ok: true as const, states: s }), (error: unknown) => ({ ok: false as const, error })),
+    automatic && !req.sample && !tooLow ? restoredByPerson(req.targets, deps) : Promise.resolve([]),
   ]);
   const gated = await gate(flow, mode, 'credentials:revoke');
   if (typeof gated !== 'string') return gated;
@@ -96,6 +112,13 @@ const revoke = async (req: RevokeRequest, deps: RespondDeps, logger: Logger): Pr
     const reason = 'sample finding (GuardDuty sample or GeneratedFinding* placeholders): never acted on in enforce mode';
     await rec.append({ kind: 'skip', mode: gated, trigger: req.trigger, target, action: 'skip:sample', reason, actor, detail: extra });
     return { decision: 'skip', reason, incidentId: rec.incidentId, steps: [], evidenceKeys: rec.keys };
+  }
+  if (restored.length > 0) {
+    // A person restored these after an earlier revocation (judged them safe): an automatic finding
+    // does not undo that judgement. It escalates with the link; a person can revoke by hand.
+    const reason = `restored-by-human: ${restored.map((r) => `${r.what} was restored by a person in incident ${r.incidentId} (evidence records/${r.incidentId}/)`).join('; ')}; an automatic finding does not revoke it again: revoke by hand if this finding changes that judgement`;
+    await rec.append({ kind: 'escalation', mode: gated, trigger: req.trigger, target, action: 'escalate:restored-by-human', reason, actor, detail: { ...extra, restoredBy: restored } });
+    return { decision: 'escalate', reason, incidentId: rec.incidentId, steps: [], evidenceKeys: rec.keys };
   }
   if (observed && !observed.ok) {
     const text = errorMessage(observed.error);

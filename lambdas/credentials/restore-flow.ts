@@ -57,7 +57,8 @@ export const restoreIncident = async (req: RestoreRequest, deps: RespondDeps, lo
   ]);
   if (gated === 'enforce' && !result.incomplete) {
     // This incident no longer depends on anything it held (what others hold stays held by them).
-    await Promise.all(r.releases.map((h) => deps.ledger.releaseHold(h, req.incidentId)));
+    // And a person judged these restored: the next automatic finding on them escalates (respond.ts).
+    await Promise.all([...r.releases.map((h) => deps.ledger.releaseHold(h, req.incidentId)), deps.ledger.markRestored(r.releases, req.incidentId)]);
   }
   return result;
 };

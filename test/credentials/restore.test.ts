@@ -55,6 +55,28 @@ describe('credential restore', () => {
     expect(escalation?.reason).toMatch(/console password of user alice .* was deleted .* CreateLoginProfile/);
   });
 
+  it('respects the restore: a later automatic finding on the key escalates with the link, a person can still revoke by hand', async () => {
+    givenUser(iam, { userName: 'alice', keys: [{ id: LEAKED }] });
+    const deps = makeDeps({ configOverrides: { quarantineUser: true } });
+    const revoked = await respond(leak(), deps);
+    await respond(restoreOf(revoked.incidentId), deps);
+    iam.resetHistory();
+
+    const again = await respond(leak('finding-2'), deps);
+
+    const reason = `restored-by-human: access key ${LEAKED} was restored by a person in incident ${revoked.incidentId} (evidence records/${revoked.incidentId}/); user alice was restored by a person in incident ${revoked.incidentId} (evidence records/${revoked.incidentId}/); an automatic finding does not revoke it again: revoke by hand if this finding changes that judgement`;
+    expect(again).toMatchObject({ decision: 'escalate', reason, steps: [] });
+    expect(iam).not.toHaveReceivedCommand(UpdateAccessKeyCommand);
+    expect(iam).not.toHaveReceivedCommand(AttachUserPolicyCommand);
+    expect((await deps.store.read(again.incidentId)).map((r) => [r.kind, r.action, r.reason])).toEqual([
+      ['escalation', 'escalate:restored-by-human', reason],
+    ]);
+
+    const byHand = await respond({ action: 'revoke', accessKeyId: LEAKED, userName: 'alice', reason: 'seen again', requestedBy: 'bob@example.com' }, deps);
+    expect(byHand.decision).toBe('act');
+    expect(iam).toHaveReceivedCommandWith(UpdateAccessKeyCommand, { UserName: 'alice', AccessKeyId: LEAKED, Status: 'Inactive' });
+  });
+
   it('refuses to re-activate a key another open incident depends on, naming it, and re-activates it once that one is restored', async () => {
     givenUser(iam, { userName: 'alice', keys: [{ id: LEAKED }] });
     const deps = makeDeps();
