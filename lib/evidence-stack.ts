@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import type { CordonConfig } from './config';
 import { accessLogBucket } from './constructs/shared';
 import { acknowledge, acknowledgeGrants, arnToken } from './nag';
+import { addRunbookOutputs } from './outputs';
 import { protectKeyState, signingKeyPolicy, vaultWriteRules } from './vault-policies';
 
 /**
@@ -15,6 +16,9 @@ import { protectKeyState, signingKeyPolicy, vaultWriteRules } from './vault-poli
  * at creation, so only a principal allowed to create roles under it could claim the exemption.
  */
 export const EVIDENCE_WRITER_PATH = '/cordon/evidence-writer/';
+
+/** The signing key's alias: `cordon verify` users fetch the public key by it (auditing-evidence.md). */
+export const SIGNING_KEY_ALIAS = 'alias/cordon/evidence-signing';
 
 /** What the auditor may do with each evidence object: read it, its versions, retention and legal hold. */
 const AUDITOR_READS = [
@@ -72,7 +76,7 @@ export class EvidenceStack extends Stack {
     this.dataKey = dataKey;
 
     const signingKey = new kms.Key(this, 'SigningKey', {
-      alias: 'alias/cordon/evidence-signing',
+      alias: SIGNING_KEY_ALIAS,
       description: 'Cordon: signs evidence records and checkpoints (ECDSA P-256)',
       keySpec: kms.KeySpec.ECC_NIST_P256,
       keyUsage: kms.KeyUsage.SIGN_VERIFY,
@@ -152,6 +156,13 @@ export class EvidenceStack extends Stack {
       },
     ]);
     this.auditorRole = auditorRole;
+    addRunbookOutputs(this, 'evidence', {
+      bucket: { value: bucket.bucketName, description: 'Cordon: the evidence vault (records/, checkpoints/, artifacts/, keys/)' },
+      signingKey: { value: signingKey.keyArn, description: 'Cordon: the key that signs every record and checkpoint (kms get-public-key)' },
+      signingKeyAlias: { value: SIGNING_KEY_ALIAS, description: 'Cordon: alias of the signing key' },
+      dataKey: { value: dataKey.keyArn, description: 'Cordon: encrypts the vault and the chain-head table' },
+      auditorRole: { value: auditorRole.roleArn, description: 'Cordon: read-only auditor role (sts assume-role)' },
+    });
 
     for (const statement of vaultWriteRules(bucket, writerArnPattern, config.evidenceRetentionDays)) bucket.addToResourcePolicy(statement);
     bucket.addToResourcePolicy(

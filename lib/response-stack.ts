@@ -16,6 +16,7 @@ import { FindingRouting } from './constructs/routing';
 import type { EvidenceStack } from './evidence-stack';
 import { allowCloudWatchLogs } from './constructs/shared';
 import { acknowledge, acknowledgeGrants, nagResource } from './nag';
+import { addRunbookOutputs } from './outputs';
 import { credentialPolicy, isolationPolicy, SESSION_WRITER_REASONS, sessionWriterStatements } from './responder-policies';
 import { SESSION_WRITER_ROLE_NAME, SessionRevoker } from './constructs/session-revoker';
 
@@ -235,6 +236,16 @@ export class ResponseStack extends Stack {
       responders: [this.isolateInstance, this.revokeCredentials],
       eventDlq: this.eventDlq,
       modeNotEnforcedHours: config.alarms.modeNotEnforcedHours,
+    });
+
+    addRunbookOutputs(this, 'response', {
+      isolateFunction: { value: this.isolateInstance.functionName, description: 'Cordon: the isolation responder (CORDON_ISOLATE_FUNCTION)' },
+      isolateLogGroup: { value: this.isolateInstance.logGroup.logGroupName, description: 'Cordon: log group of the isolation responder' },
+      revokeFunction: { value: this.revokeCredentials.functionName, description: 'Cordon: the credential responder (CORDON_REVOKE_FUNCTION)' },
+      revokeLogGroup: { value: this.revokeCredentials.logGroup.logGroupName, description: 'Cordon: log group of the credential responder' },
+      checkpointFunction: { value: this.checkpoint.functionName, description: 'Cordon: the checkpoint function (every 5 minutes)' },
+      checkpointLogGroup: { value: this.checkpoint.logGroup.logGroupName, description: 'Cordon: log group of the checkpoint function' },
+      modeParameter: { value: this.modeParameter.parameterName, description: `Cordon: the kill switch, read in this stack's region only` },
     });
 
     Tags.of(this).add('cordon:component', 'response');
