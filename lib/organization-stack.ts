@@ -1,4 +1,4 @@
-import { Annotations, App, CfnOutput, Environment, Stack, StackProps, Stage, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, App, Environment, Stack, StackProps, Stage, Tags, Token } from 'aws-cdk-lib';
 import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +11,7 @@ import type { DetectionStack } from './detection-stack';
 import { ForwardedEventsPolicy, ForwarderStack, routedRules } from './forwarder-stack';
 import { MEMBER_PARAMETERS, MemberStack, memberTemplateBody } from './member-stack';
 import type { ResponseStack } from './response-stack';
+import { addRunbookOutputs } from './outputs';
 
 export interface OrganizationStackProps extends StackProps {
   readonly config: CordonConfig;
@@ -188,17 +189,10 @@ export const addOrganizationStacks = (app: App, props: OrganizationStacksProps):
 
   let member: MemberStack | undefined;
   if (config.memberAccounts.length > 0 || config.memberOrganizationalUnits.length > 0) {
-    new CfnOutput(response, 'IsolateInstanceRoleArn', {
-      description: `Value of ${MEMBER_PARAMETERS.isolationRoleArn} for the CordonMember stack`,
-      value: isolation.roleArn,
-    });
-    new CfnOutput(response, 'RevokeCredentialsRoleArn', {
-      description: `Value of ${MEMBER_PARAMETERS.credentialRoleArn} for the CordonMember stack`,
-      value: credentials.roleArn,
-    });
-    new CfnOutput(response, 'SessionRevokerRoleArn', {
-      description: `Value of ${MEMBER_PARAMETERS.sessionRevokerRoleArn} for the CordonMember stack`,
-      value: response.sessionRevoker.role.roleArn,
+    addRunbookOutputs(response, 'memberRoles', {
+      isolation: { description: `Value of ${MEMBER_PARAMETERS.isolationRoleArn} for the CordonMember stack`, value: isolation.roleArn },
+      credentials: { description: `Value of ${MEMBER_PARAMETERS.credentialRoleArn} for the CordonMember stack`, value: credentials.roleArn },
+      sessionRevoker: { description: `Value of ${MEMBER_PARAMETERS.sessionRevokerRoleArn} for the CordonMember stack`, value: response.sessionRevoker.role.roleArn },
     });
     const stage = new Stage(app, 'CordonMember');
     member = new MemberStack(stage, 'ResponderRole', {

@@ -24,6 +24,12 @@ export const RUNBOOK_OUTPUTS = {
     dataKey: 'DataKeyArn',
     auditorRole: 'AuditorRoleArn',
   },
+  /** On the response stack when member accounts or OUs are configured: the member stack's parameters. */
+  memberRoles: {
+    isolation: 'IsolateInstanceRoleArn',
+    credentials: 'RevokeCredentialsRoleArn',
+    sessionRevoker: 'SessionRevokerRoleArn',
+  },
 } as const;
 
 type OutputValues<K extends keyof typeof RUNBOOK_OUTPUTS> = Record<keyof (typeof RUNBOOK_OUTPUTS)[K], { value: string; description: string }>;

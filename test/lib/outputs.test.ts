@@ -43,6 +43,15 @@ describe('runbook outputs', () => {
     evidence.hasOutput(RUNBOOK_OUTPUTS.evidence.auditorRole, { Value: arn(e.auditorRole) });
   });
 
+  it('names the member stack’s three role parameters when member accounts are configured, and only then', () => {
+    const member = buildCordon({ regions: ['eu-west-1'], memberAccounts: ['210987654321'] }).cordon.response;
+    const t = Template.fromStack(member);
+    t.hasOutput(RUNBOOK_OUTPUTS.memberRoles.isolation, { Value: arn(member.isolateInstance.role!) });
+    t.hasOutput(RUNBOOK_OUTPUTS.memberRoles.credentials, { Value: arn(member.revokeCredentials.role!) });
+    t.hasOutput(RUNBOOK_OUTPUTS.memberRoles.sessionRevoker, { Value: arn(member.sessionRevoker.role) });
+    expect(Object.keys(response.toJSON().Outputs)).not.toContain(RUNBOOK_OUTPUTS.memberRoles.isolation);
+  });
+
   it('exports none of them: the names are stable output keys that pin no stack', () => {
     const outputs = { ...response.toJSON().Outputs, ...evidence.toJSON().Outputs } as Record<string, { Export?: unknown }>;
     const keys = [...Object.values(RUNBOOK_OUTPUTS.response), ...Object.values(RUNBOOK_OUTPUTS.evidence)];
