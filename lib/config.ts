@@ -14,6 +14,7 @@ const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/:-
 const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
 const TRAIL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** The kill switch. `dry-run` records what would have been done; `off` records a skip. */
 export const MODES = ['enforce', 'dry-run', 'off'] as const;
@@ -128,6 +129,41 @@ const organizationSchema = z.strictObject(
   },
   { error: 'must be an object' },
 );
+
+/**
+ * The anchor (lib/anchor-stack.ts): a copy of every checkpoint in an Object Lock bucket of the
+ * organization's log-archive account, which an administrator of the security account cannot
+ * rewrite. Unset `account`: no anchor (the CordonAnchor stack is not synthesized).
+ */
+const anchorSchema = z
+  .strictObject(
+    {
+      /** The log-archive account that holds the anchor bucket (deploy CordonAnchor with its credentials). */
+      account: pattern(ACCOUNT_ID, 'a 12-digit account id').optional(),
+      /** The account the response stack runs in: only its checkpoint writer role may put copies. */
+      securityAccount: pattern(ACCOUNT_ID, 'a 12-digit account id').optional(),
+      /** Region of the anchor bucket. @default - the region CordonAnchor is deployed to (the response stack's) */
+      region: pattern(REGION, 'a region name like eu-west-1').optional(),
+      /** @default cordon-anchor-{account} */
+      bucketName: pattern(BUCKET_NAME, 'an S3 bucket name (3-63 lowercase letters, digits, "." or "-")').optional(),
+      /** Object Lock COMPLIANCE retention of each copy. @default - evidenceRetentionDays */
+      retentionDays: int(1).optional(),
+    },
+    { error: 'must be an object' },
+  )
+  .superRefine((anchor, ctx) => {
+    if (anchor.account === undefined) {
+      for (const key of ['securityAccount', 'region', 'bucketName', 'retentionDays'] as const) {
+        if (anchor[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], input: anchor[key], message: 'is only used with cordon.anchor.account (the log-archive account)' });
+      }
+      return;
+    }
+    if (anchor.securityAccount === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['securityAccount'], input: undefined, message: 'must be set with cordon.anchor.account: the account whose checkpoint writer puts the copies' });
+    } else if (anchor.securityAccount === anchor.account) {
+      ctx.addIssue({ code: 'custom', path: ['account'], input: anchor.account, message: 'must be another account than cordon.anchor.securityAccount: an anchor in the security account is rewritable by its administrators' });
+    }
+  });
 
 export const configSchema = z
   .strictObject(
@@ -261,12 +297,23 @@ export const configSchema = z
           { error: 'must be an object' },
         )
         .prefault({}),
+      anchor: anchorSchema.prefault({}),
       guardDuty: guardDutySchema.prefault({}),
       securityHub: securityHubSchema.prefault({}),
       cloudTrail: cloudTrailSchema.prefault({}),
     },
     { error: 'must be an object' },
-  );
+  )
+  .superRefine((config, ctx) => {
+    if (config.anchor.account !== undefined && config.organizationId === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['organizationId'],
+        input: undefined,
+        message: 'must be set with cordon.anchor.account: the anchor bucket admits its writer only from the organization (aws:PrincipalOrgID)',
+      });
+    }
+  });
 
 export type CordonConfig = z.output<typeof configSchema>;
 export type CordonConfigInput = z.input<typeof configSchema>;

@@ -1,4 +1,6 @@
-import type { App, Environment } from 'aws-cdk-lib';
+import { Stage, type App, type Environment } from 'aws-cdk-lib';
+import { AnchorStack } from './anchor-stack';
+import { anchorNames } from './anchor-names';
 import type { CordonConfig } from './config';
 import { DetectionStack } from './detection-stack';
 import { EvidenceStack } from './evidence-stack';
@@ -19,6 +21,11 @@ export class CordonApp {
   readonly detection?: DetectionStack;
   /** Member role (stage), organization wiring and regional forwarders; see organization-stack.ts. */
   readonly organization: OrganizationStacks;
+  /**
+   * The checkpoint copies in the log-archive account (stage `CordonAnchor`, stack `Bucket`, so
+   * `cdk deploy --all` in the security account leaves it out); absent unless `cordon.anchor.account` is set.
+   */
+  readonly anchor?: AnchorStack;
 
   constructor(app: App, props: CordonAppProps) {
     const { config, env } = props;
@@ -45,6 +52,17 @@ export class CordonApp {
       });
       // The response stack's Security Hub custom actions need the hub to exist first.
       if (config.securityHub.enabled) this.response.addStackDependency(this.detection, 'Security Hub custom actions need the hub');
+    }
+    const anchor = anchorNames(config);
+    if (anchor && config.organizationId) {
+      // Deployed on its own, with the log-archive account's credentials: `cdk deploy CordonAnchor/Bucket`.
+      const stage = new Stage(app, 'CordonAnchor', { env: { account: anchor.account, region: anchor.region ?? env?.region } });
+      this.anchor = new AnchorStack(stage, 'Bucket', {
+        anchor,
+        organizationId: config.organizationId,
+        terminationProtection: true,
+        description: 'Cordon: write-once copies of the evidence checkpoints, outside the security account (log-archive account)',
+      });
     }
     this.organization = addOrganizationStacks(app, { config, env, response: this.response, ...(this.detection ? { detection: this.detection } : {}) });
   }

@@ -252,6 +252,16 @@ export class EvidenceStack extends Stack {
     ]);
   }
 
+  /**
+   * Records of the chains matching `incidentPattern` only (e.g. `anchor-*`: the checkpoint
+   * function's evidence of its anchor copies). Used with `grantCheckpoint` (key, heads, data key).
+   */
+  grantRecordsOf(grantee: iam.IGrantable, incidentPattern: string): void {
+    this.grantStatements(grantee, [
+      { actions: ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject'], resources: [this.objectsArn(grantee, `records/${incidentPattern}`)] },
+    ]);
+  }
+
   /** The checkpoint writer: reads changed heads, signs, writes `checkpoints/` and `keys/`. */
   grantCheckpoint(grantee: iam.IGrantable): void {
     this.grantStatements(grantee, [

@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { anchorNames, CHECKPOINT_WRITER_ROLE_NAME } from './anchor-names';
 import type { CordonConfig } from './config';
 import { Alarms } from './constructs/alarms';
 import { GuardrailsTable } from './constructs/guardrails-table';
@@ -97,15 +98,29 @@ export class ResponseStack extends Stack {
       RETENTION_DAYS: String(config.evidenceRetentionDays),
     };
 
+    const anchor = anchorNames(config);
     this.checkpoint = new ResponderFunction(this, 'Checkpoint', {
       handler: 'checkpoint',
       description: 'Cordon: signed checkpoint over the evidence chain heads, every 5 minutes',
       key,
-      environment: evidenceEnv,
+      environment: {
+        ...evidenceEnv,
+        ...(anchor
+          ? {
+              ANCHOR_BUCKET: anchor.bucketName,
+              ANCHOR_REGION: anchor.region ?? this.region,
+              ANCHOR_ACCOUNT: anchor.account,
+              ANCHOR_RETENTION_DAYS: String(anchor.retentionDays),
+            }
+          : {}),
+      },
       timeout: Duration.minutes(1),
       reservedConcurrentExecutions: 1,
+      // The anchor bucket's policy (another account) names this role.
+      ...(anchor ? { roleName: CHECKPOINT_WRITER_ROLE_NAME } : {}),
     });
     evidence.grantCheckpoint(this.checkpoint);
+    if (anchor) this.grantAnchor(anchor.bucketName, evidence);
     new events.Rule(this, 'CheckpointSchedule', {
       description: 'Cordon: write an evidence checkpoint every 5 minutes, empty intervals included',
       schedule: events.Schedule.rate(Duration.minutes(5)),
@@ -234,6 +249,7 @@ export class ResponseStack extends Stack {
         TamperDlq: this.tamper.handler.dlq,
       },
       responders: [this.isolateInstance, this.revokeCredentials],
+      ...(anchor ? { anchorWriter: this.checkpoint } : {}),
       eventDlq: this.eventDlq,
       modeNotEnforcedHours: config.alarms.modeNotEnforcedHours,
     });
@@ -252,6 +268,29 @@ export class ResponseStack extends Stack {
   }
 
   /** Whether responders may act outside this account (and so assume member roles). */
+  /**
+   * The checkpoint function copies each checkpoint to the anchor bucket of the log-archive
+   * account (lib/anchor-stack.ts, whose bucket policy admits this role by name) and evidences each
+   * copy in the day's `anchor-YYYY-MM-DD` chain.
+   */
+  private grantAnchor(bucketName: string, evidence: EvidenceStack): void {
+    const copies = `arn:${this.partition}:s3:::${bucketName}/checkpoints/*`;
+    this.checkpoint.addToRolePolicy(new iam.PolicyStatement({ sid: 'AnchorCopies', actions: ['s3:PutObject', 's3:PutObjectRetention'], resources: [copies] }));
+    evidence.grantRecordsOf(this.checkpoint, 'anchor-*');
+    acknowledgeGrants(this.checkpoint.role!, [
+      {
+        resource: nagResource(this, copies),
+        actions: ['s3:PutObject', 's3:PutObjectRetention'],
+        reason: 'checkpoint copies are named by sequence number under this prefix of the anchor bucket only (its bucket policy admits only If-None-Match writes with COMPLIANCE retention)',
+      },
+      {
+        resource: `${evidence.bucketArnExportName}/records/anchor-*`,
+        actions: ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject'],
+        reason: 'the evidence of each anchor copy goes to the day\'s records/anchor-YYYY-MM-DD chain only',
+      },
+    ]);
+  }
+
   private actsInMembers(config: CordonConfig): boolean {
     return config.memberAccounts.length > 0 || config.memberOrganizationalUnits.length > 0;
   }

@@ -73,13 +73,15 @@ export const formatSummary = (r: DrillReport, paint: Paint = painter(false)): st
     ...(r.crashed ? [`${r.crashed} crashed`] : []),
     ...(r.mutations ? [`${r.mutations} mutating call(s) attempted`] : []),
     ...(!r.verify.ok ? ['the evidence does not verify'] : []),
+    ...(r.anchor.status === 'failed' || !r.anchor.evidenced ? [`the checkpoint's anchor copy failed (${r.anchor.error ?? r.anchor.status})`] : []),
     ...(r.unrecognised && !r.allowUnknown ? [`${r.unrecognised} unrecognised input(s) (--allow-unknown to accept them)`] : []),
   ];
   lines.push(
     r.passed ? paint('DRILL PASSED', 'passed') : `${paint('DRILL FAILED', 'failed')}: ${failures.join(', ')}`,
     `  crashed ${r.crashed}, mutating calls attempted ${r.mutations}, unrecognised ${r.unrecognised}${r.allowUnknown ? ' (allowed)' : ''}, checkpoint ${r.checkpointKey}`,
     `  evidence ${r.outDir}`,
-    `  verify with: cordon verify ${r.outDir} --public-key ${r.publicKeyPath}`,
+    `  anchor ${r.anchorDir} (${r.anchor.key} ${r.anchor.status})`,
+    `  verify with: cordon verify ${r.outDir} --public-key ${r.publicKeyPath} --anchor ${r.anchorDir}`,
     '',
   );
   return lines.join('\n');

@@ -24,6 +24,8 @@ export interface AlarmsProps {
    * `{"cordon": "heartbeat"}` every 5 minutes: the mode is logged without findings, and parked
    * events are re-driven. */
   readonly responders: readonly lambda.Function[];
+  /** The checkpoint function when it copies checkpoints to an anchor: each failed copy alarms. */
+  readonly anchorWriter?: lambda.Function;
   /** Dead-letter queue of the heartbeat rule. */
   readonly eventDlq: sqs.IQueue;
   /** @default 24 */
@@ -47,6 +49,8 @@ export class Alarms extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly breakerOpen: cloudwatch.Alarm;
   readonly modeNotEnforced: cloudwatch.Alarm;
+  /** Present with `anchorWriter`. */
+  readonly anchorFailed?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -104,8 +108,8 @@ export class Alarms extends Construct {
       );
     }
 
-    const logged = (id: string, metricName: string, pattern: logs.IFilterPattern, description: string): cloudwatch.Alarm => {
-      props.responders.forEach((fn, i) => {
+    const logged = (id: string, metricName: string, pattern: logs.IFilterPattern, description: string, sources: readonly lambda.Function[] = props.responders): cloudwatch.Alarm => {
+      sources.forEach((fn, i) => {
         new logs.MetricFilter(this, `${id}Filter${i}`, { logGroup: fn.logGroup, filterPattern: pattern, metricNamespace: METRIC_NAMESPACE, metricName, metricValue: '1' });
       });
       return add(
@@ -192,6 +196,17 @@ export class Alarms extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       }),
     );
+
+    if (props.anchorWriter) {
+      // The handler logs this message when a copy, or the evidence of it, failed (lambdas/handlers/checkpoint.ts).
+      this.anchorFailed = logged(
+        'AnchorFailed',
+        'AnchorFailed',
+        logs.FilterPattern.stringValue('$.message', '=', 'checkpoint anchor failed'),
+        'Cordon: a checkpoint was not copied to the anchor in the log-archive account (the checkpoint itself is stored; the evidence names the error)',
+        [props.anchorWriter],
+      );
+    }
 
     new events.Rule(this, 'Heartbeat', {
       description: 'Cordon: every 5 minutes each responder reads and logs the kill switch (mode alarms) and re-drives parked events',

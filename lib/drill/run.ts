@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseCredentialEvent } from '../../lambdas/findings/credentials';
 import { parseEc2Event } from '../../lambdas/findings/ec2';
+import { anchorCheckpoint, type AnchorResult } from '../../lambdas/evidence/anchor';
 import { StoreEvidenceReader } from '../../lambdas/evidence/reader';
 import {
   EvidenceChain,
@@ -13,6 +14,7 @@ import {
   Verifier,
   addFolder,
   publicKeyFrom,
+  readFolder,
   publishPublicKey,
   spkiPem,
   writeCheckpoint,
@@ -74,6 +76,10 @@ export interface DrillReport {
   readonly outDir: string;
   readonly configSource: string;
   readonly publicKeyPath: string;
+  /** The anchor folder (outside the evidence folder): a copy of each checkpoint, as the log-archive bucket holds. */
+  readonly anchorDir: string;
+  /** The checkpoint's copy to the anchor, evidenced in the `anchor-YYYY-MM-DD` chain. */
+  readonly anchor: AnchorResult;
   readonly events: readonly EventOutcome[];
   readonly counts: Partial<Record<DrillDecision, number>>;
   /** Events by label (finding type), then by decision. */
@@ -227,12 +233,16 @@ export const runDrill = async (options: DrillOptions = {}): Promise<DrillReport>
   }
 
   const checkpoint = await writeCheckpoint({ chain: evidence, heads, settleMs: 0 });
+  // The anchor lives outside the evidence folder, as the log-archive bucket lives outside the security account.
+  const anchorDir = `${outDir}.anchor`;
+  const anchor = await anchorCheckpoint(checkpoint, { anchor: { store: new LocalEvidenceStore(anchorDir), location: anchorDir }, evidence, actor: { arn: 'cordon-drill' } });
   await publishPublicKey(signer, store);
   const identity = await signer.identity();
   const verifier = new Verifier({
     publicKeys: [{ key: createPublicKey({ key: identity.publicKeyDer, format: 'der', type: 'spki' }), fingerprint: identity.keyFingerprint }],
   });
   addFolder(outDir, verifier);
+  if (anchor.status !== 'failed') readFolder(anchorDir, verifier.anchorSink());
   const verify = verifier.finish();
 
   const counts: Partial<Record<DrillDecision, number>> = {};
@@ -254,6 +264,8 @@ export const runDrill = async (options: DrillOptions = {}): Promise<DrillReport>
     outDir,
     configSource: deployment.source,
     publicKeyPath,
+    anchorDir,
+    anchor,
     events,
     counts,
     byType,
@@ -264,8 +276,8 @@ export const runDrill = async (options: DrillOptions = {}): Promise<DrillReport>
     allowUnknown,
     checkpointKey: checkpoint.key,
     verify,
-    ok: crashed === 0 && mutations === 0 && verify.ok,
-    passed: crashed === 0 && mutations === 0 && verify.ok && (allowUnknown || unrecognised === 0),
+    ok: crashed === 0 && mutations === 0 && verify.ok && anchor.evidenced && anchor.status !== 'failed',
+    passed: crashed === 0 && mutations === 0 && verify.ok && anchor.evidenced && anchor.status !== 'failed' && (allowUnknown || unrecognised === 0),
     elapsedMs: Date.now() - started,
   };
 };

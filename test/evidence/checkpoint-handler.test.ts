@@ -25,7 +25,8 @@ describe('checkpoint handler', () => {
       SIGNING_KEY_ID: 'arn:aws:kms:eu-west-1:111122223333:key/k',
       HEADS_TABLE: 'cordon-heads',
       RETENTION_DAYS: '2555',
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      // Errors only: the alarm's log line is asserted; nothing else is printed.
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
     });
     kms.on(GetPublicKeyCommand).resolves({ KeyId: 'arn:aws:kms:eu-west-1:111122223333:key/k', KeySpec: 'ECC_NIST_P256', PublicKey: new Uint8Array(spki) });
     kms.on(SignCommand).callsFake((cmd: { Message: Uint8Array }) => ({ Signature: new Uint8Array(signRawDigest(privateKey, cmd.Message)) }));
@@ -66,5 +67,87 @@ describe('checkpoint handler', () => {
 
     await handler();
     expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 4); // 2 keys once + 2 checkpoints
+  });
+
+  describe('with an anchor in the log-archive account', () => {
+    const loadWithAnchor = async () => {
+      Object.assign(process.env, { ANCHOR_BUCKET: 'cordon-anchor-444455556666', ANCHOR_REGION: 'eu-west-1', ANCHOR_ACCOUNT: '444455556666', ANCHOR_RETENTION_DAYS: '3650' });
+      return ((await import('../../lambdas/handlers/checkpoint')) as typeof import('../../lambdas/handlers/checkpoint')).handler;
+    };
+    /** The anchor chain's records in the order they were put: kind of each. */
+    const anchorRecords = () =>
+      s3
+        .commandCalls(PutObjectCommand)
+        .map((c) => c.args[0].input)
+        .filter((i) => i.Bucket === 'cordon-evidence' && i.Key?.startsWith(`records/${today}/`))
+        .map((i) => JSON.parse(Buffer.from(i.Body as Buffer).toString()) as { payload: Record<string, unknown> });
+    const context = { invokedFunctionArn: 'arn:aws:lambda:eu-west-1:111122223333:function:cordon-checkpoint', awsRequestId: 'req-7' };
+    const puts = () => s3.commandCalls(PutObjectCommand).map((c) => `${c.args[0].input.Bucket}/${c.args[0].input.Key}`);
+    const bodyOf = (bucket: string, key: string): string =>
+      Buffer.from(s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Bucket === bucket && c.args[0].input.Key === key)?.args[0].input.Body as Buffer).toString();
+    const today = `anchor-${new Date().toISOString().slice(0, 10)}`;
+    afterEach(() => {
+      for (const k of ['ANCHOR_BUCKET', 'ANCHOR_REGION', 'ANCHOR_ACCOUNT', 'ANCHOR_RETENTION_DAYS']) delete process.env[k];
+    });
+
+    it('copies the checkpoint, byte for byte, write-once and COMPLIANCE-locked, between its intent and outcome records', async () => {
+      const handler = await loadWithAnchor();
+      const summary = await handler(undefined, context);
+
+      expect(summary).toMatchObject({ key: expect.stringMatching(/^checkpoints\/\d{8}\.json$/), anchor: 'stored' });
+      const { key, seq } = summary;
+      expect(puts().filter((p) => !p.includes('/keys/')).map((p) => p.replace(/\/\d{8}\.json$/, '/N.json'))).toEqual([
+        'cordon-evidence/checkpoints/N.json',
+        `cordon-evidence/records/${today}/N.json`,
+        'cordon-anchor-444455556666/checkpoints/N.json',
+        `cordon-evidence/records/${today}/N.json`,
+      ]);
+      expect(anchorRecords().map((r) => r.payload.kind)).toEqual(['intent', 'step']);
+      expect(s3).toHaveReceivedCommandWith(PutObjectCommand, {
+        Bucket: 'cordon-anchor-444455556666',
+        Key: key,
+        IfNoneMatch: '*',
+        ObjectLockMode: 'COMPLIANCE',
+        ChecksumAlgorithm: 'SHA256',
+      });
+      const anchorPut = s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Bucket === 'cordon-anchor-444455556666')?.args[0].input;
+      const days = ((anchorPut?.ObjectLockRetainUntilDate as Date).getTime() - Date.now()) / 86_400_000;
+      expect(Math.round(days)).toBe(3650);
+      expect(bodyOf('cordon-anchor-444455556666', key)).toBe(bodyOf('cordon-evidence', key));
+      expect(anchorRecords()[1]?.payload).toMatchObject({
+        kind: 'step',
+        action: 'anchor:PutCheckpointCopy',
+        target: { type: 'anchor-object', id: `s3://cordon-anchor-444455556666/${key}`, account: '444455556666', region: 'eu-west-1' },
+        actor: { arn: context.invokedFunctionArn, requestId: 'req-7' },
+        after: { key, seq, outcome: 'stored' },
+      });
+    });
+
+    it('stores the checkpoint and evidences the failure when the anchor refuses the copy, logging the alarm line', async () => {
+      s3.on(PutObjectCommand, { Bucket: 'cordon-anchor-444455556666' }).rejects(
+        new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }),
+      );
+      const lines: string[] = [];
+      const capture = (chunk: string | Uint8Array) => {
+        lines.push(String(chunk));
+        return true;
+      };
+      // Powertools prints errors with console.error.
+      const writes = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+      let key = '';
+      try {
+        const handler = await loadWithAnchor();
+        const summary = await handler(undefined, context);
+        expect(summary.anchor).toBe('failed');
+        key = summary.key;
+      } finally {
+        for (const w of writes) w.mockRestore();
+      }
+      expect(puts()).toContain(`cordon-evidence/${key}`);
+      expect(anchorRecords().map((r) => r.payload.kind)).toEqual(['intent', 'error']);
+      expect(anchorRecords()[1]?.payload).toMatchObject({ kind: 'error', reason: `checkpoint ${Number(key.slice(12, 20))} not copied to the anchor`, detail: { error: 'AccessDenied: Access Denied' } });
+      const logged = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.message === 'checkpoint anchor failed');
+      expect(logged).toMatchObject({ level: 'ERROR', anchor: 'failed', key, evidenced: true, error: 'AccessDenied: Access Denied' });
+    });
   });
 });

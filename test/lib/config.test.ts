@@ -71,6 +71,29 @@ describe('config', () => {
     expect(messageOf({ memberRoleName: 'CordonMemberResponder' })).toBe('cordon.memberRoleName is not a known setting');
   });
 
+  it('rejects an anchor without its security account or organization, in the security account itself, or half-configured', () => {
+    expect(messageOf({ anchor: { account: '444455556666' } })).toBe(
+      'cordon.anchor.securityAccount must be set with cordon.anchor.account: the account whose checkpoint writer puts the copies, received nothing; ' +
+        'cordon.organizationId must be set with cordon.anchor.account: the anchor bucket admits its writer only from the organization (aws:PrincipalOrgID), received nothing',
+    );
+    expect(messageOf({ organizationId: 'o-abc1234567', anchor: { account: '111122223333', securityAccount: '111122223333' } })).toBe(
+      'cordon.anchor.account must be another account than cordon.anchor.securityAccount: an anchor in the security account is rewritable by its administrators, received "111122223333"',
+    );
+    expect(messageOf({ anchor: { bucketName: 'my-anchor' } })).toBe('cordon.anchor.bucketName is only used with cordon.anchor.account (the log-archive account), received "my-anchor"');
+    expect(messageOf({ organizationId: 'o-abc1234567', anchor: { account: '4444', securityAccount: '111122223333', retentionDays: 0 } })).toBe(
+      'cordon.anchor.account must be a 12-digit account id, received "4444"; cordon.anchor.retentionDays must be an integer >= 1, received 0',
+    );
+  });
+
+  it('keeps no anchor by default, and the configured one as given', () => {
+    expect(parseConfig({}).anchor).toEqual({});
+    expect(parseConfig({ organizationId: 'o-abc1234567', anchor: { account: '444455556666', securityAccount: '111122223333', region: 'eu-west-1' } }).anchor).toEqual({
+      account: '444455556666',
+      securityAccount: '111122223333',
+      region: 'eu-west-1',
+    });
+  });
+
   it('rejects an unknown mode', () => {
     expect(messageOf({ mode: 'yolo' })).toBe('cordon.mode must be one of enforce, dry-run, off, received "yolo"');
   });
