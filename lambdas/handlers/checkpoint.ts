@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod';
 import { anchorCheckpoint, type AnchorResult, type AnchorStatus, type AnchorTarget } from '../evidence/anchor';
 import { evidencePartsFromEnv } from '../evidence/from-env';
 import { publishPublicKey, writeCheckpoint, type CheckpointResult } from '../evidence/checkpoint';
