@@ -7,7 +7,7 @@ import { manualPatternSchema, manualRestoreSchema, manualRevokeSchema } from '..
 import { manualRequestSchema } from '../../lambdas/findings/ec2';
 import { CONNECTION_FAILED, closedPort, findAwsCliV2, runAws } from './aws-cli';
 import { checkCordon, cordonArgv } from './cordon-parse';
-import { ROOT, type ShellBlock, documentedFiles, shellBlocks } from './markdown';
+import { COMMON_SETUP, ROOT, SETUP_LINK, documentedFiles, sessionBlocks, shellBlocks } from './markdown';
 import { type Invocation, type Session, findBash, runSession } from './session';
 import { shapedArgv, shapedPayload } from './stand-ins';
 
@@ -19,8 +19,6 @@ import { shapedArgv, shapedPayload } from './stand-ins';
  * Where bash >= 4 or AWS CLI v2 is missing, one line says so and those checks do not run.
  */
 
-const COMMON_SETUP = 'docs/runbooks/README.md';
-const SETUP_LINK = '](README.md#common-setup';
 
 const BASH = findBash();
 const AWS = findAwsCliV2();
@@ -31,13 +29,6 @@ if (!AWS.cli) console.log(`documented aws commands not checked: ${AWS.why} (Debi
 
 const PAGES = documentedFiles();
 const BLOCKS = new Map(PAGES.map((page) => [page, shellBlocks(page)]));
-
-/** The blocks a reader pastes for `page`: the common setup first when the page says to run it. */
-const sessionBlocks = (page: string): ShellBlock[] => {
-  const text = readFileSync(join(ROOT, page), 'utf8');
-  const setup = page !== COMMON_SETUP && page.startsWith('docs/runbooks/') && text.includes(SETUP_LINK) ? BLOCKS.get(COMMON_SETUP)! : [];
-  return [...setup, ...BLOCKS.get(page)!];
-};
 
 /** Programs that differ between macOS (BSD) and Linux (GNU), and what to write instead. */
 const NOT_PORTABLE: readonly { test: (argv: readonly string[]) => boolean; instead: string }[] = [

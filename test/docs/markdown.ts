@@ -46,3 +46,15 @@ export const shellBlocks = (file: string, text = readFileSync(join(ROOT, file), 
   if (open) throw new Error(`${file}:${open.line - 1}: code fence never closed`);
   return blocks;
 };
+
+/** The index of the runbooks, whose shell blocks are the common setup. */
+export const COMMON_SETUP = 'docs/runbooks/README.md';
+/** How a runbook tells its reader to run the common setup first. */
+export const SETUP_LINK = '](README.md#common-setup';
+
+/** The blocks a reader pastes for `page`: the common setup first when the page says to run it. */
+export const sessionBlocks = (page: string): ShellBlock[] => {
+  const text = readFileSync(join(ROOT, page), 'utf8');
+  const setup = page !== COMMON_SETUP && page.startsWith('docs/runbooks/') && text.includes(SETUP_LINK) ? shellBlocks(COMMON_SETUP) : [];
+  return [...setup, ...shellBlocks(page, text)];
+};
