@@ -122,6 +122,9 @@ export interface EvaluateCallsOptions {
   readonly configured?: Readonly<Record<string, string | undefined>>;
 }
 
+const withoutMemberRole = (environment: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(environment).filter(([k]) => k !== 'MEMBER_ROLE_NAME'));
+
 /** Every IAM request of every call, decided. Throws on a call the harness cannot map. */
 export const evaluateCalls = async (authz: Authorizer, calls: readonly SentCall[], options: EvaluateCallsOptions = {}): Promise<CallVerdict[]> => {
   const knowledge = new Knowledge();
@@ -132,7 +135,8 @@ export const evaluateCalls = async (authz: Authorizer, calls: readonly SentCall[
     const deployment = authz.deployment(isMemberRole(call.principal.name) ? account : undefined);
     // A function names Cordon's resources by its environment; another principal (the auditor)
     // names the same ones as any function does.
-    const environment = deployment.environments[call.principal.arn] ?? Object.assign({}, ...Object.values(deployment.environments));
+    // (MEMBER_ROLE_NAME differs per function: only a function's own says which member role it assumes.)
+    const environment = deployment.environments[call.principal.arn] ?? withoutMemberRole(Object.assign({}, ...Object.values(deployment.environments)) as Record<string, string>);
     const quarantine = authz.options.config.isolation;
     return {
       partition,

@@ -78,6 +78,7 @@ const describeDenial = (d: RequestDenial, who: string, resource: string): string
 
 export class Authorizer {
   private readonly facts = new Map<string, DeploymentFacts>();
+  private readonly decisions = new Map<string, Promise<Verdict>>();
 
   private constructor(
     readonly options: Required<Omit<AuthorizerOptions, 'config'>> & { readonly config: CordonConfigInput },
@@ -122,7 +123,22 @@ export class Authorizer {
     return resourcePolicies[resource] ?? resourcePolicies[s3Bucket(resource) ?? ''];
   }
 
-  async evaluate(caller: RoleFacts, request: AuthzRequest): Promise<Verdict> {
+  /**
+   * Decides one request. Decisions are remembered per principal and request (the simulator is a
+   * pure function of the policies and the request; only `aws:CurrentTime` varies, and no Cordon
+   * policy conditions on it): a test suite repeats the same calls many times.
+   */
+  evaluate(caller: RoleFacts, request: AuthzRequest): Promise<Verdict> {
+    const key = JSON.stringify([caller.name, caller.arn, request.action, request.resource, Object.entries(request.context ?? {}).sort(([a], [b]) => a.localeCompare(b))]);
+    let hit = this.decisions.get(key);
+    if (!hit) {
+      hit = this.decide(caller, request);
+      this.decisions.set(key, hit);
+    }
+    return hit;
+  }
+
+  private async decide(caller: RoleFacts, request: AuthzRequest): Promise<Verdict> {
     if (caller.unknownManaged.length > 0) {
       throw new Error(`authz: ${caller.name} has AWS-managed policies the harness does not know: ${caller.unknownManaged.join(', ')}`);
     }

@@ -11,19 +11,19 @@ import type { Verdict } from './evaluate';
  */
 export const KNOWN_FAILURES: Readonly<Record<string, { readonly principals: readonly string[]; readonly reason: string }>> = {
   'inline-policy-on-admin-role': {
-    principals: ['CordonResponse/SessionRevokerRole64250534', 'CordonMember/SessionWriterRoleD27610AF'],
+    principals: ['session-revoker', 'member-session-writer'],
     reason: 'the session revoker state machine role (and, in member accounts, the role its task assumes) may iam:PutRolePolicy on role/*; safe only because its definition fixes the document (lib/constructs/session-revoker.ts), which IAM cannot express',
   },
   'inline-policy-on-org-access-role': {
-    principals: ['CordonResponse/SessionRevokerRole64250534', 'CordonMember/SessionWriterRoleD27610AF'],
+    principals: ['session-revoker', 'member-session-writer'],
     reason: 'the session revoker role (and its member-account writer role) may iam:PutRolePolicy on role/* (document fixed by the state machine definition, not by IAM)',
   },
   'inline-policy-on-user': {
-    principals: ['CordonResponse/SessionRevokerRole64250534', 'CordonMember/SessionWriterRoleD27610AF'],
+    principals: ['session-revoker', 'member-session-writer'],
     reason: 'the session revoker role (and its member-account writer role) may iam:PutUserPolicy on user/* (document fixed by the state machine definition, not by IAM)',
   },
   'shorten-evidence-retention': {
-    principals: ['isolation', 'credentials', 'CordonResponse/TamperHandlerRoleD497D219'],
+    principals: ['isolation', 'credentials', 'tamper'],
     reason: 'evidence writers are exempt from DenyRetentionChangesButWritersAndAuditor with no s3:object-lock-remaining-retention-days floor (S3 itself refuses to shorten COMPLIANCE; IAM does not)',
   },
   'replace-vault-policy': {
@@ -31,7 +31,7 @@ export const KNOWN_FAILURES: Readonly<Record<string, { readonly principals: read
     reason: 'nothing denies s3:PutBucketPolicy on the vault to an administrator',
   },
   'sign-with-vault-key': {
-    principals: ['CordonResponse/TamperHandlerRoleD497D219'],
+    principals: ['tamper'],
     reason: 'the tamper handler writes signed escalation records: it is an evidence writer the corpus does not list as one yet',
   },
 };

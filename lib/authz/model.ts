@@ -7,13 +7,13 @@ import { exportsOf, resolveIn, type CfnTemplate, type Env, type Json, type Resol
  * policies that apply to requests (bucket policies, key policies, topic and queue policies).
  */
 
-/** The member roles (one per responder) live in member accounts. */
+/** The member roles (one per responder, and the session writer) live in member accounts. */
 export const isMemberRole = (name: string): boolean => name.startsWith('member-');
 
 export type PolicyDocument = { readonly Version?: string; readonly Statement: readonly Json[] } & Record<string, Json>;
 
 export interface RoleFacts {
-  /** `isolation`, `credentials`, `checkpoint`, `auditor`, `member-isolation`, `member-credentials`, or `{stack}/{logicalId}`. */
+  /** `isolation`, `credentials`, `checkpoint`, `auditor`, `session-revoker`, `tamper`, `member-isolation`, `member-credentials`, `member-session-writer`, or `{stack}/{logicalId}`. */
   readonly name: string;
   readonly arn: string;
   readonly account: string;
@@ -44,8 +44,11 @@ const NAMED: readonly { readonly name: string; readonly member: boolean; readonl
   { name: 'credentials', member: false, prefix: 'RevokeCredentialsRole' },
   { name: 'checkpoint', member: false, prefix: 'CheckpointRole' },
   { name: 'auditor', member: false, prefix: 'AuditorRole' },
+  { name: 'session-revoker', member: false, prefix: 'SessionRevokerRole' },
+  { name: 'tamper', member: false, prefix: 'TamperHandlerRole' },
   { name: 'member-isolation', member: true, prefix: 'IsolationRole' },
   { name: 'member-credentials', member: true, prefix: 'CredentialsRole' },
+  { name: 'member-session-writer', member: true, prefix: 'SessionWriterRole' },
 ];
 
 /** Documents of the AWS-managed policies the harness evaluates (AWS publishes them). */
@@ -93,7 +96,7 @@ export const deploymentFacts = (synth: Synthesized, home: Env, memberAccount: st
         ? {
             IsolationResponderRoleArn: homeRoles.isolation ?? '',
             CredentialResponderRoleArn: homeRoles.credentials ?? '',
-            SessionRevokerRoleArn: homeRoles.sessionRevoker ?? '',
+            SessionRevokerRoleArn: homeRoles['session-revoker'] ?? '',
           }
         : ({} as Record<string, string>),
     };
@@ -114,9 +117,9 @@ export const deploymentFacts = (synth: Synthesized, home: Env, memberAccount: st
           const arn = String(att(id, 'Arn'));
           const named = NAMED.find((n) => n.member === stack.member && id.startsWith(n.prefix));
           const name = named?.name ?? `${stack.stackName}/${id}`;
+          // The member stack takes the home responder roles and the state machine's role (the
+          // member session writer trusts it: lib/constructs/session-revoker.ts) as parameters.
           if (named && !stack.member) homeRoles[named.name] = arn;
-          // The state machine's role (lib/constructs/session-revoker.ts): the member session role trusts it.
-          if (!stack.member && id.startsWith('SessionRevokerRole')) homeRoles.sessionRevoker = arn;
           const policies: RoleFacts['policies'][number][] = [];
           const unknownManaged: string[] = [];
           for (const inline of list(p.Policies) as { PolicyName: string; PolicyDocument: PolicyDocument }[]) {

@@ -130,6 +130,12 @@ export const EC2_REQUESTS: Readonly<Record<string, Mapper>> = {
   },
   'ec2:CreateTags': (i: In, w) =>
     ((i.Resources as string[] | undefined) ?? []).map((id) => on(w, 'ec2:CreateTags', arnOfId(w, id), requestTags((i.Tags as Tag[] | undefined) ?? []))),
+  'ec2:DeleteTags': (i: In, w) =>
+    // Deleting names keys only: `aws:TagKeys`, no `aws:RequestTag/*`.
+    ((i.Resources as string[] | undefined) ?? []).map((id) => on(w, 'ec2:DeleteTags', arnOfId(w, id), { 'aws:TagKeys': ((i.Tags as Tag[] | undefined) ?? []).map((t) => t.Key ?? '') })),
+  'ec2:GetConsoleOutput': (i: In, w) => [on(w, 'ec2:GetConsoleOutput', ec2Arn(w, 'instance', s(i.InstanceId)))],
+  'ec2:GetConsoleScreenshot': (i: In, w) => [on(w, 'ec2:GetConsoleScreenshot', ec2Arn(w, 'instance', s(i.InstanceId)))],
+  'autoscaling:SetInstanceProtection': (i: In, w) => [{ action: 'autoscaling:SetInstanceProtection', resource: asgArn(w, s(i.AutoScalingGroupName)) }],
   'autoscaling:DetachInstances': (i: In, w) => [{ action: 'autoscaling:DetachInstances', resource: asgArn(w, s(i.AutoScalingGroupName)) }],
   'autoscaling:AttachInstances': (i: In, w) => [{ action: 'autoscaling:AttachInstances', resource: asgArn(w, s(i.AutoScalingGroupName)) }],
   'elbv2:DeregisterTargets': (i: In) => [{ action: 'elasticloadbalancing:DeregisterTargets', resource: s(i.TargetGroupArn) }],

@@ -73,6 +73,12 @@ const tableArn = (w: Where, name: string): string => {
 };
 const table = (action: string): Mapper => (i, w) => [{ action, resource: tableArn(w, s(i.TableName)) }];
 
+/** Attach/DetachUserPolicy: authorized on the user, with the managed policy as `iam:PolicyARN`. */
+const userPolicyArn = (action: string): Mapper => (i, w) => {
+  const request = onPrincipal(w, action, 'user', s(i.UserName));
+  return [{ ...request, context: { ...request.context, 'iam:PolicyARN': s(i.PolicyArn) } }];
+};
+
 const OTHER_REQUESTS: Readonly<Record<string, Mapper>> = {
   'sts:AssumeRole': (i, w) => {
     const tags = (i.Tags as { Key?: string; Value?: string }[] | undefined) ?? [];
@@ -93,7 +99,11 @@ const OTHER_REQUESTS: Readonly<Record<string, Mapper>> = {
   'iam:PutUserPolicy': user('iam:PutUserPolicy'),
   'iam:DeleteUserPolicy': user('iam:DeleteUserPolicy'),
   'iam:DeleteLoginProfile': user('iam:DeleteLoginProfile'),
+  'iam:GetUserPolicy': user('iam:GetUserPolicy'),
+  'iam:AttachUserPolicy': userPolicyArn('iam:AttachUserPolicy'),
+  'iam:DetachUserPolicy': userPolicyArn('iam:DetachUserPolicy'),
   'iam:GetRole': role('iam:GetRole'),
+  'iam:GetRolePolicy': role('iam:GetRolePolicy'),
   'iam:ListRoleTags': role('iam:ListRoleTags'),
   'iam:PutRolePolicy': role('iam:PutRolePolicy'),
   'iam:DeleteRolePolicy': role('iam:DeleteRolePolicy'),
@@ -134,6 +144,10 @@ const OTHER_REQUESTS: Readonly<Record<string, Mapper>> = {
   'dynamodb:UpdateItem': table('dynamodb:UpdateItem'),
   'dynamodb:DeleteItem': table('dynamodb:DeleteItem'),
   'dynamodb:Scan': table('dynamodb:Scan'),
+  // A query of an index is authorized on the index (`table/<name>/index/<index>`).
+  'dynamodb:Query': (i, w) => [{ action: 'dynamodb:Query', resource: `${tableArn(w, s(i.TableName))}${i.IndexName ? `/index/${s(i.IndexName)}` : ''}` }],
+  // The function names the state machine; the caller names a principal and cut-offs, never a document.
+  'sfn:StartSyncExecution': (i, w) => [{ action: 'states:StartSyncExecution', resource: w.deployed(s(i.stateMachineArn), 'SESSION_REVOKER_ARN') }],
   'ssm:GetParameter': (i, w) => {
     const name = w.deployed(s(i.Name), 'MODE_PARAMETER');
     return [{ action: 'ssm:GetParameter', resource: `arn:${w.partition}:ssm:${w.region}:${w.account}:parameter${name.startsWith('/') ? '' : '/'}${name}` }];
@@ -160,7 +174,7 @@ const OTHER_REQUESTS: Readonly<Record<string, Mapper>> = {
 export const REQUESTS: Readonly<Record<string, Mapper>> = { ...EC2_REQUESTS, ...OTHER_REQUESTS };
 
 /** IAM service prefix of a client, for calls that need no resource (Describe*, List* without one). */
-const IAM_PREFIX: Readonly<Record<string, string>> = { elbv2: 'elasticloadbalancing', elb: 'elasticloadbalancing' };
+const IAM_PREFIX: Readonly<Record<string, string>> = { elbv2: 'elasticloadbalancing', elb: 'elasticloadbalancing', sfn: 'states' };
 
 /** Read calls authorized on `*` (AWS offers no resource-level permission for them). */
 const WILDCARD_READS = /^(ec2:Describe|autoscaling:Describe|elbv2:Describe|elb:Describe)/;

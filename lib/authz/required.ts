@@ -4,8 +4,9 @@ import type { Authorizer } from './evaluate';
 /**
  * The calls Cordon's functions must be allowed to make, declared per principal as the call logs
  * they produce (one of each command of lambdas/, with the reads that tell the harness the tags it
- * acts on): isolation (cut, snapshot, release), credentials (revoke, restore, patterns), their
- * member roles, the checkpoint writer and the auditor. Names are those the deployed functions are
+ * acts on): isolation (capture, cut, snapshot, release), credentials (revoke, quarantine, restore,
+ * patterns), the session revoker state machine and its member session writer, their member roles,
+ * the guardrails table, the tamper handler, the checkpoint writer and the auditor. Names are those the deployed functions are
  * configured with (the harness maps EVIDENCE_BUCKET, SIGNING_KEY_ID... to the deployed resources).
  */
 
@@ -34,6 +35,7 @@ const isolation = (account?: string): Call[] => {
     c('ec2', 'DescribeAddresses', {}, { Addresses: [{ AssociationId: 'eipassoc-0aaa', AllocationId: 'eipalloc-0aaa' }] }),
     c('ec2', 'DescribeIamInstanceProfileAssociations', {}, { IamInstanceProfileAssociations: [{ AssociationId: 'iip-assoc-0aaa', InstanceId: I }] }),
     c('ec2', 'DescribeSecurityGroups', {}),
+    c('ec2', 'DescribeRouteTables', {}),
     c('autoscaling', 'DescribeAutoScalingInstances', {}),
     c('elbv2', 'DescribeTargetGroups', {}),
     c('elbv2', 'DescribeTargetHealth', {}),
@@ -43,6 +45,11 @@ const isolation = (account?: string): Call[] => {
     c('ec2', 'ModifyInstanceAttribute', { InstanceId: I, DisableApiStop: { Value: true } }),
     c('ec2', 'ModifyInstanceAttribute', { InstanceId: I, InstanceInitiatedShutdownBehavior: { Value: 'stop' } }),
     c('ec2', 'ModifyInstanceAttribute', { InstanceId: I, BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { DeleteOnTermination: false } }] }),
+    // Volatile evidence just before the cut (stored under artifacts/ by the evidence writer).
+    c('ec2', 'GetConsoleOutput', { InstanceId: I, Latest: true }),
+    c('ec2', 'GetConsoleScreenshot', { InstanceId: I, WakeUp: false }),
+    // An instance not InService/Standby keeps its group, protected from scale-in instead.
+    c('autoscaling', 'SetInstanceProtection', { AutoScalingGroupName: 'web-asg', InstanceIds: [I], ProtectedFromScaleIn: true }),
     c('autoscaling', 'DetachInstances', { AutoScalingGroupName: 'web-asg', InstanceIds: [I], ShouldDecrementDesiredCapacity: false }),
     c('elbv2', 'DeregisterTargets', { TargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/web/1', Targets: [{ Id: I }] }),
     c('elb', 'DeregisterInstancesFromLoadBalancer', { LoadBalancerName: 'legacy', Instances: [{ InstanceId: I }] }),
@@ -59,9 +66,8 @@ const isolation = (account?: string): Call[] => {
     c('ec2', 'DisassociateIamInstanceProfile', { AssociationId: 'iip-assoc-0aaa' }),
     c('ec2', 'CreateSnapshots', { InstanceSpecification: { InstanceId: I }, TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'cordon:incident', Value: 'inc-1' }] }] }),
     c('ec2', 'CreateTags', { Resources: [I], Tags: [{ Key: 'cordon:incident', Value: 'inc-1' }] }),
-    // Release: the original profile back (its role must be passed).
-    c('ec2', 'AssociateIamInstanceProfile', { InstanceId: I, IamInstanceProfile: { Arn: 'arn:aws:iam::111111111111:instance-profile/web' } }),
     c('autoscaling', 'AttachInstances', { AutoScalingGroupName: 'web-asg', InstanceIds: [I] }),
+    c('ec2', 'DeleteTags', { Resources: [I], Tags: [{ Key: 'cordon:incident' }] }),
   ];
 };
 
@@ -80,19 +86,48 @@ const credentials = (account?: string): Call[] => {
     c('ListUserTags', { UserName: 'alice' }, { Tags: [] }),
     c('ListAccessKeys', { UserName: 'alice' }),
     c('GetLoginProfile', { UserName: 'alice' }),
+    c('GetUserPolicy', { UserName: 'alice', PolicyName: 'cordon-revoke-sessions' }),
     c('GetAccessKeyLastUsed', { AccessKeyId: 'AKIA1' }, { UserName: 'alice' }),
     c('ListUsers', { PathPrefix: '/ci/' }),
     c('GetRole', { RoleName: 'web' }),
     c('ListRoleTags', { RoleName: 'web' }, { Tags: [] }),
+    c('GetRolePolicy', { RoleName: 'web', PolicyName: 'cordon-revoke-sessions' }),
     c('UpdateAccessKey', { UserName: 'alice', AccessKeyId: 'AKIA1', Status: 'Inactive' }),
-    c('PutUserPolicy', { UserName: 'alice', PolicyName: 'cordon-revoke', PolicyDocument: '{}' }),
+    // Quarantine: only the fixed AWS-managed deny (iam:PolicyARN).
+    c('AttachUserPolicy', { UserName: 'alice', PolicyArn: 'arn:aws:iam::aws:policy/AWSDenyAll' }),
     c('DeleteLoginProfile', { UserName: 'alice' }),
-    c('PutRolePolicy', { RoleName: 'web', PolicyName: 'cordon-revoke', PolicyDocument: '{}' }),
+    // Restore: the key back, the quarantine detached; the session deny is never lifted.
     c('UpdateAccessKey', { UserName: 'alice', AccessKeyId: 'AKIA1', Status: 'Active' }),
-    c('DeleteUserPolicy', { UserName: 'alice', PolicyName: 'cordon-revoke' }),
-    c('DeleteRolePolicy', { RoleName: 'web', PolicyName: 'cordon-revoke' }),
+    c('DetachUserPolicy', { UserName: 'alice', PolicyArn: 'arn:aws:iam::aws:policy/AWSDenyAll' }),
   ];
 };
+
+/**
+ * The session revoker (lib/constructs/session-revoker.ts): the credential function starts it; its
+ * state machine's role writes the fixed deny in the security account, and assumes the member
+ * session writer to write it in a member account.
+ */
+const sessions: Call[] = [
+  { principal: 'credentials', service: 'sfn', command: 'StartSyncExecution', input: { stateMachineArn: 'session-revoker', input: '{}' } },
+  { principal: 'session-revoker', service: 'iam', command: 'PutUserPolicy', input: { UserName: 'alice', PolicyName: 'cordon-revoke-sessions', PolicyDocument: '{}' } },
+  { principal: 'session-revoker', service: 'iam', command: 'PutRolePolicy', input: { RoleName: 'web', PolicyName: 'cordon-revoke-sessions', PolicyDocument: '{}' } },
+  { principal: 'session-revoker', service: 'sts', command: 'AssumeRole', input: { RoleArn: `arn:aws:iam::${MEMBER}:role/CordonMemberSessionRevoker`, RoleSessionName: 'cordon-session-revoker' } },
+  ...['PutUserPolicy', 'PutRolePolicy'].map(
+    (command): Call => ({
+      principal: 'member-session-writer',
+      account: MEMBER,
+      service: 'iam',
+      command,
+      input: { ...(command === 'PutUserPolicy' ? { UserName: 'alice' } : { RoleName: 'web' }), PolicyName: 'cordon-revoke-sessions', PolicyDocument: '{}' },
+    }),
+  ),
+];
+
+/** The guardrails table: breaker, idempotency, parked events and the credential ledger. */
+const guardrails = (principal: 'isolation' | 'credentials'): Call[] =>
+  ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'].map(
+    (command): Call => ({ principal, service: 'dynamodb', command, input: { TableName: 'guardrails' } }),
+  ).concat([{ principal, service: 'dynamodb', command: 'Query', input: { TableName: 'guardrails', IndexName: 'parked' } }]);
 
 /** What every responder does around its actions: mode, evidence, notification, member access. */
 const responder = (principal: 'isolation' | 'credentials', memberRole: string): Call[] => [
@@ -115,6 +150,20 @@ const responder = (principal: 'isolation' | 'credentials', memberRole: string): 
   { principal, service: 'securityhub', command: 'BatchUpdateFindings', input: {} },
 ];
 
+/** The tamper handler: an evidence writer of its own records, and the incident topic. */
+const tamper: Call[] = [
+  { principal: 'tamper', service: 'kms', command: 'GetPublicKey', input: { KeyId: 'signing-key' } },
+  { principal: 'tamper', service: 'kms', command: 'Sign', input: { KeyId: 'signing-key', SigningAlgorithm: 'ECDSA_SHA_256', MessageType: 'DIGEST' } },
+  {
+    principal: 'tamper',
+    service: 's3',
+    command: 'PutObject',
+    input: { Bucket: 'vault', Key: 'records/tamper-e1/00000000.json', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: NOW_PLUS_7Y, IfNoneMatch: '*' },
+  },
+  { principal: 'tamper', service: 'dynamodb', command: 'UpdateItem', input: { TableName: 'heads' } },
+  { principal: 'tamper', service: 'sns', command: 'Publish', input: { TopicArn: 'topic' } },
+];
+
 const checkpoint: Call[] = [
   { principal: 'checkpoint', service: 'dynamodb', command: 'Scan', input: { TableName: 'heads' } },
   { principal: 'checkpoint', service: 'kms', command: 'Sign', input: { KeyId: 'signing-key', SigningAlgorithm: 'ECDSA_SHA_256', MessageType: 'DIGEST' } },
@@ -134,6 +183,24 @@ const auditor: Call[] = [
   { principal: 'auditor', service: 's3', command: 'GetObjectRetention', input: { Bucket: 'vault', Key: 'records/inc-1/00000000.json' } },
 ];
 
+/**
+ * Calls Cordon sends that AWS refuses by design, each a KNOWN_DENIALS entry (lib/authz/known.ts):
+ * release asks to put the original instance profile back, which needs iam:PassRole on its role;
+ * the refusal is evidenced with the command to run. Not required calls: the required-calls test
+ * asserts they are still refused for exactly that reason, so the list cannot go stale.
+ */
+export const DENIED_BY_DESIGN: readonly Call[] = [
+  ...[undefined, MEMBER].map(
+    (account): Call => ({
+      principal: account ? 'member-isolation' : 'isolation',
+      ...(account ? { account } : {}),
+      service: 'ec2',
+      command: 'AssociateIamInstanceProfile',
+      input: { InstanceId: I, IamInstanceProfile: { Arn: 'arn:aws:iam::111111111111:instance-profile/web' } },
+    }),
+  ),
+];
+
 export const REQUIRED_CALLS: readonly Call[] = [
   ...isolation(),
   ...isolation(MEMBER),
@@ -141,6 +208,17 @@ export const REQUIRED_CALLS: readonly Call[] = [
   ...credentials(MEMBER),
   ...responder('isolation', 'CordonMemberIsolation'),
   ...responder('credentials', 'CordonMemberCredentials'),
+  // Console output and screenshot, stored before the cut.
+  {
+    principal: 'isolation',
+    service: 's3',
+    command: 'PutObject',
+    input: { Bucket: 'vault', Key: 'artifacts/inc-1/console-output.txt', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: NOW_PLUS_7Y, IfNoneMatch: '*' },
+  },
+  ...sessions,
+  ...guardrails('isolation'),
+  ...guardrails('credentials'),
+  ...tamper,
   ...checkpoint,
   ...auditor,
 ];
@@ -152,8 +230,10 @@ export const REQUIRED_CONFIGURED: Readonly<Record<string, string>> = {
   HEADS_TABLE: 'heads',
   NOTIFY_TOPIC_ARN: 'topic',
   MODE_PARAMETER: '/cordon/mode',
+  GUARDRAILS_TABLE: 'guardrails',
+  SESSION_REVOKER_ARN: 'session-revoker',
 };
 
 /** The table as the harness evaluates it: principals resolved, in the authorizer's region. */
-export const requiredCalls = (authz: Authorizer): SentCall[] =>
-  REQUIRED_CALLS.map(({ principal, account, ...c }) => ({ ...c, principal: authz.role(principal, account), region: authz.options.region }));
+export const requiredCalls = (authz: Authorizer, calls: readonly Call[] = REQUIRED_CALLS): SentCall[] =>
+  calls.map(({ principal, account, ...c }) => ({ ...c, principal: authz.role(principal, account), region: authz.options.region }));

@@ -105,6 +105,11 @@ const physical = (scope: ResolveScope, logicalId: string, props: Record<string, 
       const name = given('TrailName') ?? generated;
       return { ref: name, Arn: `arn:${p}:cloudtrail:${r}:${a}:trail/${name}` };
     }
+    case 'AWS::StepFunctions::StateMachine': {
+      const name = given('StateMachineName') ?? `${logicalId}-${uuidOf(generated).slice(0, 12)}`;
+      const arn = `arn:${p}:states:${r}:${a}:stateMachine:${name}`;
+      return { ref: arn, Arn: arn, Name: name };
+    }
     case 'AWS::SecurityHub::Hub':
       return { ref: `arn:${p}:securityhub:${r}:${a}:hub/default`, ARN: `arn:${p}:securityhub:${r}:${a}:hub/default` };
     default:

@@ -2,6 +2,9 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { NO_CREDENTIALS } from '../../lib/cli/invoke';
 import { run } from './support';
+import { notCordonCalls } from '../support/authz';
+
+notCordonCalls('the CLI invokes the functions as the operator, with the operator’s own credentials and policies');
 
 const lambda = mockClient(LambdaClient);
 

@@ -2,6 +2,9 @@ import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient 
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { run } from './support';
+import { notCordonCalls } from '../support/authz';
+
+notCordonCalls('cordon mode reads and flips the kill switch as the operator, with the operator’s own credentials and policies');
 
 const ssm = mockClient(SSMClient);
 

@@ -3,6 +3,9 @@ import { IAMClient, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CallLog, derivedGuardDuty, givenUser, HOME, RecordingEvidence } from './support';
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('credentials');
 
 const mockStore = new RecordingEvidence(new CallLog());
 jest.mock('../../lambdas/evidence/from-env', () => ({ evidenceFromEnv: () => mockStore }));

@@ -11,6 +11,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { respond, type RespondResult } from '../../lambdas/credentials/respond';
 import { fleetWorld } from '../support/iam-fleet';
 import { givenUser, makeDeps, NOW, type IamMock } from './support';
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('credentials');
 
 const iam = mockClient(IAMClient);
 

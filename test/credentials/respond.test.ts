@@ -18,6 +18,9 @@ import { respond } from '../../lambdas/credentials/respond';
 import { accountAccess, type AccountAccess } from '../../lambdas/shared/assume';
 import { ContainmentIncompleteError, TransientAwsError } from '../../lambdas/shared/errors';
 import { CallLog, derivedGuardDuty, fixture, givenRole, givenUser, HOME, makeDeps, NOW, StateMachineSessions } from './support';
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('credentials');
 
 const iam = mockClient(IAMClient);
 const sts = mockClient(STSClient);

@@ -14,6 +14,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { planRestore, restoreCandidates } from '../../lambdas/credentials/restore';
 import { respond } from '../../lambdas/credentials/respond';
 import { derivedGuardDuty, givenRole, givenUser, makeDeps } from './support';
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('credentials');
 
 const iam = mockClient(IAMClient);
 const LEAKED = 'AKIALEAKED0000000001';

@@ -18,6 +18,7 @@ import {
 import { MemoryCredentialLedger } from '../../lambdas/credentials/ledger';
 import { SessionRevokerError, type SessionDenyRequest, type SessionDenyWritten, type SessionWriter } from '../../lambdas/credentials/sessions';
 import { sessionRevokerDefinition } from '../../lib/constructs/session-revoker';
+import { credentialsOf } from '../support/authz';
 import { runStates, StatesFailure, type TaskCall } from '../support/states';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { AwsStub } from 'aws-sdk-client-mock';
@@ -132,10 +133,13 @@ export class StateMachineSessions implements SessionWriter {
 
   async write(request: SessionDenyRequest): Promise<SessionDenyWritten> {
     this.requests.push(request);
-    const iam = new IAMClient({ region: 'us-east-1' });
+    // The tasks sign as the state machine's role, or as the member session writer it assumes.
+    const iamAs = (roleArn?: string) =>
+      new IAMClient({ region: 'us-east-1', credentials: roleArn ? credentialsOf('member-session-writer', roleArn.split(':')[4]) : credentialsOf('session-revoker') });
     try {
       const { output } = await runStates(sessionRevokerDefinition({ partition: 'aws', homeAccount: this.homeAccount }), JSON.parse(JSON.stringify(request)), async (call) => {
         this.tasks.push(call);
+        const iam = iamAs(call.roleArn);
         const p = call.parameters as { UserName?: string; RoleName?: string; PolicyName: string; PolicyDocument: string };
         if (call.resource === 'arn:aws:states:::aws-sdk:iam:putUserPolicy') return iam.send(new PutUserPolicyCommand({ UserName: p.UserName, PolicyName: p.PolicyName, PolicyDocument: p.PolicyDocument }));
         if (call.resource === 'arn:aws:states:::aws-sdk:iam:putRolePolicy') return iam.send(new PutRolePolicyCommand({ RoleName: p.RoleName, PolicyName: p.PolicyName, PolicyDocument: p.PolicyDocument }));

@@ -7,6 +7,7 @@ import { rewrite } from '../../lib/drill/emulator/scenarios';
 import { subnetV6 } from '../../lib/drill/emulator/seed-ec2';
 import { MotoRawKmsSigner } from '../../lib/drill/emulator/signer';
 import { ownGroups } from '../../lib/drill/emulator/state';
+import { notCordonCalls } from '../support/authz';
 
 /** The emulator harness's own logic, without moto: its workarounds and its judge. */
 
@@ -74,6 +75,7 @@ describe('emulator harness: seeding helpers', () => {
 });
 
 describe('emulator harness: KMS signer adapter', () => {
+  beforeAll(() => notCordonCalls('the RAW signer is the emulator harness’s moto workaround, never deployed: the functions sign with DIGEST (test/evidence/kms-signer.test.ts)'));
   it('asks KMS for a RAW signature over the canonical bytes (moto double-hashes a DIGEST)', async () => {
     const kms = mockClient(KMSClient);
     kms.on(SignCommand).resolves({ Signature: Uint8Array.from([1, 2, 3]) });

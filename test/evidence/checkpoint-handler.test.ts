@@ -5,6 +5,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { fingerprintOf } from '../../lambdas/evidence';
 import { newP256, signRawDigest } from './helpers';
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('checkpoint');
 
 describe('checkpoint handler', () => {
   const s3 = mockClient(S3Client);

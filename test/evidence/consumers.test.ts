@@ -18,6 +18,7 @@ import { copyOf, fixture } from '../support/fixtures';
 import { derivedGuardDuty, givenUser, makeDeps } from '../credentials/support';
 import { forge } from './adversarial-support';
 import { verifyKeyOf } from './helpers';
+import { authorizeAs } from '../support/authz';
 
 /**
  * Release and restore read their incident through the verifying reader, pinned to the signing
@@ -77,6 +78,7 @@ const ATTACKS: [string, string, (v: Vault, incident: string) => Promise<void>][]
 ];
 
 describe('release refuses unverifiable isolation evidence', () => {
+  beforeAll(() => authorizeAs('isolation'));
   const clientsFor: ClientsFor = (access) => {
     const options = { region: access.region, ...(access.credentials ? { credentials: access.credentials } : {}) };
     return { ec2: new EC2Client(options), autoScaling: new AutoScalingClient(options), elbv2: new ElasticLoadBalancingV2Client(options), elb: new ElasticLoadBalancingClient(options) };
@@ -130,6 +132,7 @@ describe('release refuses unverifiable isolation evidence', () => {
 });
 
 describe('restore refuses unverifiable revocation evidence', () => {
+  beforeAll(() => authorizeAs('credentials'));
   beforeEach(() => iam.reset());
 
   it.each(ATTACKS)('%s: escalates with the reason, re-enables nothing', async (_what, code, attack) => {

@@ -12,6 +12,9 @@ import {
   verifyObjects,
 } from '../../lambdas/evidence';
 import { asObjects, input, newP256, parseBody, signRawDigest } from './helpers';
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('isolation', 'credentials', 'checkpoint', 'tamper');
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 

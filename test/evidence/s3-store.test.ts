@@ -3,6 +3,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createHash } from 'node:crypto';
 import { S3EvidenceStore } from '../../lambdas/evidence';
+import { notCordonCalls } from '../support/authz';
+
+notCordonCalls(
+  'the store is exercised under a prefix (prod/) no deployment sets and with keys of every writer (records/, keys/); ' +
+    'what the deployed functions put and read is evaluated in the handler tests (isolation, credentials, checkpoint-handler)',
+);
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 

@@ -9,6 +9,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { Verifier, addS3, parseS3Url, type ProblemCode } from '../../lambdas/evidence';
 import { buildSet, type EvidenceSet } from './helpers';
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('auditor');
 
 const DAY = 86_400_000;
 const WRITTEN = new Date('2026-01-01T00:00:00.000Z');

@@ -7,6 +7,9 @@ import { busyWorld, INSTANCE_ID, installWorld, ISOLATION_SG, type Call } from '.
 import { RecordingEvidenceWriter } from '../support/evidence';
 import { copyOf, fixture } from '../support/fixtures';
 import { startLocalTable, type LocalTable } from '../support/dynalite';
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('isolation');
 
 /**
  * Idempotency through the real handler path: the isolate-instance handler module as deployed

@@ -1,6 +1,9 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ModeUnavailableError, ssmModeReader } from '../../lambdas/guardrails/mode';
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('isolation', 'credentials');
 
 const ssm = mockClient(SSMClient);
 const reader = (now: () => number) => ssmModeReader({ ssm: new SSMClient({}), parameterName: '/cordon/mode', ttlMs: 30_000, now });

@@ -12,6 +12,9 @@ import { startLocalTable, type LocalTable } from '../support/dynalite';
 import { RecordingEvidenceWriter } from '../support/evidence';
 import { copyOf, fixture } from '../support/fixtures';
 import { clientsFor, guardDutyEvent as isolationFinding, HOME, REGION } from '../isolation/support';
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('isolation');
 
 /** The isolation finding of the shared support, with its ids readable. */
 const guardDutyEvent = () => isolationFinding() as ReturnType<typeof isolationFinding> & { id: string; detail: { id: string } };

@@ -24,6 +24,7 @@ import { RecordingEvidenceWriter } from '../support/evidence';
 import { copyOf, fixture } from '../support/fixtures';
 import { derivedGuardDuty, givenUser, makeDeps } from '../credentials/support';
 import { startLocalTable, type LocalTable } from '../support/dynalite';
+import { authorizeAs } from '../support/authz';
 
 const HOME = '111111111111';
 const REGION = 'eu-west-1';
@@ -105,6 +106,7 @@ const guardDutyEvent = (findingId = '7ebc050b71c556086b524045c9067feb') => {
 const mutating = (calls: readonly Call[]) => calls.filter((c) => !/^(Describe|Get|AssumeRole)/.test(c.command));
 
 describe('guardrails in the isolation responder', () => {
+  beforeAll(() => authorizeAs('isolation'));
   it('acts on nothing and escalates when the mode cannot be read', async () => {
     const { calls } = installWorld(busyWorld());
     const breaker = new SpyBreaker(() => full);
@@ -202,6 +204,7 @@ describe('guardrails in the isolation responder', () => {
 });
 
 describe('guardrails in the credential responder', () => {
+  beforeAll(() => authorizeAs('credentials'));
   const iam = mockClient(IAMClient);
   const LEAKED = 'AKIALEAKED0000000001';
   const leaked = () => derivedGuardDuty({ accessKeyId: LEAKED, principalId: 'AIDAEXAMPLE', userName: 'alice', userType: 'IAMUser' });

@@ -3,6 +3,9 @@ import { GetConsoleScreenshotCommand } from '@aws-sdk/client-ec2';
 import { respond } from '../../lambdas/isolation/respond';
 import { awsError, busyWorld, ec2Mock, ISOLATION_SG } from '../support/aws-world';
 import { guardDutyEvent, setup } from './support';
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('isolation');
 
 /** Volatile evidence first: console output and screenshot, stored in the vault, hashed in the record. */
 

@@ -2,6 +2,9 @@ import { respond } from '../../lambdas/isolation/respond';
 import { RevokeSecurityGroupEgressCommand } from '@aws-sdk/client-ec2';
 import { ALLOW_ALL_SG, awsError, busyWorld, ec2Mock, ISOLATION_SG, plainWorld, READ_ONLY, type Call, type World } from '../support/aws-world';
 import { guardDutyEvent, REGION, setup } from './support';
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('isolation');
 
 /**
  * Fault injection: whichever mutating call fails, no ENI is left on the allow-all group, and the

@@ -2,6 +2,9 @@ import { ModifyNetworkInterfaceAttributeCommand } from '@aws-sdk/client-ec2';
 import type { EvidenceInput } from '../../lambdas/evidence/types';
 import { busyWorld, ec2Mock, INSTANCE_ID, installWorld, ISOLATION_SG } from '../support/aws-world';
 import { RecordingEvidenceWriter } from '../support/evidence';
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('isolation');
 
 const mockEvidence = new RecordingEvidenceWriter();
 jest.mock('../../lambdas/evidence/from-env', () => ({ evidenceFromEnv: () => mockEvidence }));

@@ -20,6 +20,9 @@ import {
 } from '../support/aws-world';
 import { copyOf, fixture } from '../support/fixtures';
 import { findingId, firstMutating, gdMock, guardDutyEvent, HOME, manual, MEMBER, REGION, releaseRequest, setup, type Setup } from './support';
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('isolation');
 
 describe('isolation response', () => {
   it('writes the intent record before the first mutating call and cuts every ENI: allow-all, then isolation', async () => {
@@ -180,7 +183,8 @@ describe('isolation response', () => {
       fail: (call) => {
         if (call.command === 'CreateSecurityGroup' && call.input.GroupName === 'cordon-isolation' && !raced) {
           raced = true;
-          world.securityGroups.push({ id: 'sg-0other', vpcId: 'vpc-0a1b2c3d', name: 'cordon-isolation', tags: {}, ingress: [], egress: [] });
+          // Created by another responder: with the tag its CreateSecurityGroup had to carry.
+          world.securityGroups.push({ id: 'sg-0other', vpcId: 'vpc-0a1b2c3d', name: 'cordon-isolation', tags: { 'cordon:isolation': 'isolation' }, ingress: [], egress: [] });
           return awsError('InvalidGroup.Duplicate');
         }
         return undefined;

@@ -1,6 +1,9 @@
 import { respond } from '../../lambdas/isolation/respond';
 import { awsError, busyWorld, INSTANCE_ID, ISOLATION_SG, READ_ONLY, type World } from '../support/aws-world';
 import { guardDutyEvent, REGION, manual, releaseRequest, setup } from './support';
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('isolation');
 
 /** Isolation state is kept per instance: found from any incident, restored exactly by release. */
 

@@ -14,6 +14,7 @@ import { AwsNotifier, NotificationError, noteText, workflowStatusOf, type Incide
 import { busyWorld, INSTANCE_ID, installWorld } from '../support/aws-world';
 import { RecordingEvidenceWriter } from '../support/evidence';
 import { copyOf, fixture } from '../support/fixtures';
+import { authorizeAs } from '../support/authz';
 
 const sns = mockClient(SNSClient);
 const hub = mockClient(SecurityHubClient);
@@ -58,6 +59,7 @@ const decision = (over: Partial<IncidentDecision> = {}): IncidentDecision => ({
 });
 
 describe('notifier', () => {
+  beforeAll(() => authorizeAs('isolation', 'credentials'));
   it('publishes one message per decision, rendered per protocol, with the exact SNS input', async () => {
     await notifier().notify(decision());
 
@@ -210,6 +212,7 @@ describe('security hub finding identifiers', () => {
 });
 
 describe('notification from the isolation responder', () => {
+  beforeAll(() => authorizeAs('isolation'));
   const HOME = '303697492861';
   const clientsFor: ClientsFor = (access) => ({
     ec2: new EC2Client({ region: access.region }),

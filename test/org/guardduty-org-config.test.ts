@@ -7,6 +7,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { orgFeatures } from '../../lib/constructs/org-guardduty';
 import { onEvent, type OnEventRequest } from '../../lambdas/org/guardduty-org-config';
 import { InvalidEventError } from '../../lambdas/shared/errors';
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('CordonOrganization/GuardDutyOrganizationRole');
 
 const guardDuty = mockClient(GuardDutyClient);
 const DETECTOR = '12abc34d567e8fa901bc2d34e56789f0';

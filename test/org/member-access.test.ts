@@ -14,6 +14,7 @@ import { derivedGuardDuty, givenUser, HOME, makeDeps, type StateMachineSessions 
 import { busyWorld, ec2Mock, installWorld, INSTANCE_ID, stsMock } from '../support/aws-world';
 import { RecordingEvidenceWriter } from '../support/evidence';
 import { copyOf, fixture } from '../support/fixtures';
+import { authorizeAs } from '../support/authz';
 
 const MEMBER = '222233334444';
 const ROLE = `arn:aws:iam::${MEMBER}:role/CordonMemberResponder`;
@@ -28,6 +29,7 @@ const signing = async (thisValue: unknown) => {
 };
 
 describe('assuming the member role', () => {
+  beforeAll(() => authorizeAs('isolation', 'credentials'));
   beforeEach(() => stsMock.reset());
 
   it('names the incident in the session, tags it, asks for 15 minutes, once per account and region', async () => {
@@ -56,6 +58,7 @@ describe('assuming the member role', () => {
 });
 
 describe('isolation in a member account', () => {
+  beforeAll(() => authorizeAs('isolation'));
   const clientsFor: ClientsFor = (access) => {
     const options = { region: access.region, ...(access.credentials ? { credentials: access.credentials } : {}) };
     return { ec2: new EC2Client(options), autoScaling: new AutoScalingClient(options), elbv2: new ElasticLoadBalancingV2Client(options), elb: new ElasticLoadBalancingClient(options) };
@@ -118,6 +121,7 @@ describe('isolation in a member account', () => {
 });
 
 describe('credential revocation in a member account', () => {
+  beforeAll(() => authorizeAs('credentials'));
   const LEAKED = 'AKIALEAKED0000000001';
   const memberEvent = () => {
     const event = derivedGuardDuty({ accessKeyId: LEAKED, principalId: 'AIDAEXAMPLE', userName: 'alice', userType: 'IAMUser' });

@@ -5,6 +5,9 @@ import 'aws-sdk-client-mock-jest';
 import { parseTamperEvent, respondTamper, tamperIncidentId } from '../../lambdas/tamper/respond';
 import { RecordingEvidenceWriter } from '../support/evidence';
 import { copyOf, fixture } from '../support/fixtures';
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('tamper');
 
 const mockEvidence = new RecordingEvidenceWriter();
 jest.mock('../../lambdas/evidence/from-env', () => ({ evidenceFromEnv: () => mockEvidence }));

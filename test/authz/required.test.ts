@@ -1,0 +1,55 @@
+import { evaluateCalls, type CallVerdict } from '../../lib/authz/calls';
+import { CORPUS_HOME } from '../../lib/authz/corpus';
+import { authorizer } from '../../lib/authz/evaluate';
+import { KNOWN_DENIALS, knownDenial } from '../../lib/authz/known';
+import { DENIED_BY_DESIGN, REQUIRED_CONFIGURED, requiredCalls } from '../../lib/authz/required';
+
+/**
+ * The declared required calls (lib/authz/required.ts) of every Cordon principal are allowed by the
+ * synthesized policies, except exactly the known denials left to issue 11.
+ */
+
+let verdicts: CallVerdict[];
+let byDesign: CallVerdict[];
+beforeAll(async () => {
+  const authz = await authorizer(CORPUS_HOME);
+  verdicts = await evaluateCalls(authz, requiredCalls(authz), { configured: REQUIRED_CONFIGURED });
+  byDesign = await evaluateCalls(authz, requiredCalls(authz, DENIED_BY_DESIGN), { configured: REQUIRED_CONFIGURED });
+});
+
+describe('required calls', () => {
+  it('allows every required call', () => {
+    const refused = verdicts.filter((v) => !v.allowed).map((v) => `${v.principal} ${v.call}: ${v.action} on ${v.resource}: ${v.explanation}`);
+    expect(refused).toEqual([]);
+  });
+
+  it('still meets every known denial, and only those refuse the calls denied by design: a fixed one must leave the list', () => {
+    for (const known of KNOWN_DENIALS) {
+      expect([known.id, byDesign.some((v) => knownDenial(v) === known)]).toEqual([known.id, true]);
+    }
+    expect(byDesign.filter((v) => !v.allowed).map((v) => [v.principal, v.action, knownDenial(v)?.id])).toEqual([
+      ['isolation', 'iam:PassRole', 'release-restores-original-profile'],
+      ['member-isolation', 'iam:PassRole', 'release-restores-original-profile'],
+    ]);
+  });
+
+  it('evaluates each principal’s evidence and member access with the deployed resources', () => {
+    const put = verdicts.find((v) => v.principal === 'checkpoint' && v.action === 's3:PutObject');
+    expect(put?.resource).toMatch(/^arn:aws:s3:::cordonevidence-evidencebucket[a-z0-9]+\/checkpoints\/00000001\.json$/);
+    expect(verdicts.filter((v) => v.action === 'sts:AssumeRole').map((v) => [v.principal, v.resource, v.allowed])).toEqual([
+      ['isolation', 'arn:aws:iam::222222222222:role/CordonMemberIsolation', true],
+      ['credentials', 'arn:aws:iam::222222222222:role/CordonMemberCredentials', true],
+      ['session-revoker', 'arn:aws:iam::222222222222:role/CordonMemberSessionRevoker', true],
+    ]);
+    // The credential function starts the state machine and writes no policy document itself.
+    expect(verdicts.filter((v) => v.action === 'states:StartSyncExecution').map((v) => [v.principal, v.resource, v.allowed])).toEqual([
+      ['credentials', expect.stringMatching(/^arn:aws:states:eu-west-1:111111111111:stateMachine:/), true],
+    ]);
+    expect(verdicts.filter((v) => /^iam:Put(User|Role)Policy$/.test(v.action)).map((v) => v.principal)).toEqual([
+      'session-revoker',
+      'session-revoker',
+      'member-session-writer',
+      'member-session-writer',
+    ]);
+  });
+});
