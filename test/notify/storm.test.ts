@@ -3,12 +3,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { breakerOpenReason } from '../../lambdas/guardrails/types';
 import { AwsNotifier, NotificationError, type IncidentDecision } from '../../lambdas/notify/notifier';
 import { DIGEST_PENDING_MAX, DynamoStormDigest, stormSubject, stormText, type StormTally } from '../../lambdas/notify/storm';
+import { authorizeAs } from '../support/authz';
 import { startLocalTable, type LocalTable } from '../support/dynalite';
 
 /**
  * Storm mode on a real DynamoDB (dynalite): a burst of escalations by the open breaker becomes one
  * "breaker open" message and digests at most every few minutes, never one message per finding.
  */
+
+authorizeAs('isolation', 'credentials');
 
 const sns = mockClient(SNSClient);
 const TOPIC = 'arn:aws:sns:us-east-1:111111111111:cordon-notifications';
