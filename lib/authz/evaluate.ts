@@ -37,8 +37,8 @@ export interface AuthorizerOptions {
 
 /**
  * The config the harness synthesizes by default: the repository's defaults plus an organization
- * with a member OU (so the member role and the AssumeRole path exist) and a quarantine profile
- * (the one the isolation tests use, in account 111111111111).
+ * with a member OU (so the member role and the AssumeRole path exist), a quarantine profile
+ * (the one the isolation tests use, in account 111111111111) and an anchor in account 444455556666.
  */
 export const AUTHZ_ORG_ID = 'o-cordon0authz';
 export const AUTHZ_CONFIG: CordonConfigInput = {
@@ -48,6 +48,8 @@ export const AUTHZ_CONFIG: CordonConfigInput = {
     quarantineProfileArn: 'arn:aws:iam::111111111111:instance-profile/cordon-quarantine',
     quarantineRoleArn: 'arn:aws:iam::111111111111:role/cordon-quarantine',
   },
+  // The checkpoint copies go to an anchor in a log-archive account (lib/anchor-stack.ts).
+  anchor: { account: '444455556666', securityAccount: '111111111111' },
 };
 
 /** An ordinary administrator of an account: a role with AdministratorAccess, nothing else. */
@@ -146,7 +148,8 @@ export class Authorizer {
     // The member stack of the account the request is about: the caller's, or the role it assumes.
     const memberAccount = isMemberRole(caller.name) ? caller.account : arnAccount && arnAccount !== this.options.account ? arnAccount : undefined;
     const s3 = service === 's3';
-    const resourceAccount = arnAccount || (s3 && this.deployment(memberAccount).tags[s3Bucket(request.resource) ?? ''] ? this.options.account : caller.account);
+    // An S3 ARN names no account: a deployed bucket is its stack's account's, any other the caller's.
+    const resourceAccount = arnAccount || (s3 ? this.deployment(memberAccount).bucketAccounts[s3Bucket(request.resource) ?? ''] : undefined) || caller.account;
     const org = this.organizationId;
     const context: Record<string, string | string[]> = {
       'aws:PrincipalArn': caller.arn,

@@ -32,6 +32,8 @@ export interface DeploymentFacts {
   readonly encryptedBy: Readonly<Record<string, string>>;
   /** Resource ARN -> its tags as deployed (roles, keys, buckets...). */
   readonly tags: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Bucket ARN -> the account that owns it (the vault: the security account; the anchor: the log-archive account). */
+  readonly bucketAccounts: Readonly<Record<string, string>>;
   /** SSM parameter name -> ARN. */
   readonly parameters: Readonly<Record<string, string>>;
   /** Role ARN -> environment of the Lambda function that runs with it (names of what it calls). */
@@ -80,13 +82,14 @@ export const deploymentFacts = (synth: Synthesized, home: Env, memberAccount: st
   const tags: Record<string, Record<string, string>> = {};
   const parameters: Record<string, string> = {};
   const environments: Record<string, Record<string, string>> = {};
+  const bucketAccounts: Record<string, string> = {};
   const exports: Record<string, Json> = {};
   const homeRoles: Record<string, string> = {};
 
   // Home stacks first (the member stack takes their role ARNs), in dependency order for exports.
   const order = [...synth.stacks].sort((a, b) => Number(a.member) - Number(b.member) || rank(a.stackName) - rank(b.stackName));
   for (const stack of order) {
-    const env: Env = stack.member ? { ...home, account: memberAccount } : home;
+    const env: Env = stack.member ? { ...home, account: memberAccount } : stack.account ? { ...home, account: stack.account } : home;
     const scope: ResolveScope = {
       ...env,
       stackName: stack.stackName,
@@ -151,6 +154,7 @@ export const deploymentFacts = (synth: Synthesized, home: Env, memberAccount: st
         case 'AWS::S3::Bucket': {
           const arn = String(att(id, 'Arn'));
           tags[arn] = asTags(p.Tags);
+          bucketAccounts[arn] = env.account;
           const rules = (p.BucketEncryption as { ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: { KMSMasterKeyID?: Json } }[] } | undefined)
             ?.ServerSideEncryptionConfiguration;
           const key = arnOfKey(env, rules?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID);
@@ -202,7 +206,7 @@ export const deploymentFacts = (synth: Synthesized, home: Env, memberAccount: st
       }
     }
   }
-  return { roles, resourcePolicies, encryptedBy, tags, parameters, environments };
+  return { roles, resourcePolicies, encryptedBy, tags, bucketAccounts, parameters, environments };
 };
 
 /** Stacks that export come before the stacks that import (evidence before response). */

@@ -174,6 +174,20 @@ const checkpoint: Call[] = [
     command: 'PutObject',
     input: { Bucket: 'vault', Key: 'checkpoints/00000001.json', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: NOW_PLUS_7Y, IfNoneMatch: '*' },
   },
+  // The copy in the anchor (log-archive account, cross-account: the role's grant and the anchor's
+  // bucket policy), and its evidence in the day's anchor chain.
+  {
+    principal: 'checkpoint',
+    service: 's3',
+    command: 'PutObject',
+    input: { Bucket: 'anchor', Key: 'checkpoints/00000001.json', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: NOW_PLUS_7Y, IfNoneMatch: '*' },
+  },
+  {
+    principal: 'checkpoint',
+    service: 's3',
+    command: 'PutObject',
+    input: { Bucket: 'vault', Key: 'records/anchor-2026-12-01/00000000.json', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: NOW_PLUS_7Y, IfNoneMatch: '*' },
+  },
   { principal: 'checkpoint', service: 's3', command: 'PutObject', input: { Bucket: 'vault', Key: 'keys/abc.pem', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: NOW_PLUS_7Y, IfNoneMatch: '*' } },
 ];
 
@@ -226,6 +240,7 @@ export const REQUIRED_CALLS: readonly Call[] = [
 /** The names the table uses for Cordon's resources, by the environment variable that carries them. */
 export const REQUIRED_CONFIGURED: Readonly<Record<string, string>> = {
   EVIDENCE_BUCKET: 'vault',
+  ANCHOR_BUCKET: 'anchor',
   SIGNING_KEY_ID: 'signing-key',
   HEADS_TABLE: 'heads',
   NOTIFY_TOPIC_ARN: 'topic',

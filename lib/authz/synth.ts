@@ -16,6 +16,8 @@ export interface SynthStack {
   readonly stackName: string;
   /** Deployed in a member account (the CordonMember stage), not in the security account. */
   readonly member: boolean;
+  /** The account the stack names explicitly (the anchor in the log-archive account), if any. */
+  readonly account?: string;
   readonly template: CfnTemplate;
 }
 
@@ -25,6 +27,7 @@ export interface Synthesized {
 }
 
 const ROOT = resolve(__dirname, '..', '..');
+const SYNTH_FORMAT = '2';
 
 const filesUnder = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true })
@@ -36,7 +39,8 @@ export const synthKey = (config: CordonConfigInput): string => {
   const h = createHash('sha256');
   for (const f of [...filesUnder(join(ROOT, 'lib')).filter((f) => !f.includes('/lib/authz/')), join(ROOT, 'cdk.json')]) h.update(f.slice(ROOT.length)).update(readFileSync(f));
   const cdk = JSON.parse(readFileSync(require.resolve('aws-cdk-lib/package.json'), 'utf8')) as { version: string };
-  h.update(cdk.version).update(JSON.stringify(config));
+  // SYNTH_FORMAT: what this module stores changed (e.g. stacks gained `account`).
+  h.update(cdk.version).update(JSON.stringify(config)).update(SYNTH_FORMAT);
   return h.digest('hex').slice(0, 24);
 };
 
@@ -62,6 +66,7 @@ const synthesize = async (config: CordonConfigInput): Promise<Synthesized> => {
     stacks: assembly.stacksRecursively.map((s) => ({
       stackName: s.stackName,
       member: s.stackName === memberName,
+      ...(/^\d{12}$/.test(s.environment.account) ? { account: s.environment.account } : {}),
       template: s.template as CfnTemplate,
     })),
   };

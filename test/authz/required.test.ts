@@ -34,8 +34,10 @@ describe('required calls', () => {
   });
 
   it('evaluates each principal’s evidence and member access with the deployed resources', () => {
-    const put = verdicts.find((v) => v.principal === 'checkpoint' && v.action === 's3:PutObject');
-    expect(put?.resource).toMatch(/^arn:aws:s3:::cordonevidence-evidencebucket[a-z0-9]+\/checkpoints\/00000001\.json$/);
+    const put = verdicts.filter((v) => v.principal === 'checkpoint' && v.action === 's3:PutObject').map((v) => [v.resource, v.explanation]);
+    expect(put[0]?.[0]).toMatch(/^arn:aws:s3:::cordonevidence-evidencebucket[a-z0-9]+\/checkpoints\/00000001\.json$/);
+    // Cross-account: the anchor's bucket policy in the log-archive account must admit the writer too.
+    expect(put[1]).toEqual(['arn:aws:s3:::cordon-anchor-444455556666/checkpoints/00000001.json', expect.stringMatching(/^allowed by identity policy .* and the resource policy statement /)]);
     expect(verdicts.filter((v) => v.action === 'sts:AssumeRole').map((v) => [v.principal, v.resource, v.allowed])).toEqual([
       ['isolation', 'arn:aws:iam::222222222222:role/CordonMemberIsolation', true],
       ['credentials', 'arn:aws:iam::222222222222:role/CordonMemberCredentials', true],
