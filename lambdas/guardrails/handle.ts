@@ -3,6 +3,7 @@ import { errorMessage } from '../shared/errors';
 import { idempotencySubjectOf, replaySkipRecord, type IdempotencyContext, type IdempotencyKey, type IdempotentResponder } from './idempotency';
 import { passingStateOf, type ParkedEvent, type Parking } from './park';
 import type { Guardrails } from './types';
+import type { AbandonedWriteBack, Notifier } from '../notify/notifier';
 
 /**
  * The guardrails a handler applies around `respond`: the mode read once per invocation (the
@@ -207,7 +208,10 @@ export const runHeartbeat = async <R extends { readonly decision: string; readon
   readonly parking?: Parking;
   readonly redriveLimit: number;
   readonly rerun: (parked: ParkedEvent) => Promise<R>;
-  readonly notifier?: { flush?(): Promise<number> };
+  readonly notifier?: Pick<Notifier, 'flush'>;
+  /** Where a write-back given up is evidenced, in its incident. */
+  readonly evidence: EvidenceWriter;
+  readonly actor: Actor;
 }): Promise<{ readonly decision: 'skip'; readonly reason: string; readonly incidentId: 'heartbeat'; readonly steps: []; readonly evidenceKeys: [] }> => {
   const mode = await heartbeat(input.guardrails, input.logger);
   const parts = [mode.ok ? 'heartbeat' : 'heartbeat: mode unreadable'];
@@ -217,12 +221,34 @@ export const runHeartbeat = async <R extends { readonly decision: string; readon
   }
   if (input.notifier?.flush) {
     try {
-      const digests = await input.notifier.flush();
-      if (digests > 0) parts.push(`published ${digests} storm digest(s)`);
+      const report = await input.notifier.flush();
+      if (report.digests > 0) parts.push(`published ${report.digests} storm digest(s)`);
+      if (report.landed + report.waiting + report.abandoned.length > 0) {
+        parts.push(`write-backs: ${report.landed} landed, ${report.waiting} waiting, ${report.abandoned.length} given up`);
+      }
+      for (const a of report.abandoned) await evidenceAbandoned(input, a);
     } catch (error) {
-      input.logger.error('storm digest could not be published', { error: errorMessage(error) });
-      parts.push('storm digest failed');
+      input.logger.error('notifier heartbeat failed', { error: errorMessage(error) });
+      parts.push('notifier heartbeat failed');
     }
   }
   return { decision: 'skip', reason: parts.join('; '), incidentId: 'heartbeat', steps: [], evidenceKeys: [] };
+};
+
+/** A write-back that never landed is a notification failure of its incident (the alarm counts it). */
+const evidenceAbandoned = async (input: { readonly evidence: EvidenceWriter; readonly actor: Actor; readonly logger: HandlerLogger }, a: AbandonedWriteBack): Promise<void> => {
+  input.logger.error('notification failed: the decision stands', { incidentId: a.incidentId, decision: a.decision, failures: a.failures });
+  try {
+    await input.evidence.append(a.incidentId, {
+      kind: 'error',
+      mode: a.mode,
+      trigger: a.trigger,
+      action: 'error:notify',
+      reason: `Security Hub write-back of the ${a.decision} decision did not land, the decision stands: ${a.failures.join('; ')}`,
+      actor: input.actor,
+      detail: { failures: [...a.failures], decision: a.decision, region: a.region, attempts: a.attempts, firstAttemptAt: a.firstAttemptAt },
+    });
+  } catch (error) {
+    input.logger.error('notification failure could not be evidenced', { incidentId: a.incidentId, error: errorMessage(error) });
+  }
 };

@@ -149,6 +149,8 @@ export const handler = async (event: unknown, context: LambdaContextLike): Promi
       redriveLimit: redriveBatchFromEnv(),
       rerun: (p) => guarded(p.event, context, p),
       ...(notifier ? { notifier } : {}),
+      evidence,
+      actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId },
     });
   }
   return guarded(event, context);

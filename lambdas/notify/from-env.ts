@@ -2,14 +2,17 @@ import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { guardrailsDynamoClient, positiveInt } from '../guardrails/env-shared';
 import { AwsNotifier, type Notifier } from './notifier';
+import { PARKED_INDEX } from '../guardrails/park';
 import { DynamoStormDigest } from './storm';
+import { DynamoWriteBackQueue } from './write-back';
 
 /**
  * The notifier of a deployed responder: SNS topic NOTIFY_TOPIC_ARN, Security Hub write-back when
  * SECURITY_HUB_WRITEBACK=true (clients per finding region, reused; findings marked RESOLVED on
  * full containment only with SECURITY_HUB_RESOLVE_CONTAINED=true). Undefined when neither is set.
  * With GUARDRAILS_TABLE, escalations by the open breaker go into the storm digest (storm.ts), at
- * most one message every STORM_DIGEST_MINUTES (default 5) per breaker window.
+ * most one message every STORM_DIGEST_MINUTES (default 5) per breaker window, and write-backs
+ * that meet a finding not yet imported wait in the same table for the heartbeat (write-back.ts).
  */
 export const notifierFromEnv = (env: NodeJS.ProcessEnv = process.env): Notifier | undefined => {
   const topicArn = env.NOTIFY_TOPIC_ARN || undefined;
@@ -25,6 +28,9 @@ export const notifierFromEnv = (env: NodeJS.ProcessEnv = process.env): Notifier 
       : undefined;
   return new AwsNotifier({
     ...(storm ? { storm } : {}),
+    ...(writeBack && env.GUARDRAILS_TABLE
+      ? { writeBackQueue: new DynamoWriteBackQueue({ ddb: guardrailsDynamoClient(), tableName: env.GUARDRAILS_TABLE, indexName: PARKED_INDEX }) }
+      : {}),
     resolveContained: env.SECURITY_HUB_RESOLVE_CONTAINED === 'true',
     ...(topicArn ? { sns: new SNSClient({}), topicArn } : {}),
     ...(writeBack

@@ -5,6 +5,7 @@ import { errorMessage } from '../shared/errors';
 import { passingStateOf } from '../guardrails/passing-state';
 import type { SecurityHubFindingRef } from './findings';
 import { stormPublishInput, type StormDigest } from './storm';
+import { WRITE_BACK_GIVE_UP_MINUTES, type PendingWriteBack, type WriteBackQueue } from './write-back';
 
 /** One step of a decision, as both responders summarise it. */
 export interface DecisionStep {
@@ -37,8 +38,8 @@ export interface IncidentDecision {
  * the delivery failed; callers evidence that and carry on (see deliver.ts). */
 export interface Notifier {
   notify(decision: IncidentDecision): Promise<void>;
-  /** The heartbeat: publishes the storm digests that are due; answers how many were published. */
-  flush?(): Promise<number>;
+  /** The heartbeat: publishes the storm digests that are due and retries queued write-backs. */
+  flush?(): Promise<FlushReport>;
 }
 
 export const noopNotifier: Notifier = { notify: async () => undefined };
@@ -196,6 +197,10 @@ export interface AwsNotifierOptions {
   /** Storm mode: `breaker-open` escalations are tallied into one digest per breaker window
    * instead of one message each (storm.ts). Unset = one message per decision. */
   readonly storm?: StormDigest;
+  /** Where write-backs that still meet `FindingNotFound` wait for the heartbeat (write-back.ts).
+   * Unset = reported as a notification failure after the in-invocation attempts. */
+  readonly writeBackQueue?: WriteBackQueue;
+  readonly now?: () => number;
 }
 
 /**
@@ -240,14 +245,8 @@ export class AwsNotifier implements Notifier {
     }
   }
 
-  async flush(): Promise<number> {
-    const { sns, topicArn, storm } = this.options;
-    if (!sns || !topicArn || !storm) return 0;
-    const due = await storm.flush();
-    for (const tally of due) await sns.send(new PublishCommand(stormPublishInput(topicArn, tally)));
-    return due.length;
-  }
-
+  /** Write-back within the invocation (back-off 1, 2, 4 s); what is still not in Security Hub is
+   * queued for the heartbeat (write-back.ts) when a queue is configured, else reported. */
   private async writeBack(
     client: Pick<SecurityHubClient, 'send'>,
     region: string,
@@ -255,34 +254,130 @@ export class AwsNotifier implements Notifier {
     d: IncidentDecision,
   ): Promise<string[]> {
     const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
+    const status = workflowStatusOf(d, this.options.resolveContained);
+    const note = noteText(d);
     let pending = [...refs];
     const permanent: string[] = [];
-    let failures: string[] = [];
     for (let attempt = 0; ; attempt += 1) {
-      try {
-        const out = await client.send(
-          new BatchUpdateFindingsCommand({
-            FindingIdentifiers: pending.map((r) => ({ Id: r.id, ProductArn: r.productArn })),
-            Workflow: { Status: workflowStatusOf(d, this.options.resolveContained) },
-            Note: { Text: noteText(d), UpdatedBy: 'cordon' },
-          }),
-        );
-        const text = (u: (typeof unprocessed)[number]) =>
-          `security hub ${region}: finding ${u.FindingIdentifier?.Id ?? '?'} not updated (${u.ErrorCode ?? 'error'}: ${u.ErrorMessage ?? ''})`;
-        const unprocessed = out.UnprocessedFindings ?? [];
-        const retryable = unprocessed.filter((u) => RETRYABLE.has(u.ErrorCode ?? ''));
-        permanent.push(...unprocessed.filter((u) => !RETRYABLE.has(u.ErrorCode ?? '')).map(text));
-        failures = retryable.map(text);
-        const retry = new Set(retryable.map((u) => u.FindingIdentifier?.Id));
-        pending = pending.filter((r) => retry.has(r.id));
-      } catch (error) {
-        failures = [`security hub ${region}: BatchUpdateFindings failed: ${errorMessage(error)}`];
-      }
+      const tried = await writeBackOnce(client, region, pending, status, note);
+      permanent.push(...tried.permanent);
+      pending = tried.retry;
       const wait = WRITE_BACK_BACKOFF_MS[attempt];
-      if (failures.length === 0 || wait === undefined) {
-        return [...permanent, ...(attempt > 0 ? failures.map((f) => `${f} after ${attempt + 1} attempts`) : failures)];
+      if (pending.length === 0) return permanent;
+      if (wait === undefined) {
+        const queued = await this.queue(d, region, pending, status, note, attempt + 1, tried.failures);
+        return [...permanent, ...queued];
       }
       await sleep(wait);
     }
   }
+
+  private async queue(
+    d: IncidentDecision,
+    region: string,
+    refs: readonly SecurityHubFindingRef[],
+    status: 'RESOLVED' | 'NOTIFIED',
+    note: string,
+    attempts: number,
+    failures: readonly string[],
+  ): Promise<string[]> {
+    const reported = failures.map((f) => `${f} after ${attempts} attempts`);
+    const later = this.options.writeBackQueue;
+    if (!later) return reported;
+    try {
+      await later.put({
+        incidentId: d.incidentId,
+        region,
+        refs,
+        status,
+        note,
+        mode: d.mode === 'unreadable' ? 'off' : d.mode,
+        trigger: d.trigger,
+        decision: d.decision,
+        firstAttemptAt: new Date((this.options.now ?? Date.now)()).toISOString(),
+        attempts,
+        lastError: failures.join('; '),
+      });
+      return [];
+    } catch (error) {
+      return [...reported, `security hub ${region}: the write-back could not be queued for retry: ${errorMessage(error)}`];
+    }
+  }
+
+  /** The heartbeat: due storm digests, then queued write-backs (one attempt each, oldest first). */
+  async flush(): Promise<FlushReport> {
+    const { sns, topicArn, storm, writeBackQueue, securityHubFor } = this.options;
+    let digests = 0;
+    if (sns && topicArn && storm) {
+      const due = await storm.flush();
+      for (const tally of due) await sns.send(new PublishCommand(stormPublishInput(topicArn, tally)));
+      digests = due.length;
+    }
+    const report = { digests, landed: 0, waiting: 0, abandoned: [] as AbandonedWriteBack[] };
+    if (!writeBackQueue || !securityHubFor) return report;
+    const now = (this.options.now ?? Date.now)();
+    for (const w of await writeBackQueue.list(WRITE_BACK_BATCH)) {
+      const tried = await writeBackOnce(securityHubFor(w.region), w.region, w.refs, w.status, w.note);
+      const attempts = w.attempts + 1;
+      const expired = now - Date.parse(w.firstAttemptAt) >= WRITE_BACK_GIVE_UP_MINUTES * 60_000;
+      if (tried.retry.length > 0 && !expired) {
+        await writeBackQueue.put({ ...w, refs: tried.retry, attempts, lastError: tried.failures.join('; ') });
+        if (tried.permanent.length > 0) report.abandoned.push({ ...w, attempts, failures: tried.permanent });
+        report.waiting += 1;
+        continue;
+      }
+      await writeBackQueue.remove(w);
+      const failures = [...tried.permanent, ...tried.failures.map((f) => `${f}: given up after ${attempts} attempts over ${WRITE_BACK_GIVE_UP_MINUTES} minutes`)];
+      if (failures.length > 0) report.abandoned.push({ ...w, attempts, failures });
+      else report.landed += 1;
+    }
+    return report;
+  }
 }
+
+/** What one heartbeat did. */
+export interface FlushReport {
+  readonly digests: number;
+  /** Queued write-backs that landed, still wait, or were given up (to be evidenced). */
+  readonly landed: number;
+  readonly waiting: number;
+  readonly abandoned: readonly AbandonedWriteBack[];
+}
+
+export interface AbandonedWriteBack extends PendingWriteBack {
+  readonly failures: readonly string[];
+}
+
+/** Queued write-backs one heartbeat retries at most. */
+export const WRITE_BACK_BATCH = 50;
+
+/** One BatchUpdateFindings: the refs worth another try, and the failures as text. */
+const writeBackOnce = async (
+  client: Pick<SecurityHubClient, 'send'>,
+  region: string,
+  refs: readonly SecurityHubFindingRef[],
+  status: 'RESOLVED' | 'NOTIFIED',
+  note: string,
+): Promise<{ retry: SecurityHubFindingRef[]; failures: string[]; permanent: string[] }> => {
+  try {
+    const out = await client.send(
+      new BatchUpdateFindingsCommand({
+        FindingIdentifiers: refs.map((r) => ({ Id: r.id, ProductArn: r.productArn })),
+        Workflow: { Status: status },
+        Note: { Text: note, UpdatedBy: 'cordon' },
+      }),
+    );
+    const unprocessed = out.UnprocessedFindings ?? [];
+    const text = (u: (typeof unprocessed)[number]) =>
+      `security hub ${region}: finding ${u.FindingIdentifier?.Id ?? '?'} not updated (${u.ErrorCode ?? 'error'}: ${u.ErrorMessage ?? ''})`;
+    const retryable = unprocessed.filter((u) => RETRYABLE.has(u.ErrorCode ?? ''));
+    const again = new Set(retryable.map((u) => u.FindingIdentifier?.Id));
+    return {
+      retry: refs.filter((r) => again.has(r.id)),
+      failures: retryable.map(text),
+      permanent: unprocessed.filter((u) => !RETRYABLE.has(u.ErrorCode ?? '')).map(text),
+    };
+  } catch (error) {
+    return { retry: [...refs], failures: [`security hub ${region}: BatchUpdateFindings failed: ${errorMessage(error)}`], permanent: [] };
+  }
+};

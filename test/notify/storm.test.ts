@@ -72,9 +72,9 @@ describe('storm digest', () => {
     expect(first[0]?.body).toMatchObject({ kind: 'cordon-storm', escalated: 1, digest: 1, windowStart: '2026-12-01T14:00:00.000Z', maxContainments: 10 });
 
     // Within the 5 minutes nothing more; at the heartbeat after them, the running digest.
-    expect(await notifier.flush()).toBe(0);
+    expect((await notifier.flush()).digests).toBe(0);
     clock.now += 5 * 60_000;
-    expect(await notifier.flush()).toBe(1);
+    expect((await notifier.flush()).digests).toBe(1);
     const all = published();
     expect(all).toHaveLength(2);
     const digest = all[1]?.body as StormTally;
@@ -91,7 +91,7 @@ describe('storm digest', () => {
 
     // Nothing new since: the next heartbeat stays silent.
     clock.now += 6 * 60_000;
-    expect(await notifier.flush()).toBe(0);
+    expect((await notifier.flush()).digests).toBe(0);
     expect(published()).toHaveLength(2);
   });
 
