@@ -6,6 +6,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
+import { RETRY } from '../shared/retry';
 import * as z from 'zod';
 import { parseEnv, protectedTagOf, responderEnvSchema } from '../shared/responder-env';
 import { evidenceFromEnv } from '../evidence/from-env';
@@ -59,7 +60,8 @@ export interface LambdaContextLike {
 
 const logger = new Logger({ serviceName: 'cordon-isolate-instance' });
 const { env, config } = configFromEnv(process.env);
-const sts = new STSClient({ region: env.AWS_REGION });
+/** Throttled or failing AssumeRole is retried (RETRY) before it becomes a re-driven `account-access`. */
+const sts = new STSClient({ region: env.AWS_REGION, ...RETRY });
 const evidence = evidenceFromEnv();
 const guardrails = guardrailsFromEnv();
 const notifier = notifierFromEnv();

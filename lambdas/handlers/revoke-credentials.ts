@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
+import { RETRY } from '../shared/retry';
 import * as z from 'zod';
 import { parseEnv, protectedTagOf, responderEnvSchema } from '../shared/responder-env';
 import { CREDENTIALS_RESPONDER, respond, type RespondResult } from '../credentials/respond';
@@ -81,7 +82,7 @@ export interface LambdaContextLike {
 }
 
 /** Throttling is retried with client-side rate limiting (adaptive), not only backoff. */
-export const RETRY = { retryMode: 'adaptive', maxAttempts: 6 } as const;
+export { RETRY };
 
 const { env, config } = configFromEnv(process.env);
 const iam = new IAMClient({ region: env.AWS_REGION, ...RETRY });
