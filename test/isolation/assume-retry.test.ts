@@ -4,8 +4,11 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { respond } from '../../lambdas/isolation/respond';
 import { RETRY } from '../../lambdas/shared/retry';
 import { stsMock } from '../support/aws-world';
+import { authorizeAs, credentialsOf } from '../support/authz';
 import { guardDutyEvent, MEMBER, setup } from './support';
 
+
+authorizeAs('isolation');
 /**
  * A throttled AssumeRole is retried by the SDK (the responders' RETRY settings), over real HTTP
  * against a local STS stand-in, before it can become an `account-access` escalation; one that
@@ -13,8 +16,10 @@ import { guardDutyEvent, MEMBER, setup } from './support';
  */
 
 const THROTTLED = `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`;
+/** What the stand-in hands out: credentials the authorization hook knows as the member isolation role. */
+const member = credentialsOf('member-isolation', MEMBER);
 const assumed = (expiry: string) =>
-  `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIAMEMBER</AccessKeyId><SecretAccessKey>secret</SecretAccessKey><SessionToken>token</SessionToken><Expiration>${expiry}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROA:cordon</AssumedRoleId><Arn>arn:aws:sts::${MEMBER}:assumed-role/CordonMemberResponder/cordon</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></AssumeRoleResponse>`;
+  `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>${member.accessKeyId}</AccessKeyId><SecretAccessKey>${member.secretAccessKey}</SecretAccessKey><SessionToken>${member.sessionToken}</SessionToken><Expiration>${expiry}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROA:cordon</AssumedRoleId><Arn>arn:aws:sts::${MEMBER}:assumed-role/CordonMemberResponder/cordon</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></AssumeRoleResponse>`;
 
 let server: Server;
 let endpoint: string;

@@ -8,7 +8,10 @@ import { AwsNotifier, NotificationError, type IncidentDecision } from '../../lam
 import { DynamoWriteBackQueue } from '../../lambdas/notify/write-back';
 import { startLocalTable, type LocalTable } from '../support/dynalite';
 import { RecordingEvidenceWriter } from '../support/evidence';
+import { authorizeAs } from '../support/authz';
 
+
+authorizeAs('isolation', 'credentials');
 /**
  * Write-back that lands: a GuardDuty finding reaches Security Hub minutes after the event, so what
  * is still `FindingNotFound` after the in-invocation attempts waits in the guardrails table (a real
