@@ -25,11 +25,15 @@ export interface AwsResult {
 
 export const CONNECTION_FAILED = /Could not connect to the endpoint URL/;
 
-/** AWS CLI v2: /usr/bin/aws (Debian's awscli) or the first `aws` on PATH that reports aws-cli/2. */
+/**
+ * AWS CLI v2: CORDON_AWS_CLI when set (only that one), else /usr/bin/aws (Debian's awscli) or the
+ * first `aws` on PATH that reports aws-cli/2 (a CLI v1 shim may come first on PATH).
+ */
 export const findAwsCliV2 = (): { cli?: AwsCli; why?: string } => {
-  const onPath = spawnSync('bash', ['-c', 'type -ap aws'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  const chosen = process.env.CORDON_AWS_CLI;
+  const onPath = chosen ? [] : (spawnSync('bash', ['-c', 'type -ap aws'], { encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean);
   const seen: string[] = [];
-  for (const path of ['/usr/bin/aws', ...onPath]) {
+  for (const path of chosen ? [chosen] : ['/usr/bin/aws', ...onPath]) {
     const probe = spawnSync(path, ['--version'], { encoding: 'utf8', env: { ...process.env, AWS_PAGER: '' } });
     if (probe.error) continue;
     const version = `${probe.stdout}${probe.stderr}`.trim().split(/\s/)[0] ?? '';
