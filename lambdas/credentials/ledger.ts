@@ -52,26 +52,32 @@ const fromSets = (cutoffs: readonly string[], instances: readonly string[], inst
 
 /** For tests, the drill, and a deployment without a guardrails table (one invocation's memory). */
 export class MemoryCredentialLedger implements CredentialLedger {
-  private readonly revocations = new Map<string, { cutoffs: Set<string>; instances: Set<string>; instanceCutoffs: Set<string>; version: number }>();
+  /** Only the latest cut-offs are kept: a later one covers every earlier one. */
+  private readonly revocations = new Map<string, { cutoff?: string; instances: Set<string>; instanceCutoff?: string; version: number }>();
   private readonly holds = new Map<string, Set<string>>();
   private readonly restored = new Map<string, string>();
 
   async mergeRevocation(p: PrincipalRef, add: SessionDenyState): Promise<Revocation> {
     const key = revocationKey(p);
-    const r = this.revocations.get(key) ?? { cutoffs: new Set<string>(), instances: new Set<string>(), instanceCutoffs: new Set<string>(), version: 0 };
-    if (add.cutoff) r.cutoffs.add(add.cutoff);
+    const r = this.revocations.get(key) ?? { instances: new Set<string>(), version: 0 };
+    r.cutoff = latest(r.cutoff, add.cutoff);
     add.instanceArns.forEach((a) => r.instances.add(a));
-    if (add.instanceCutoff) r.instanceCutoffs.add(add.instanceCutoff);
+    r.instanceCutoff = latest(r.instanceCutoff, add.instanceCutoff);
     r.version += 1;
     this.revocations.set(key, r);
-    return fromSets([...r.cutoffs], [...r.instances], [...r.instanceCutoffs], r.version);
+    return this.revocation(p);
   }
   async revocation(p: PrincipalRef): Promise<Revocation> {
     const r = this.revocations.get(revocationKey(p));
-    return r ? fromSets([...r.cutoffs], [...r.instances], [...r.instanceCutoffs], r.version) : { state: { instanceArns: [] }, version: 0 };
+    return r ? fromSets(r.cutoff ? [r.cutoff] : [], [...r.instances], r.instanceCutoff ? [r.instanceCutoff] : [], r.version) : { state: { instanceArns: [] }, version: 0 };
   }
   async addHolds(holds: readonly Hold[], incidentId: string): Promise<void> {
-    for (const h of holds) this.holds.set(holdKey(h), new Set([...(this.holds.get(holdKey(h)) ?? []), incidentId]));
+    for (const h of holds) {
+      const key = holdKey(h);
+      const holders = this.holds.get(key) ?? new Set<string>();
+      holders.add(incidentId);
+      this.holds.set(key, holders);
+    }
   }
   async holders(h: Hold): Promise<string[]> {
     return [...(this.holds.get(holdKey(h)) ?? [])].sort();
@@ -87,6 +93,12 @@ export class MemoryCredentialLedger implements CredentialLedger {
     return this.restored.get(restoredKey(h));
   }
 }
+
+/** Cut-offs older than the latest of `values`: covered by it, so they can go. */
+const superseded = (values: readonly string[]): string[] => {
+  const keep = values.reduce<string | undefined>(latest, undefined);
+  return keep === undefined ? [] : values.filter((v) => Date.parse(v) < Date.parse(keep));
+};
 
 const ss = (item: Record<string, AttributeValue> | undefined, name: string): string[] => item?.[name]?.SS ?? [];
 
@@ -114,7 +126,27 @@ export class DynamoCredentialLedger implements CredentialLedger {
       }),
     );
     const item = out.Attributes;
+    await this.prune(p, item);
     return fromSets(ss(item, 'cutoffs'), ss(item, 'instances'), ss(item, 'instanceCutoffs'), Number(item?.version?.N ?? '0'));
+  }
+
+  /**
+   * Removes the cut-offs the latest one covers, so the item (and every read of it) stays the size
+   * of one cut-off however many incidents the principal had. Safe under concurrency: only values
+   * older than one already stored are deleted, and the version is untouched (the union is the same).
+   */
+  private async prune(p: PrincipalRef, item: Record<string, AttributeValue> | undefined): Promise<void> {
+    const stale = (['cutoffs', 'instanceCutoffs'] as const).map((n) => [n, superseded(ss(item, n))] as const).filter(([, v]) => v.length > 0);
+    if (stale.length === 0) return;
+    await this.ddb.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { pk: { S: revocationKey(p) } },
+        UpdateExpression: `DELETE ${stale.map(([n]) => `#${n} :${n}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(stale.map(([n]) => [`#${n}`, n])),
+        ExpressionAttributeValues: Object.fromEntries(stale.map(([n, v]) => [`:${n}`, { SS: v }])),
+      }),
+    );
   }
 
   async revocation(p: PrincipalRef): Promise<Revocation> {
