@@ -38,11 +38,27 @@ export const TargetSchema = z.strictObject({
   region: z.string().optional(),
 });
 
+/** How a manual request arrived (lambdas/evidence/types.ts `ManualCaller`). */
+export const ManualCallerSchema = z.discriminatedUnion('via', [
+  z.strictObject({
+    via: z.literal('function-url'),
+    arn: z.string().min(1),
+    accountId: z.string().min(1),
+    callerId: z.string().optional(),
+    principalOrgId: z.string().optional(),
+    sourceIp: z.string().optional(),
+    userAgent: z.string().optional(),
+    urlRequestId: z.string().optional(),
+  }),
+  z.strictObject({ via: z.literal('direct-invoke') }),
+]);
+
 export const ActorSchema = z.strictObject({
   arn: z.string().min(1),
   requestId: z.string().optional(),
   requestedBy: z.string().optional(),
   assumedRoleArn: z.string().optional(),
+  caller: ManualCallerSchema.optional(),
 });
 
 export const SignerRefSchema = z.strictObject({ keyId: z.string().min(1), keyFingerprint: hex64 });

@@ -26,12 +26,36 @@ export interface TargetRef {
   readonly region?: string;
 }
 
+/**
+ * How a manual request reached the function. Through the function URL (auth type AWS_IAM) the
+ * caller is the principal AWS authenticated from the SigV4 signature (the URL's request context);
+ * a direct invocation (automation, the EventBridge path) carries no authenticated caller.
+ */
+export type ManualCaller =
+  | {
+      readonly via: 'function-url';
+      /** The authenticated principal, e.g. `arn:aws:sts::111122223333:assumed-role/Responder/alice`. */
+      readonly arn: string;
+      readonly accountId: string;
+      /** IAM's unique id of the caller (`AROA...:session` for a role session). */
+      readonly callerId?: string;
+      readonly principalOrgId?: string;
+      readonly sourceIp?: string;
+      readonly userAgent?: string;
+      /** The function URL's own request id. */
+      readonly urlRequestId?: string;
+    }
+  | { readonly via: 'direct-invoke' };
+
 /** Who acted: the function (ARN + request id) or the invoking principal of a manual request. */
 export interface Actor {
   readonly arn: string;
   readonly requestId?: string;
+  /** Free text the requester typed (`--requested-by`): what they say, not what AWS authenticated. */
   readonly requestedBy?: string;
   readonly assumedRoleArn?: string;
+  /** Manual requests only: how the request arrived and, through the URL, who AWS authenticated. */
+  readonly caller?: ManualCaller;
 }
 
 /** What a responder hands to `append`; the store adds recordId, seq, prevHash, time, controls. */

@@ -18,6 +18,9 @@ import { isHeartbeat, runGuarded, runHeartbeat } from '../guardrails/handle';
 import { isFinalResult, type ParkedEvent } from '../guardrails/park';
 import { ISOLATION_RESPONDER, respond, type ResponseSummary } from '../isolation/respond';
 import { notifierFromEnv } from '../notify/from-env';
+import type { ManualCaller } from '../evidence/types';
+import { isolationPrivileged, manualEntry } from '../manual/entry';
+import type { FunctionUrlEvent, UrlResponse } from '../manual/url';
 import type { ClientsFor, Ec2Clients, IsolationConfig } from '../isolation/types';
 
 /**
@@ -111,7 +114,7 @@ const guardDutyFor = (region: string): GuardDutyClient => {
   return client;
 };
 
-const guarded = (event: unknown, context: LambdaContextLike, redriveOf?: ParkedEvent): Promise<ResponseSummary> => {
+const guarded = (event: unknown, context: LambdaContextLike, redriveOf?: ParkedEvent, caller?: ManualCaller): Promise<ResponseSummary> => {
   const arn = context.invokedFunctionArn.split(':');
   const homeAccount = arn[4] ?? '';
   return runGuarded({
@@ -138,7 +141,7 @@ const guarded = (event: unknown, context: LambdaContextLike, redriveOf?: ParkedE
           ...(env.MEMBER_ROLE_NAME ? { memberRoleName: env.MEMBER_ROLE_NAME } : {}),
           ...(arn[1] ? { partition: arn[1] } : {}),
           config,
-          actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId },
+          actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId, ...(caller ? { caller } : {}) },
           reader,
           artifacts: vault,
           guardDutyFor,
@@ -149,7 +152,14 @@ const guarded = (event: unknown, context: LambdaContextLike, redriveOf?: ParkedE
   });
 };
 
-export const handler = async (event: unknown, context: LambdaContextLike): Promise<ResponseSummary> => {
+/**
+ * A function URL request (the manual request URL, auth type AWS_IAM) is answered as HTTP; any other
+ * event as the responder's result. Manual requests carry their caller into every record
+ * (lambdas/manual/entry.ts); force, release, restore and patterns need an authenticated one.
+ */
+export async function handler(event: FunctionUrlEvent, context: LambdaContextLike): Promise<UrlResponse>;
+export async function handler(event: unknown, context: LambdaContextLike): Promise<ResponseSummary>;
+export async function handler(event: unknown, context: LambdaContextLike): Promise<ResponseSummary | UrlResponse> {
   logger.appendKeys({ requestId: context.awsRequestId });
   if (isHeartbeat(event)) {
     return runHeartbeat({
@@ -164,7 +174,18 @@ export const handler = async (event: unknown, context: LambdaContextLike): Promi
       actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId },
     });
   }
-  const summary = await guarded(event, context);
+  return manualEntry<ResponseSummary>(event, {
+    privileged: isolationPrivileged,
+    evidence,
+    mode: () => guardrails.mode(),
+    context,
+    logger,
+    run: (e, caller) => respondTo(e, context, caller),
+  });
+}
+
+const respondTo = async (event: unknown, context: LambdaContextLike, caller: ManualCaller | undefined): Promise<ResponseSummary> => {
+  const summary = await guarded(event, context, undefined, caller);
   logger.info('isolate-instance done', {
     decision: summary.decision,
     reason: summary.reason,

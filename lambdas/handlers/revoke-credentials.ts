@@ -18,6 +18,9 @@ import { isHeartbeat, runGuarded, runHeartbeat } from '../guardrails/handle';
 import { idempotencyFromEnv, parkingFromEnv, redriveBatchFromEnv } from '../guardrails/idempotency-from-env';
 import { isFinalResult, type ParkedEvent } from '../guardrails/park';
 import { notifierFromEnv } from '../notify/from-env';
+import type { ManualCaller } from '../evidence/types';
+import { credentialsPrivileged, manualEntry } from '../manual/entry';
+import type { FunctionUrlEvent, UrlResponse } from '../manual/url';
 import { accountAccess, type AccountAccess } from '../shared/assume';
 
 /**
@@ -105,7 +108,7 @@ const parking = parkingFromEnv();
 const iamFor = (access: AccountAccess): IAMClient =>
   access.credentials ? new IAMClient({ region: env.AWS_REGION, credentials: access.credentials, ...RETRY }) : iam;
 
-const guarded = (event: unknown, context: LambdaContextLike, redriveOf?: ParkedEvent): Promise<RespondResult> => {
+const guarded = (event: unknown, context: LambdaContextLike, redriveOf?: ParkedEvent, caller?: ManualCaller): Promise<RespondResult> => {
   const [, partition = 'aws', , , account = ''] = context.invokedFunctionArn.split(':');
   return runGuarded({
     event,
@@ -133,13 +136,20 @@ const guarded = (event: unknown, context: LambdaContextLike, redriveOf?: ParkedE
         sessions,
         ledger,
         patternConcurrency: env.PATTERN_CONCURRENCY,
-        actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId },
+        actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId, ...(caller ? { caller } : {}) },
         logger,
       }),
   });
 };
 
-export const handler = async (event: unknown, context: LambdaContextLike): Promise<RespondResult> => {
+/**
+ * A function URL request (the manual request URL, auth type AWS_IAM) is answered as HTTP; any other
+ * event as the responder's result. Manual requests carry their caller into every record
+ * (lambdas/manual/entry.ts); force, release, restore and patterns need an authenticated one.
+ */
+export async function handler(event: FunctionUrlEvent, context: LambdaContextLike): Promise<UrlResponse>;
+export async function handler(event: unknown, context: LambdaContextLike): Promise<RespondResult>;
+export async function handler(event: unknown, context: LambdaContextLike): Promise<RespondResult | UrlResponse> {
   logger.appendKeys({ requestId: context.awsRequestId });
   if (isHeartbeat(event)) {
     return runHeartbeat({
@@ -154,5 +164,14 @@ export const handler = async (event: unknown, context: LambdaContextLike): Promi
       actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId },
     });
   }
-  return guarded(event, context);
-};
+  return manualEntry<RespondResult>(event, {
+    privileged: credentialsPrivileged,
+    evidence,
+    mode: () => guardrails.mode(),
+    context,
+    logger,
+    run: (e, caller) => respondTo(e, context, caller),
+  });
+}
+
+const respondTo = (event: unknown, context: LambdaContextLike, caller: ManualCaller | undefined): Promise<RespondResult> => guarded(event, context, undefined, caller);

@@ -39,7 +39,8 @@ describe('isolate-instance handler', () => {
     expect(ec2Mock).toHaveReceivedCommandWith(ModifyNetworkInterfaceAttributeCommand, { Groups: [ISOLATION_SG] });
     expect(world.enis.every((e) => e.groups[0] === ISOLATION_SG)).toBe(true);
     const intent = mockEvidence.records.find((r: EvidenceInput) => r.kind === 'intent');
-    expect(intent?.actor).toEqual({ arn: context.invokedFunctionArn, requestId: 'req-9', requestedBy: 'alice' });
+    // A direct invocation is evidenced as such: no caller AWS authenticated.
+    expect(intent?.actor).toEqual({ arn: context.invokedFunctionArn, requestId: 'req-9', requestedBy: 'alice', caller: { via: 'direct-invoke' } });
   });
 
   it('skips an unrelated event without calling AWS', async () => {
