@@ -11,6 +11,8 @@ const ORG_ID = /^o-[a-z0-9]{10,32}$/;
 const OU_ID = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/:-]+$/;
+/** What a Lambda resource policy can name as a principal: a role or a user (not a session). */
+const IAM_ROLE_OR_USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[A-Za-z0-9+=,.@_/-]+$/;
 const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
 const TRAIL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -234,6 +236,20 @@ export const configSchema = z
              * otherwise (KMS's lockout safety check).
              */
             breakGlassPrincipalArn: pattern(IAM_PRINCIPAL_ARN, 'an IAM principal ARN').optional(),
+          },
+          { error: 'must be an object' },
+        )
+        .prefault({}),
+      manual: z
+        .strictObject(
+          {
+            /**
+             * The responders: IAM role or user ARNs granted lambda:InvokeFunctionUrl (auth type
+             * AWS_IAM) on the responders' manual request URLs by the functions' resource policies.
+             * Principals whose own IAM policies allow it (administrators) may call the URLs too;
+             * every caller is recorded as AWS authenticated it.
+             */
+            callerPrincipalArns: list(pattern(IAM_ROLE_OR_USER_ARN, 'an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME or user/NAME)')).default([]),
           },
           { error: 'must be an object' },
         )

@@ -14,6 +14,7 @@ import { Notifications } from './constructs/notifications';
 import { ResponderFunction } from './constructs/responder-function';
 import { TamperAlarms } from './constructs/tamper';
 import { FindingRouting } from './constructs/routing';
+import { MANUAL_URL_OUTPUTS, ManualRequestUrl } from './constructs/manual-url';
 import type { EvidenceStack } from './evidence-stack';
 import { allowCloudWatchLogs } from './constructs/shared';
 import { acknowledge, acknowledgeGrants, nagResource } from './nag';
@@ -227,6 +228,10 @@ export class ResponseStack extends Stack {
     isolationPolicy(this, config).attachToRole(this.isolateInstance.role!);
     credentialPolicy(this, config).attachToRole(this.revokeCredentials.role!);
     new FindingRouting(this, 'Routing', { config, isolateInstance: this.isolateInstance, revokeCredentials: this.revokeCredentials, deadLetterQueue: this.eventDlq });
+    // Manual requests through IAM-authenticated function URLs: the caller AWS authenticated is evidenced.
+    const callers = config.manual.callerPrincipalArns;
+    new ManualRequestUrl(this, 'IsolateInstanceManual', { fn: this.isolateInstance, callers, outputName: MANUAL_URL_OUTPUTS.isolation });
+    new ManualRequestUrl(this, 'RevokeCredentialsManual', { fn: this.revokeCredentials, callers, outputName: MANUAL_URL_OUTPUTS.credentials });
 
     // After every function, role, policy and rule: it watches them (the alarms below create none).
     this.tamper = new TamperAlarms(this, 'Tamper', {

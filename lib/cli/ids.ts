@@ -32,6 +32,7 @@ export const ID_SHAPES = {
   roleName: { pattern: /^[\w+=,.@-]{1,64}$/, expected: 'an IAM role name (1-64 letters, digits or +=,.@_-), not an ARN' },
   pathPrefix: { pattern: /^\/(?:[\x21-\x7e]*\/)?$/, expected: 'an IAM path that starts and ends with /, such as /contractors/' },
   digest: { pattern: /^[0-9a-f]{64}$/, expected: 'the 64-hex digest the preview printed' },
+  stackName: { pattern: /^[A-Za-z][A-Za-z0-9-]{0,127}$/, expected: 'a CloudFormation stack name such as CordonResponse' },
   guardDutyId: { pattern: /^[A-Za-z0-9_-]{1,300}$/, expected: 'a GuardDuty id (letters, digits, - and _)' },
   functionName: {
     pattern: new RegExp(`^(?:${ARN_PARTITION}:lambda:[a-z0-9-]+:\\d{12}:function:)?[A-Za-z0-9_-]{1,64}(?::(?:\\$LATEST|[A-Za-z0-9_-]{1,128}))?$`),

@@ -3,35 +3,37 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Option, type Command } from 'commander';
 import { CliInputError, checkId, checkOptionalId, regionOfFunctionArn } from './ids';
 import { EXIT, type CliIo } from './io';
+import { printAnswer, reportAwsFailure } from './answer';
+import { DEFAULT_STACK, sendManual, URL_ENV, type Responder } from './manual-url';
 
 /**
- * `cordon isolate | release | revoke | restore | invoke`: invoke the DEPLOYED responders with the
- * manual payloads their parsers accept (lambdas/findings/ec2.ts `manualRequestSchema`,
+ * `cordon isolate | release | revoke | restore | invoke`: send the DEPLOYED responders the manual
+ * payloads their parsers accept (lambdas/findings/ec2.ts `manualRequestSchema`,
  * lambdas/findings/credentials.ts `manualRevokeSchema` / `manualPatternSchema` /
- * `manualRestoreSchema`). The function is `--function`, else CORDON_ISOLATE_FUNCTION (isolate,
- * release) or CORDON_REVOKE_FUNCTION (revoke, restore). Credentials and region come from the
- * standard chain (AWS_PROFILE / --profile, AWS_REGION / --region, SSO, ...). `--region` means what
- * it means to the aws CLI, in every cordon command: the region the calls are sent to (here the
- * function's); the target's own region is `--instance-region`. Every id is checked (lib/cli/ids.ts)
- * before any AWS call.
+ * `manualRestoreSchema`). By default through the responder's manual request URL, signed with SigV4
+ * (lib/cli/manual-url.ts), so the evidence names the caller AWS authenticated; `--function NAME`
+ * invokes the function directly instead (automation: evidenced as a direct invocation, and the
+ * function refuses force, release, restore and patterns that way). Credentials and region come
+ * from the standard chain (AWS_PROFILE / --profile, AWS_REGION / --region, SSO, ...). `--region`
+ * means what it means to the aws CLI, in every cordon command: the region the calls are sent to
+ * (here the function's); the target's own region is `--instance-region`. Every id is checked
+ * (lib/cli/ids.ts) before any AWS call.
  *
- * Exit codes: 0 the function answered; 1 it failed (FunctionError); 2 no credentials, no function
- * name, or bad input.
+ * Exit codes: 0 the function answered; 1 it failed or refused the request; 2 no credentials, not
+ * authorized (403), no url or function, or bad input.
  */
 
-export const ISOLATE_FUNCTION_ENV = 'CORDON_ISOLATE_FUNCTION';
-export const REVOKE_FUNCTION_ENV = 'CORDON_REVOKE_FUNCTION';
 export const REQUESTED_BY_ENV = 'CORDON_REQUESTED_BY';
 
-export const NO_CREDENTIALS = 'no AWS credentials found: set AWS_PROFILE or run aws sso login';
-
-type Responder = 'isolation' | 'credentials';
+export { NO_CREDENTIALS } from './answer';
 
 /** Usage or environment problem: exit 2. */
 const InvokeInputError = CliInputError;
 
 interface CommonFlags {
   readonly function?: string;
+  readonly url?: string;
+  readonly stack?: string;
   readonly profile?: string;
   readonly region?: string;
   readonly json?: boolean;
@@ -76,19 +78,6 @@ interface RawFlags {
   readonly payload: string;
 }
 
-/** What the responders return (isolation ResponseSummary / credentials RespondResult), loosely. */
-interface ResponderAnswer {
-  readonly decision?: string;
-  readonly reason?: string;
-  readonly incidentId?: string;
-  readonly instanceId?: string;
-  readonly steps?: readonly { id?: string; action?: string; status?: string; error?: string; target?: { type?: string; id?: string } }[];
-  readonly evidenceKeys?: readonly string[];
-  readonly digest?: string;
-  readonly matches?: readonly Record<string, unknown>[];
-  readonly results?: readonly ResponderAnswer[];
-}
-
 const nonNegativeInt = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvokeInputError(`expected --older-than-days to be a whole number, received ${value}`);
@@ -101,13 +90,11 @@ const requester = (flags: CommonFlags, env: NodeJS.ProcessEnv): string => {
   return who;
 };
 
-/** The function to call, checked; a function ARN must agree with --region (one region per call). */
-const functionName = (flags: { function?: string; region?: string }, responder: Responder, env: NodeJS.ProcessEnv): string => {
-  const variable = responder === 'isolation' ? ISOLATE_FUNCTION_ENV : REVOKE_FUNCTION_ENV;
-  const name = flags.function ?? env[variable];
-  if (!name) throw new InvokeInputError(`expected --function NAME or ${variable} (the deployed ${responder} function's name or ARN)`);
-  return checkFunction(flags.function !== undefined ? '--function' : variable, name, flags.region);
-};
+/** Direct invocation (`--function`) or the manual request URL; the function ARN must agree with --region. */
+const send = (ctx: InvokeContext, flags: CommonFlags, responder: Responder, payload: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<void> =>
+  flags.function !== undefined
+    ? invoke(ctx, flags, checkFunction('--function', flags.function, flags.region), payload)
+    : sendManual(ctx, flags, responder, payload, env);
 
 const checkFunction = (flag: string, name: string, region: string | undefined): string => {
   checkId('functionName', flag, name);
@@ -230,26 +217,6 @@ export const restorePayload = (incidentId: string, flags: CommonFlags, env: Node
   ...common(flags, env),
 });
 
-const CREDENTIAL_ERRORS = new Set(['CredentialsProviderError', 'TokenProviderError']);
-
-const describeAnswer = (a: ResponderAnswer, indent = ''): string[] => {
-  const lines = [
-    `${indent}decision  ${(a.decision ?? '(none)').toUpperCase()}${a.reason ? ` — ${a.reason}` : ''}`,
-    ...(a.incidentId ? [`${indent}incident  ${a.incidentId}${a.instanceId ? `  (${a.instanceId})` : ''}`] : []),
-  ];
-  for (const s of a.steps ?? []) {
-    const target = s.target ? ` ${s.target.type ?? ''}/${s.target.id ?? ''}` : '';
-    lines.push(`${indent}  step  ${(s.status ?? '').padEnd(9)} ${s.action ?? ''}${target}  ${s.id ?? ''}${s.error ? `  (${s.error})` : ''}`);
-  }
-  if (a.digest) {
-    lines.push(`${indent}digest    ${a.digest}`);
-    lines.push(`${indent}          to revoke these keys, send the same request with --confirm ${a.digest}`);
-  }
-  for (const m of a.matches ?? []) lines.push(`${indent}  match ${JSON.stringify(m)}`);
-  for (const k of a.evidenceKeys ?? []) lines.push(`${indent}  evidence  ${k}`);
-  return lines;
-};
-
 interface InvokeContext {
   readonly io: CliIo;
   readonly exit: { code: number };
@@ -270,19 +237,7 @@ const invoke = async (
       new InvokeCommand({ FunctionName: name, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(payload)) }),
     );
   } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    if (CREDENTIAL_ERRORS.has(e.name)) {
-      io.stderr(`cordon: ${NO_CREDENTIALS} (${e.message})\n`);
-      exit.code = EXIT.unusable;
-      return;
-    }
-    if (/region is missing/i.test(e.message)) {
-      io.stderr('cordon: no AWS region: set AWS_REGION, a profile region, or --region\n');
-      exit.code = EXIT.unusable;
-      return;
-    }
-    io.stderr(`cordon: invoking ${name} failed: ${e.name}: ${e.message}\n`);
-    exit.code = EXIT.unusable;
+    reportAwsFailure(io, exit, `invoking ${name}`, error);
     return;
   } finally {
     client.destroy();
@@ -301,21 +256,17 @@ const invoke = async (
     exit.code = EXIT.tampered;
     return;
   }
-  if (flags.json) {
-    io.stdout(`${JSON.stringify(answer, null, 2)}\n`);
-  } else {
-    const a = (answer ?? {}) as ResponderAnswer;
-    const lines = [`${name}${out.ExecutedVersion ? ` (version ${out.ExecutedVersion})` : ''}`, ...describeAnswer(a)];
-    for (const r of a.results ?? []) lines.push('', ...describeAnswer(r, '  '));
-    io.stdout(`${lines.join('\n')}\n`);
-  }
+  printAnswer(io, `${name}${out.ExecutedVersion ? ` (version ${out.ExecutedVersion})` : ''}`, answer, flags.json);
   exit.code = EXIT.ok;
 };
 
 const withClientOptions = (c: Command, functionRequired = false): Command =>
   (functionRequired
     ? c.requiredOption('--function <name>', 'the deployed function name or ARN')
-    : c.option('--function <name>', `the deployed function name or ARN (default: ${ISOLATE_FUNCTION_ENV} for isolate/release, ${REVOKE_FUNCTION_ENV} for revoke/restore)`))
+    : c
+        .option('--url <url>', `the responder's manual request url (default: ${URL_ENV.isolation} for isolate/release, ${URL_ENV.credentials} for revoke/restore, else the stack output)`)
+        .option('--stack <name>', `the response stack whose output names the url (default: ${DEFAULT_STACK})`)
+        .option('--function <name>', 'invoke this function directly instead (automation: no authenticated caller, so force, release, restore and patterns are refused)'))
     .option('--profile <name>', 'AWS profile (default: AWS_PROFILE / the default chain)')
     .option('--region <region>', "the region the call is sent to, the function's (default: the function ARN's, else AWS_REGION / the profile's region)")
     .option('--json', 'print the function response as JSON');
@@ -342,7 +293,7 @@ export const registerInvoke = (program: Command, io: CliIo, exit: { code: number
     withRequest(
       program
         .command('isolate')
-        .description(`isolate an EC2 instance with the deployed isolation function (${ISOLATE_FUNCTION_ENV})`)
+        .description(`isolate an EC2 instance with the deployed isolation function (through its manual request url)`)
         .argument('[instance-id]', 'i-0123456789abcdef0 (or name a GuardDuty finding with --finding-id/--detector-id)')
         .option('--account <id>', "the instance's account (default: the function's)")
         .option('--instance-region <region>', "the instance's region (default: the function's)")
@@ -351,14 +302,14 @@ export const registerInvoke = (program: Command, io: CliIo, exit: { code: number
         .option('--detector-id <id>', 'the detector of --finding-id'),
     ),
   ).action((instanceId: string | undefined, flags: IsolateFlags) =>
-    run(() => invoke(ctx, flags, functionName(flags, 'isolation', env), isolatePayload(instanceId, flags, env))),
+    run(() => send(ctx, flags, 'isolation', isolatePayload(instanceId, flags, env), env)),
   );
 
   withClientOptions(
     withRequest(
       program
         .command('release')
-        .description(`undo an isolation from its evidence (${ISOLATE_FUNCTION_ENV})`)
+        .description(`undo an isolation from its evidence (through its manual request url)`)
         .argument('<instance-id>', 'the isolated instance')
         .option('--incident-id <id>', "the isolation's incident (default: the instance's cordon:incident tag)")
         .option('--reattach-asg', 'put the instance back in its Auto Scaling group')
@@ -366,14 +317,14 @@ export const registerInvoke = (program: Command, io: CliIo, exit: { code: number
         .option('--instance-region <region>', "the instance's region (default: the function's)"),
     ),
   ).action((instanceId: string, flags: ReleaseFlags) =>
-    run(() => invoke(ctx, flags, functionName(flags, 'isolation', env), releasePayload(instanceId, flags, env))),
+    run(() => send(ctx, flags, 'isolation', releasePayload(instanceId, flags, env), env)),
   );
 
   withClientOptions(
     withRequest(
       program
         .command('revoke')
-        .description(`revoke credentials with the deployed credentials function (${REVOKE_FUNCTION_ENV}); patterns are previewed first`)
+        .description(`revoke credentials with the deployed credentials function (through its manual request url); patterns are previewed first`)
         .option('--access-key-id <id>', 'the leaked access key (AKIA... or ASIA...)')
         .option('--user-name <name>', 'the key owner; alone: the user itself is compromised')
         .option('--role-name <name>', 'revoke every session of this role issued before now')
@@ -385,17 +336,17 @@ export const registerInvoke = (program: Command, io: CliIo, exit: { code: number
         .option('--preview', 'pattern: list the matching keys and return a digest; changes nothing')
         .option('--confirm <digest>', "pattern: revoke what the preview listed (the preview's digest)"),
     ),
-  ).action((flags: RevokeFlags) => run(() => invoke(ctx, flags, functionName(flags, 'credentials', env), revokePayload(flags, env))));
+  ).action((flags: RevokeFlags) => run(() => send(ctx, flags, 'credentials', revokePayload(flags, env), env)));
 
   withClientOptions(
     withRequest(
       program
         .command('restore')
-        .description(`undo a revocation from its evidence (${REVOKE_FUNCTION_ENV})`)
+        .description(`undo a revocation from its evidence (through its manual request url)`)
         .argument('<incident-id>', 'inc-<24 hex>, the revocation incident'),
     ),
   ).action((incidentId: string, flags: CommonFlags) =>
-    run(() => invoke(ctx, flags, functionName(flags, 'credentials', env), restorePayload(incidentId, flags, env))),
+    run(() => send(ctx, flags, 'credentials', restorePayload(incidentId, flags, env), env)),
   );
 
   withClientOptions(

@@ -37,8 +37,6 @@ const isolation = {
 
 beforeEach(() => {
   lambda.reset();
-  delete process.env.CORDON_ISOLATE_FUNCTION;
-  delete process.env.CORDON_REVOKE_FUNCTION;
   delete process.env.CORDON_REQUESTED_BY;
 });
 
@@ -67,11 +65,10 @@ describe('cordon isolate', () => {
     expect(r.stdout).toContain('evidence  records/inc-0123456789abcdef01234567/00000001.json');
   });
 
-  it('reads the function from CORDON_ISOLATE_FUNCTION and sends force only when asked', async () => {
-    process.env.CORDON_ISOLATE_FUNCTION = 'arn:aws:lambda:eu-west-1:111111111111:function:cordon-isolate';
+  it('invokes the function named by --function directly and sends force only when asked', async () => {
     process.env.CORDON_REQUESTED_BY = 'bob';
     lambda.on(InvokeCommand).resolves(answer({ ...isolation, decision: 'dry-run', steps: [] }));
-    const r = await run('isolate', 'i-0123456789abcdef0', '--reason', 'protected host, confirmed', '--force');
+    const r = await run('isolate', 'i-0123456789abcdef0', '--reason', 'protected host, confirmed', '--force', '--function', 'arn:aws:lambda:eu-west-1:111111111111:function:cordon-isolate');
     expect(r.code).toBe(0);
     expect(lambda).toHaveReceivedCommandWith(InvokeCommand, { FunctionName: 'arn:aws:lambda:eu-west-1:111111111111:function:cordon-isolate' });
     expect(sentPayload()).toEqual({
@@ -113,10 +110,7 @@ describe('cordon isolate', () => {
     expect(NO_CREDENTIALS).toBe('no AWS credentials found: set AWS_PROFILE or run aws sso login');
   });
 
-  it('rejects a call without a function name or a requester, before invoking anything', async () => {
-    const noFunction = await run('isolate', 'i-0123456789abcdef0', '--reason', 'r', '--requested-by', 'a');
-    expect(noFunction.code).toBe(2);
-    expect(noFunction.stderr).toContain('expected --function NAME or CORDON_ISOLATE_FUNCTION');
+  it('rejects a call without a requester, before invoking anything', async () => {
     const noRequester = await run('isolate', 'i-0123456789abcdef0', '--reason', 'r', '--function', 'f');
     expect(noRequester.code).toBe(2);
     expect(noRequester.stderr).toContain('expected --requested-by WHO');
@@ -144,8 +138,7 @@ describe('cordon release', () => {
 });
 
 describe('cordon revoke', () => {
-  it('revokes one access key with CORDON_REVOKE_FUNCTION', async () => {
-    process.env.CORDON_REVOKE_FUNCTION = 'cordon-revoke-credentials';
+  it('revokes one access key by direct invocation of --function', async () => {
     lambda.on(InvokeCommand).resolves(
       answer({
         decision: 'act',
@@ -155,7 +148,7 @@ describe('cordon revoke', () => {
         evidenceKeys: ['records/inc-aaaaaaaaaaaaaaaaaaaaaaaa/00000000.json'],
       }),
     );
-    const r = await run('revoke', '--access-key-id', 'AKIATB3XV4NKQ7DRILL5', '--user-name', 'ci-deploy', '--reason', 'key in a public gist', '--requested-by', 'alice');
+    const r = await run('revoke', '--access-key-id', 'AKIATB3XV4NKQ7DRILL5', '--user-name', 'ci-deploy', '--reason', 'key in a public gist', '--requested-by', 'alice', '--function', 'cordon-revoke-credentials');
     expect(r.code).toBe(0);
     expect(lambda).toHaveReceivedCommandWith(InvokeCommand, { FunctionName: 'cordon-revoke-credentials', InvocationType: 'RequestResponse' });
     expect(sentPayload()).toEqual({
@@ -259,9 +252,8 @@ describe('ids and regions, checked before any AWS call', () => {
   });
 
   it('rejects a function ARN in another region than --region', async () => {
-    process.env.CORDON_REVOKE_FUNCTION = 'arn:aws:lambda:eu-central-1:111111111111:function:cordon-revoke';
-    const r = await run('restore', 'inc-aaaaaaaaaaaaaaaaaaaaaaaa', '--reason', 'r', '--requested-by', 'a', '--region', 'us-east-1');
-    expect(r.stderr).toBe('cordon: CORDON_REVOKE_FUNCTION is a function in eu-central-1 but --region is us-east-1: drop --region or name the function in us-east-1\n');
+    const r = await run('restore', 'inc-aaaaaaaaaaaaaaaaaaaaaaaa', '--reason', 'r', '--requested-by', 'a', '--region', 'us-east-1', '--function', 'arn:aws:lambda:eu-central-1:111111111111:function:cordon-revoke');
+    expect(r.stderr).toBe('cordon: --function is a function in eu-central-1 but --region is us-east-1: drop --region or name the function in us-east-1\n');
     expect(r.code).toBe(2);
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
   });
