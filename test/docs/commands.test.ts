@@ -99,8 +99,10 @@ if (BASH.path) {
       expect(await checkCordon(['release', 'i-123', '--reason', 'x'], { CORDON_ISOLATE_FUNCTION: 'f', CORDON_REQUESTED_BY: 'a' })).toBe(
         'cordon: expected the instance id to be an EC2 instance id such as i-0123456789abcdef0, received "i-123"',
       );
-      expect(await checkCordon(['restore', 'inc-0123456789abcdef01234567', '--reason', 'x', '--requested-by', 'a'], {})).toBe(
-        'cordon: expected --function NAME or CORDON_REVOKE_FUNCTION (exported before cordon runs)',
+      // No variable needed: the manual request URL comes from the response stack's outputs.
+      expect(await checkCordon(['restore', 'inc-0123456789abcdef01234567', '--reason', 'x', '--requested-by', 'a'], {})).toBeUndefined();
+      expect(await checkCordon(['restore', 'inc-0123456789abcdef01234567', '--reason', 'x'], {})).toBe(
+        'cordon: expected --requested-by WHO (or CORDON_REQUESTED_BY): every manual action names its requester',
       );
       expect(await checkCordon(['mode', 'on'], {})).toBe('cordon: expected the mode to be one of enforce, dry-run, off, received "on"');
       expect(await checkCordon(['mode', 'off', '--reason', 'x', '--requested-by', 'a', '--region', 'eu-west-1'], {})).toBeUndefined();

@@ -1,9 +1,7 @@
 import { CommanderError } from 'commander';
 import { CliInputError } from '../../lib/cli/ids';
 import {
-  ISOLATE_FUNCTION_ENV,
   REQUESTED_BY_ENV,
-  REVOKE_FUNCTION_ENV,
   isolatePayload,
   releasePayload,
   restorePayload,
@@ -32,16 +30,12 @@ export const cordonArgv = (argv: readonly string[]): string[] | undefined => {
 
 class ParsedOnly extends Error {}
 
-const FUNCTION_ENV: Record<string, string> = { isolate: ISOLATE_FUNCTION_ENV, release: ISOLATE_FUNCTION_ENV, revoke: REVOKE_FUNCTION_ENV, restore: REVOKE_FUNCTION_ENV };
-
 /** What commander parsed; commands with a --reason declare it required, so commander has checked it. */
 type Flags = Record<string, unknown> & { reason: string };
 
 const checkAction = async (name: string, args: readonly unknown[], flags: Flags, env: NodeJS.ProcessEnv): Promise<void> => {
-  const variable = FUNCTION_ENV[name];
-  if (variable !== undefined && flags.function === undefined && !env[variable]) {
-    throw new CliInputError(`expected --function NAME or ${variable} (exported before cordon runs)`);
-  }
+  // isolate/release/revoke/restore need no variable: they find their manual request URL in the
+  // response stack's outputs (lib/cli/manual-url.ts), or take --url / --function.
   const first = args[0] as string | undefined;
   switch (name) {
     case 'isolate':
