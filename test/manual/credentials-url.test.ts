@@ -6,6 +6,10 @@ import { unauthenticatedReason } from '../../lambdas/manual/entry';
 import { CallLog, givenUser, HOME, RecordingEvidence } from '../credentials/support';
 import { DOCUMENTED_CALLER, urlEventWith } from './support';
 
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('credentials');
+
 /**
  * The credential function behind its manual request URL: pattern revocation, restore and force
  * need the caller AWS authenticated (the URL's request context); automation may still revoke a key

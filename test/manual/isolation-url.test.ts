@@ -5,6 +5,10 @@ import { busyWorld, ec2Mock, INSTANCE_ID, installWorld, ISOLATION_SG } from '../
 import { RecordingEvidenceWriter } from '../support/evidence';
 import { DOCUMENTED_CALLER, urlEventWith } from './support';
 
+import { authorizeAs } from '../support/authz';
+
+authorizeAs('isolation');
+
 /**
  * The isolation function as deployed behind its manual request URL (auth type AWS_IAM): the
  * request arrives as the documented payload format 2.0 event, the caller AWS authenticated goes
