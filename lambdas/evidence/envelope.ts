@@ -86,18 +86,73 @@ const jsonStringLiteral = (literal: string): string | undefined => {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (o: Record<string, unknown>, k: string): string | undefined => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
 
-/** Splits a stored object by the rule above; a string says why it is not the writer's bytes. */
-export const parseEnvelope = (body: Buffer, maxBytes = MAX_OBJECT_BYTES): ParsedEnvelope | string => {
-  if (body.length > maxBytes) return `${body.length} bytes, more than the ${maxBytes}-byte limit of one evidence object`;
-  if (body.length <= PAYLOAD_PREFIX.length || PAYLOAD_PREFIX.compare(body, 0, PAYLOAD_PREFIX.length) !== 0) {
-    return 'not in the writer\'s canonical form: expected the exact bytes {"payload":…,"signature":{…}}';
+/** `{"payload":` (a loop: cheaper than a native compare for 11 bytes). */
+const startsWithPrefix = (body: Buffer): boolean => {
+  for (let i = 0; i < PAYLOAD_PREFIX.length; i += 1) if (body[i] !== PAYLOAD_PREFIX[i]) return false;
+  return true;
+};
+
+/** Bytes that may stand in a base64 value. */
+const BASE64 = new Uint8Array(256);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64[c.charCodeAt(0)] = 1;
+const BLOCK_END = Buffer.from('"}}');
+/** base64 of a DER ECDSA P-256 signature (70-72 bytes) is always 96 characters. */
+const SIGNATURE_CHARS = 96;
+
+/** `"value":"<base64>"}}` from `start` to the end of `body`, exactly: the value, else undefined. */
+const valueTail = (body: Buffer, start: number): string | undefined => {
+  const end = body.length - BLOCK_END.length;
+  if (end <= start || body[end] !== 0x22 || body[end + 1] !== 0x7d || body[end + 2] !== 0x7d) return undefined;
+  let i = start;
+  while (i < end && BASE64[body[i] as number] === 1) i += 1;
+  if (i === start || end - i > 2) return undefined;
+  for (let k = i; k < end; k += 1) if (body[k] !== 0x3d) return undefined;
+  return body.toString('latin1', start, end);
+};
+
+interface SignatureBlock {
+  /** Where `,"signature":{` starts. */
+  readonly at: number;
+  readonly keyFingerprint: string;
+  readonly keyId: string;
+  readonly value: string;
+}
+
+/**
+ * The block's bytes up to the value, and what they say, as last read: every object a key signs
+ * repeats them, so the common case is one comparison instead of a search and a regex. Anything
+ * else takes the full path, which is the rule.
+ */
+let lastHead: { readonly bytes: Buffer; readonly keyFingerprint: string; readonly keyId: string } | undefined;
+
+const signatureBlock = (body: Buffer): SignatureBlock | undefined => {
+  const head = lastHead;
+  if (head) {
+    const at = body.length - BLOCK_END.length - SIGNATURE_CHARS - head.bytes.length;
+    if (at > PAYLOAD_PREFIX.length && head.bytes.compare(body, at, at + head.bytes.length) === 0) {
+      // The head holds no `,"signature":{` after its start (the keyId literal escapes every quote), nor does base64: this is the last one.
+      const value = valueTail(body, at + head.bytes.length);
+      if (value !== undefined) return { at, keyFingerprint: head.keyFingerprint, keyId: head.keyId, value };
+    }
   }
   const at = body.lastIndexOf(SIGNATURE_MARK);
   const tail = at > PAYLOAD_PREFIX.length ? CANONICAL_TAIL.exec(body.toString('latin1', at)) : null;
   const keyId = tail?.[2] === undefined ? undefined : jsonStringLiteral(tail[2]);
-  if (tail?.[1] === undefined || tail[3] === undefined || keyId === undefined) {
-    return 'not in the writer\'s canonical form: the signature block is not the exact bytes the writer produces';
+  if (tail?.[1] === undefined || tail[3] === undefined || keyId === undefined) return undefined;
+  const valueAt = body.length - BLOCK_END.length - tail[3].length;
+  lastHead = { bytes: Buffer.from(body.subarray(at, valueAt)), keyFingerprint: tail[1], keyId };
+  return { at, keyFingerprint: tail[1], keyId, value: tail[3] };
+};
+
+/** Splits a stored object by the rule above; a string says why it is not the writer's bytes. */
+export const parseEnvelope = (body: Buffer, maxBytes = MAX_OBJECT_BYTES): ParsedEnvelope | string => {
+  if (body.length > maxBytes) return `${body.length} bytes, more than the ${maxBytes}-byte limit of one evidence object`;
+  if (body.length <= PAYLOAD_PREFIX.length || !startsWithPrefix(body)) {
+    return 'not in the writer\'s canonical form: expected the exact bytes {"payload":…,"signature":{…}}';
   }
+  const block = signatureBlock(body);
+  if (block === undefined) return 'not in the writer\'s canonical form: the signature block is not the exact bytes the writer produces';
+  const { at } = block;
   const payloadBytes = body.subarray(PAYLOAD_PREFIX.length, at);
   if (payloadBytes[0] !== 0x7b || payloadBytes[payloadBytes.length - 1] !== 0x7d) {
     return 'not in the writer\'s canonical form: expected the payload object right after {"payload":';
@@ -109,7 +164,7 @@ export const parseEnvelope = (body: Buffer, maxBytes = MAX_OBJECT_BYTES): Parsed
     return `not JSON (${error instanceof Error ? error.message : String(error)})`;
   }
   if (!isObject(payload)) return 'payload: expected an object';
-  return { payload, signature: { alg: SIGNATURE_ALG, keyId, keyFingerprint: tail[1], value: tail[3] }, payloadBytes };
+  return { payload, signature: { alg: SIGNATURE_ALG, keyId: block.keyId, keyFingerprint: block.keyFingerprint, value: block.value }, payloadBytes };
 };
 
 type ChainFields = { readonly seq: number; readonly prevHash: string; readonly time: string; readonly keyId: string; readonly keyFingerprint: string };
@@ -131,6 +186,35 @@ const checkHeads = (value: unknown): CheckpointHead[] | undefined => {
 };
 
 /**
+ * Incident ids already found safe, each kept once: they repeat once per record, and verification
+ * keeps one per record (bounded, so hostile input cannot grow it).
+ */
+const safeIds = new Map<string, string>();
+const safeIncidentId = (id: string): string | undefined => {
+  const known = safeIds.get(id);
+  if (known !== undefined) return known;
+  if (!INCIDENT_ID_PATTERN.test(id)) return undefined;
+  if (safeIds.size >= 4096) safeIds.clear();
+  safeIds.set(id, id);
+  return id;
+};
+
+/** `text === prefix + pad8(seq) + suffix` (`prefix` may stand at `from`), without building the string. */
+const namesSeq = (text: unknown, prefix: string, seq: number, suffix = '', from = 0): boolean => {
+  if (typeof text !== 'string' || !text.startsWith(prefix, from) || !text.endsWith(suffix)) return false;
+  const start = from + prefix.length;
+  const digits = text.length - start - suffix.length;
+  if (digits < 8 || (digits > 8 && text.charCodeAt(start) === 0x30)) return false;
+  let n = 0;
+  for (let i = start; i < start + digits; i += 1) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return false;
+    n = n * 10 + d;
+  }
+  return n === seq;
+};
+
+/**
  * The fields verification relies on, checked by hand (a full schema parse costs more than the
  * rest of verification). Everything else in the payload is covered by its hash and signature.
  */
@@ -146,21 +230,22 @@ export const checkPayload = (p: Record<string, unknown>): ParsedPayload | string
   if (!isObject(signer) || typeof signer.keyId !== 'string' || typeof signer.keyFingerprint !== 'string') {
     return 'payload.signer: expected keyId and keyFingerprint';
   }
-  const base = { seq, prevHash, time, keyId: signer.keyId, keyFingerprint: signer.keyFingerprint };
+  const { keyId, keyFingerprint } = signer;
   const kind = str(p, 'kind');
   if (kind === 'checkpoint') {
-    if (p.checkpointId !== `checkpoints/${pad8(seq)}`) return `payload.checkpointId: expected checkpoints/${pad8(seq)}`;
+    if (!namesSeq(p.checkpointId, 'checkpoints/', seq)) return `payload.checkpointId: expected checkpoints/${pad8(seq)}`;
     const merkleRoot = str(p, 'merkleRoot');
     if (merkleRoot === undefined || !HEX64.test(merkleRoot)) return 'payload.merkleRoot: expected 64 hex characters';
     const heads = checkHeads(p.heads);
     if (!heads) return 'payload.heads: expected {incidentId, seq, hash} entries';
-    return { type: 'checkpoint', ...base, heads, merkleRoot };
+    return { type: 'checkpoint', seq, prevHash, time, keyId, keyFingerprint, heads, merkleRoot };
   }
   if (kind === undefined || !RECORD_KINDS.has(kind)) return 'payload.kind: expected a record kind';
-  const incidentId = str(p, 'incidentId');
-  if (incidentId === undefined || !INCIDENT_ID_PATTERN.test(incidentId)) return 'payload.incidentId: expected a safe incident id';
-  if (p.recordId !== recordIdFor(incidentId, seq)) return `payload.recordId: expected ${recordIdFor(incidentId, seq)}`;
-  return { type: 'record', ...base, incidentId };
+  const given = str(p, 'incidentId');
+  const incidentId = given === undefined ? undefined : safeIncidentId(given);
+  if (incidentId === undefined) return 'payload.incidentId: expected a safe incident id';
+  if (!namesSeq(p.recordId, `${incidentId}/`, seq)) return `payload.recordId: expected ${recordIdFor(incidentId, seq)}`;
+  return { type: 'record', seq, prevHash, time, keyId, keyFingerprint, incidentId };
 };
 
 /** Signature state of a parsed envelope against the trusted keys (fingerprint -> key). */
@@ -181,6 +266,15 @@ export const signatureState = (
   return publicKey && cryptoVerify('sha256', envelope.payloadBytes, publicKey, der) ? 'ok' : 'bad';
 };
 
+/** `key` is where the payload says it belongs. */
+const atHome = (key: string, p: ParsedPayload): boolean =>
+  p.type === 'checkpoint'
+    ? namesSeq(key, 'checkpoints/', p.seq, '.json')
+    : key.startsWith('records/') &&
+      key.startsWith(p.incidentId, 8) &&
+      key.charCodeAt(8 + p.incidentId.length) === 0x2f &&
+      namesSeq(key, '', p.seq, '.json', 9 + p.incidentId.length);
+
 /** Examines one stored object; `key` relative to the evidence root. Pure: runs in worker threads too. */
 export const examine = (
   key: string,
@@ -194,22 +288,41 @@ export const examine = (
   if (typeof envelope === 'string') return { kind: 'corrupt', key, why: envelope };
   const payload = checkPayload(envelope.payload);
   if (typeof payload === 'string') return { kind: 'corrupt', key, why: payload };
-  const checkpoint = payload.type === 'checkpoint';
-  return {
-    kind: 'entry',
-    entry: {
-      key,
-      type: payload.type,
-      chain: checkpoint ? CHECKPOINT_CHAIN : payload.incidentId,
-      seq: payload.seq,
-      prevHash: payload.prevHash,
-      hash: sha256Hex(envelope.payloadBytes),
-      time: payload.time,
-      canonicalKey: checkpoint ? checkpointKey(payload.seq) : recordKey(payload.incidentId, payload.seq),
-      sig: signatureState(envelope, payload, keys, checkSignatures),
-      keyId: payload.keyId,
-      keyFingerprint: payload.keyFingerprint,
-      ...(checkpoint ? { heads: payload.heads, merkleRoot: payload.merkleRoot } : {}),
-    },
-  };
+  const sig = signatureState(envelope, payload, keys, checkSignatures);
+  // Equal strings by then, unless `mismatch`: the envelope's are shared by every object of one key (kept by the thousand).
+  const { keyId, keyFingerprint } = sig === 'mismatch' ? payload : envelope.signature;
+  const hash = sha256Hex(envelope.payloadBytes);
+  // The key itself when the object is at home (no string built per object).
+  const home = atHome(key, payload);
+  const entry: Entry =
+    payload.type === 'checkpoint'
+      ? {
+          key,
+          type: 'checkpoint',
+          chain: CHECKPOINT_CHAIN,
+          seq: payload.seq,
+          prevHash: payload.prevHash,
+          hash,
+          time: payload.time,
+          canonicalKey: home ? key : checkpointKey(payload.seq),
+          sig,
+          keyId,
+          keyFingerprint,
+          heads: payload.heads,
+          merkleRoot: payload.merkleRoot,
+        }
+      : {
+          key,
+          type: 'record',
+          chain: payload.incidentId,
+          seq: payload.seq,
+          prevHash: payload.prevHash,
+          hash,
+          time: payload.time,
+          canonicalKey: home ? key : recordKey(payload.incidentId, payload.seq),
+          sig,
+          keyId,
+          keyFingerprint,
+        };
+  return { kind: 'entry', entry };
 };
