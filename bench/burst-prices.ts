@@ -22,6 +22,10 @@ export const PRICES = {
   dynamoRead: 0.125 / 1e6,
   /** SNS, per Publish (64 KB chunk). */
   snsPublish: 0.5 / 1e6,
+  /** Step Functions Express, per request (the session revoker, StartSyncExecution). */
+  sfnExpressRequest: 1.0 / 1e6,
+  /** Step Functions Express duration: 64 MB for 1 s per execution (a bound: it runs one IAM call), at $0.00001667 per GB-second. */
+  sfnExpressExecution: 0.00001667 * (64 / 1024),
 } as const;
 
 /**
@@ -65,6 +69,7 @@ export const costOf = (u: Usage): { total: number; parts: Record<string, number>
     s3: n('S3:PutObject') * PRICES.s3Put + (n('S3:GetObject') + n('S3:HeadObject')) * PRICES.s3Get,
     dynamodb: writeUnitsTotal * PRICES.dynamoWrite + (n('DynamoDB:GetItem') + n('DynamoDB:Query') + n('DynamoDB:Scan')) * PRICES.dynamoRead,
     sns: n('SNS:Publish') * PRICES.snsPublish,
+    stepFunctions: n('SFN:StartSyncExecution') * (PRICES.sfnExpressRequest + PRICES.sfnExpressExecution),
   };
   return { total: Object.values(parts).reduce((a, b) => a + b, 0), parts };
 };

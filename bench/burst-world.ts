@@ -12,6 +12,8 @@ export interface World {
   readonly objects: Map<string, number>;
   /** Containment calls per target: a count above 1 is a duplicated containment. */
   readonly containments: Map<string, number>;
+  /** Security groups Cordon created, by id, with their rules (verified before any ENI is touched). */
+  readonly groups: Map<string, Rules>;
   breakerAdmitted?: number;
   breakerOpenedAt?: number;
 }
@@ -56,8 +58,36 @@ export const finding = (n: number): { event: Record<string, unknown>; handler: '
   };
 };
 
-const ISOLATION_SG = 'sg-cordon-isolation';
-const ALLOW_ALL_SG = 'sg-cordon-allow-all';
+interface Permission {
+  readonly IpProtocol?: string;
+  readonly IpRanges?: { CidrIp?: string }[];
+  readonly Ipv6Ranges?: { CidrIpv6?: string }[];
+}
+export interface Rules {
+  IpPermissions: Permission[];
+  IpPermissionsEgress: Permission[];
+}
+
+const awsError = (name: string, status: number, message: string): Error => Object.assign(new Error(message), { name, Code: name, $metadata: { httpStatusCode: status } });
+
+const sameRule = (a: Permission, b: Permission): boolean =>
+  a.IpProtocol === b.IpProtocol &&
+  JSON.stringify((a.IpRanges ?? []).map((r) => r.CidrIp)) === JSON.stringify((b.IpRanges ?? []).map((r) => r.CidrIp)) &&
+  JSON.stringify((a.Ipv6Ranges ?? []).map((r) => r.CidrIpv6)) === JSON.stringify((b.Ipv6Ranges ?? []).map((r) => r.CidrIpv6));
+
+/** Authorize / revoke like EC2: a rule already there is a Duplicate, a missing one NotFound. */
+const changeRules = (world: World, input: Record<string, unknown>, side: keyof Rules, add: boolean): unknown => {
+  const group = world.groups.get(String(input.GroupId));
+  if (!group) throw awsError('InvalidGroup.NotFound', 400, `The security group '${String(input.GroupId)}' does not exist`);
+  for (const rule of input.IpPermissions as Permission[]) {
+    const at = group[side].findIndex((r) => sameRule(r, rule));
+    if (add && at >= 0) throw awsError('InvalidPermission.Duplicate', 400, 'the specified rule already exists');
+    if (!add && at < 0) throw awsError('InvalidPermission.NotFound', 400, 'the specified rule does not exist in this security group');
+    if (add) group[side].push(rule);
+    else group[side].splice(at, 1);
+  }
+  return {};
+};
 
 const count = (world: World, target: string): void => {
   world.containments.set(target, (world.containments.get(target) ?? 0) + 1);
@@ -89,6 +119,8 @@ export const answer = (world: World, api: string, input: Record<string, unknown>
       return { Credentials: { AccessKeyId: 'ASIABURST', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date(Date.now() + 900_000) } };
     case 'SNS:Publish':
       return { MessageId: 'm' };
+    case 'SFN:StartSyncExecution':
+      return { status: 'SUCCEEDED', output: JSON.stringify({ policyName: 'cordon-revoke-sessions', document: '{"Version":"2012-10-17","Statement":[]}' }) };
     case 'EC2:DescribeInstances': {
       const id = first(input.InstanceIds);
       return {
@@ -116,13 +148,40 @@ export const answer = (world: World, api: string, input: Record<string, unknown>
       return { Addresses: [] };
     case 'EC2:DescribeIamInstanceProfileAssociations':
       return { IamInstanceProfileAssociations: [] };
-    case 'EC2:DescribeSecurityGroups':
-      return { SecurityGroups: [] };
-    case 'EC2:CreateSecurityGroup':
-      return { GroupId: String(input.GroupName).includes('allow') ? ALLOW_ALL_SG : ISOLATION_SG };
+    case 'EC2:DescribeSecurityGroups': {
+      // By id (the verification); by tag or name: none, every instance is in a VPC of its own.
+      const ids = (input.GroupIds as string[] | undefined) ?? [];
+      return { SecurityGroups: ids.flatMap((id) => { const g = world.groups.get(id); return g ? [{ GroupId: id, ...structuredClone(g) }] : []; }) };
+    }
+    case 'EC2:CreateSecurityGroup': {
+      const id = `sg-${String(input.GroupName).includes('allow') ? 'allow' : 'iso'}-${String(input.VpcId)}`;
+      if (world.groups.has(id)) throw awsError('InvalidGroup.Duplicate', 400, `The security group '${String(input.GroupName)}' already exists for VPC '${String(input.VpcId)}'`);
+      // A new group allows all IPv4 egress, as in EC2.
+      world.groups.set(id, { IpPermissions: [], IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] });
+      return { GroupId: id };
+    }
+    case 'EC2:AuthorizeSecurityGroupIngress':
+      return changeRules(world, input, 'IpPermissions', true);
+    case 'EC2:AuthorizeSecurityGroupEgress':
+      return changeRules(world, input, 'IpPermissionsEgress', true);
+    case 'EC2:RevokeSecurityGroupIngress':
+      return changeRules(world, input, 'IpPermissions', false);
+    case 'EC2:RevokeSecurityGroupEgress':
+      return changeRules(world, input, 'IpPermissionsEgress', false);
     case 'EC2:ModifyNetworkInterfaceAttribute':
-      if (first(input.Groups) === ISOLATION_SG) count(world, String(input.NetworkInterfaceId));
+      if (first(input.Groups).startsWith('sg-iso-')) count(world, String(input.NetworkInterfaceId));
       return {};
+    case 'EC2:DescribeRouteTables':
+      return { RouteTables: [] };
+    case 'EC2:GetConsoleOutput':
+      return { InstanceId: input.InstanceId, Output: Buffer.from('login:').toString('base64'), Timestamp: new Date() };
+    case 'EC2:GetConsoleScreenshot':
+      return { InstanceId: input.InstanceId, ImageData: Buffer.from([0xff, 0xd8, 0xff, 0xd9]).toString('base64') };
+    case 'S3:HeadObject':
+      if (world.objects.has(String(input.Key))) return {};
+      throw awsError('NotFound', 404, 'Not Found');
+    case 'IAM:GetUserPolicy':
+      throw new NoSuchEntityException({ message: 'no cordon-revoke-sessions policy yet', $metadata: {} });
     case 'EC2:CreateSnapshots':
       return { Snapshots: [{ SnapshotId: `snap-${String((input.InstanceSpecification as { InstanceId: string }).InstanceId)}`, VolumeId: 'vol' }] };
     case 'AutoScaling:DescribeAutoScalingInstances':
@@ -136,11 +195,19 @@ export const answer = (world: World, api: string, input: Record<string, unknown>
     case 'IAM:ListUserTags':
       return { Tags: [], IsTruncated: false };
     case 'IAM:ListAccessKeys':
-      return { AccessKeyMetadata: [{ UserName: input.UserName, AccessKeyId: 'AKIAOTHERKEY00000000', Status: 'Active' }], IsTruncated: false };
+      // user-n: the leaked key of finding n and one other.
+      return {
+        AccessKeyMetadata: [
+          { UserName: input.UserName, AccessKeyId: `AKIA${String(input.UserName).slice('user-'.length).padStart(16, '0')}`, Status: 'Active' },
+          { UserName: input.UserName, AccessKeyId: 'AKIAOTHERKEY00000000', Status: 'Active' },
+        ],
+        IsTruncated: false,
+      };
     case 'IAM:GetLoginProfile':
       throw new NoSuchEntityException({ message: 'no login profile', $metadata: {} });
     case 'IAM:GetAccessKeyLastUsed':
-      return { UserName: 'user' };
+      // The leaked key of finding n belongs to user-n.
+      return { UserName: `user-${Number(String(input.AccessKeyId).slice(4))}`, AccessKeyLastUsed: { ServiceName: 'N/A', Region: 'N/A' } };
     case 'IAM:UpdateAccessKey':
       if (input.Status === 'Inactive') count(world, String(input.AccessKeyId));
       return {};

@@ -15,11 +15,15 @@
  * (BREAKER_MAX_CONTAINMENTS + 1 expected), peak in-flight calls and peak calls per second per AWS
  * API against its documented default quota, KMS Sign per second, and the cost per automated
  * response from the counted calls, the measured durations and the configured memory (PRICES).
+ *
+ * The storm (issue 17): every escalation by the open breaker parked (counted in the parked index),
+ * the SNS messages sent (one per containment plus the storm digest, not one per finding), then the
+ * clock moved to the next breaker window where two heartbeats of each responder re-drive parked
+ * findings under the breaker (BREAKER_MAX contained, the rest still parked) and publish the digest.
  */
 import { generateKeyPairSync, sign } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
@@ -30,12 +34,13 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
-import dynalite from 'dynalite';
 import { BREAKER_PREFIX } from '../lambdas/guardrails/breaker';
 import { ACCOUNTS, accountOf, answer, finding, type World } from './burst-world';
 import { costOf, PRICES, QUOTAS } from './burst-prices';
+import { afterTheWindow, startDynalite, type Storm } from './burst-storm';
 import type { BenchRow } from './types';
 
 const FINDINGS = 1000;
@@ -44,23 +49,26 @@ const WINDOW_MS = 60_000;
 const CONCURRENCY = 5;
 const MEMORY_MB = 512;
 const BREAKER_MAX = 10;
-const HOME = '111111111111';
+export const BREAKER_WINDOW_MINUTES = 60;
+export const HOME = '111111111111';
 
 /** Modelled latency per call (ms): service default, or `Service:Operation`. */
 const LATENCY_MS: Record<string, number> = {
   SSM: 15, DynamoDB: 8, KMS: 20, 'S3:PutObject': 40, S3: 20, STS: 50, IAM: 80, 'IAM:UpdateAccessKey': 150, 'IAM:PutUserPolicy': 150,
   EC2: 120, 'EC2:CreateSnapshots': 250, 'EC2:ModifyNetworkInterfaceAttribute': 180, 'EC2:ModifyInstanceAttribute': 180,
   AutoScaling: 80, ElasticLoadBalancing: 60, ElasticLoadBalancingV2: 60, SNS: 25, SecurityHub: 60, GuardDuty: 60,
+  // The session revoker state machine (express, synchronous): its own IAM write inside.
+  'SFN:StartSyncExecution': 250,
 };
 
 const CLIENTS: [string, { prototype: object }][] = [
   ['EC2', EC2Client], ['AutoScaling', AutoScalingClient], ['ElasticLoadBalancing', ElasticLoadBalancingClient],
   ['ElasticLoadBalancingV2', ElasticLoadBalancingV2Client], ['STS', STSClient], ['IAM', IAMClient], ['KMS', KMSClient],
   ['S3', S3Client], ['SSM', SSMClient], ['SNS', SNSClient], ['SecurityHub', SecurityHubClient], ['GuardDuty', GuardDutyClient],
-  ['DynamoDB', DynamoDBClient],
+  ['SFN', SFNClient], ['DynamoDB', DynamoDBClient],
 ];
 
-interface Traffic {
+export interface Traffic {
   readonly calls: Map<string, number>;
   readonly inflight: Map<string, number>;
   readonly peak: Map<string, number>;
@@ -133,38 +141,25 @@ interface Outcome {
   readonly durations: number[];
 }
 
-const startDynalite = async (tables: string[]): Promise<{ endpoint: string; stop: () => Promise<void> }> => {
-  const server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const ddb = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  for (const TableName of tables) {
-    await ddb.send(
-      new CreateTableCommand({
-        TableName,
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-  }
-  ddb.destroy();
-  return { endpoint, stop: () => new Promise<void>((done) => server.close(() => done())) };
-};
-
-type Handler = (event: unknown, context: { invokedFunctionArn: string; awsRequestId: string; getRemainingTimeInMillis(): number }) => Promise<{ decision: string; reason?: string }>;
+export type Handler = (event: unknown, context: { invokedFunctionArn: string; awsRequestId: string; getRemainingTimeInMillis(): number }) => Promise<{ decision: string; reason?: string }>;
 
 export async function benchBurst(): Promise<BenchRow[]> {
   const saved = { ...process.env };
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const { endpoint, stop } = await startDynalite(['burst-guardrails', 'burst-heads']);
+  const { endpoint, ddb, stop } = await startDynalite(['burst-guardrails', 'burst-heads']);
+  // The clock the guardrails read (breaker window, storm digest, parking), moved forward after the
+  // burst to the next breaker window; installed before the handlers capture it.
+  const realNow = Date.now;
+  let offsetMs = 0;
+  Date.now = () => realNow() + offsetMs;
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_ENDPOINT_URL_DYNAMODB: endpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_DEV: 'false',
     EVIDENCE_BUCKET: 'burst-evidence', SIGNING_KEY_ID: `arn:aws:kms:us-east-1:${HOME}:key/00000000-0000-0000-0000-000000000000`,
     HEADS_TABLE: 'burst-heads', RETENTION_DAYS: '2555', MODE_PARAMETER: '/cordon/mode', GUARDRAILS_TABLE: 'burst-guardrails',
-    BREAKER_MAX_CONTAINMENTS: String(BREAKER_MAX), BREAKER_WINDOW_MINUTES: '60', MEMBER_ROLE_NAME: 'CordonMemberResponder',
+    BREAKER_MAX_CONTAINMENTS: String(BREAKER_MAX), BREAKER_WINDOW_MINUTES: String(BREAKER_WINDOW_MINUTES), MEMBER_ROLE_NAME: 'CordonMemberResponder',
     NOTIFY_TOPIC_ARN: `arn:aws:sns:us-east-1:${HOME}:cordon`, PROTECTED_TAG: 'cordon:protected=true',
+    SESSION_REVOKER_ARN: `arn:aws:states:us-east-1:${HOME}:stateMachine:cordon-revoke-sessions`,
   });
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const world: World = {
@@ -172,6 +167,7 @@ export async function benchBurst(): Promise<BenchRow[]> {
     sign: (digest) => sign('sha256', digest, { key: privateKey, dsaEncoding: 'der' }),
     objects: new Map(),
     containments: new Map(),
+    groups: new Map(),
   };
   const traffic: Traffic = { calls: new Map(), inflight: new Map(), peak: new Map(), perSecond: new Map(), dynamoWriteBytes: [], start: performance.now() };
   const undo = intercept(world, traffic);
@@ -246,8 +242,10 @@ export async function benchBurst(): Promise<BenchRow[]> {
     for (const h of ['isolate', 'revoke'] as const) wake[h].splice(0).forEach((w) => w());
     await Promise.all(workers);
     const elapsedS = (performance.now() - t0) / 1000;
-    return report({ outcomes, traffic, world, elapsedS });
+    const storm = await afterTheWindow({ handlers, traffic, world, ddb, windowMinutes: BREAKER_WINDOW_MINUTES, home: HOME, setOffset: (ms) => (offsetMs = ms) });
+    return report({ outcomes, traffic, world, elapsedS, storm });
   } finally {
+    Date.now = realNow;
     undo();
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);
@@ -255,12 +253,13 @@ export async function benchBurst(): Promise<BenchRow[]> {
   }
 }
 
-const report = (r: { outcomes: Map<number, Outcome>; traffic: Traffic; world: World; elapsedS: number }): BenchRow[] => {
+const report = (r: { outcomes: Map<number, Outcome>; traffic: Traffic; world: World; elapsedS: number; storm: Storm }): BenchRow[] => {
   const outcomes = [...r.outcomes.values()];
   const lost = FINDINGS - outcomes.filter((o) => o.decision !== undefined).length;
   const acts = outcomes.filter((o) => o.decision === 'act').length;
   const duplicated = [...r.world.containments.values()].reduce((sum, count) => sum + Math.max(0, count - 1), 0);
   const admissions = r.world.breakerOpenedAt ?? Number.NaN;
+  const byBreaker = outcomes.filter((o) => o.decision === 'escalate' && /^breaker-open|breaker open/.test(o.reason ?? '')).length;
   const durationsMs = outcomes.flatMap((o) => o.durations);
   const cost = costOf({ calls: r.traffic.calls, durationsMs, memoryMb: MEMORY_MB, dynamoWriteBytes: r.traffic.dynamoWriteBytes });
   /** Peak calls started in one second, per account for EC2 (its quotas are per account). */
@@ -272,6 +271,12 @@ const report = (r: { outcomes: Map<number, Outcome>; traffic: Traffic; world: Wo
     { name: 'burst: duplicated containments (a target contained twice)', value: duplicated, unit: 'targets', goal: '<= 0' },
     { name: `burst: containments acted (breaker ${BREAKER_MAX} per window)`, value: acts, unit: 'findings', goal: `<= ${BREAKER_MAX}` },
     { name: 'burst: breaker opened at automatic containment #', value: admissions, unit: '#', goal: `= ${BREAKER_MAX + 1}` },
+    { name: 'burst: escalated by the open breaker', value: byBreaker, unit: 'findings' },
+    { name: 'burst: escalated by the open breaker and not parked for re-drive', value: byBreaker - r.storm.parkedAtDrain, unit: 'findings', goal: '<= 0' },
+    { name: `burst: notifications sent during the burst (one per containment, storm digests; goal: ${BREAKER_MAX} + a handful)`, value: r.storm.notificationsInBurst, unit: 'messages', goal: `<= ${BREAKER_MAX + 5}` },
+    { name: 'burst: next breaker window: parked findings re-driven and contained by the heartbeat', value: r.storm.redrivenContained, unit: 'targets', goal: `= ${BREAKER_MAX}` },
+    { name: `burst: next breaker window: still parked (re-driven ${BREAKER_MAX} per window)`, value: r.storm.parkedAfterWindow, unit: 'findings', goal: `= ${r.storm.parkedAtDrain - BREAKER_MAX}` },
+    { name: 'burst: next breaker window: notifications sent (re-driven containments, final digest)', value: r.storm.notificationsInWindow, unit: 'messages', goal: `<= ${BREAKER_MAX + 5}` },
   ];
   for (const [api, quota] of Object.entries(QUOTAS)) {
     rows.push({ name: `burst: ${api} peak in flight (quota ${quota.perSecond}/s: ${quota.scope})`, value: r.traffic.peak.get(api) ?? 0, unit: 'calls' });
