@@ -126,6 +126,11 @@ if (HAS_MOTO) {
       expect(() => process.kill(report.pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
     });
 
+    it('copies the checkpoint to the anchor bucket of a log-archive account, and verify compares the copy', () => {
+      expect(report.anchor).toEqual({ status: 'stored', key: expect.stringMatching(/^checkpoints\/\d{8}\.json$/), evidenced: true });
+      expect(report.verify.anchored).toEqual({ checkpoints: 1, latestSeq: report.verify.latestCheckpoint?.seq });
+    });
+
     it('prints what it asserted, per scenario, and the totals', () => {
       const text = report.scenarios.map(formatScenario).join('') + formatEmulatorTotals(report);
       expect(text).toMatch(/^PASS {2}ec2-asg-backdoor-cc-activity {2}\(isolation, account 210987654321, \d+ ms\)$/m);

@@ -93,6 +93,8 @@ export interface EmulatorAws {
   iamWith(credentials?: AwsCredentialIdentity): IAMClient;
   /** Clients acting directly in `account`: for seeding and reading state back, never for Cordon's calls. */
   seeder(account: string, region?: string): { ec2: Ec2Clients; iam: IAMClient };
+  /** S3 acting in `account` (the log-archive account of the anchor). */
+  s3In(account: string): S3Client;
   destroy(): void;
 }
 
@@ -133,6 +135,7 @@ export const emulatorAws = (endpoint: string, homeAccount: string, region: strin
     },
     iamWith: (credentials) => (credentials ? make(new IAMClient(options(region, credentials))) : iam),
     seeder: (account, r = region) => ({ ec2: family(r, undefined, account), iam: make(new IAMClient(options(region)), account) }),
+    s3In: (account) => retentionFromHead(make(new S3Client({ ...options(region), forcePathStyle: true }), account)),
     destroy: () => {
       for (const c of built) c.destroy();
     },

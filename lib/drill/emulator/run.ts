@@ -19,7 +19,8 @@ import { EMULATOR_SCENARIOS, seedNetworkOnce, type EmulatorScenario, type Scenar
 import { seedRole } from './seed-iam';
 import { readEc2, readIam, type State } from './state';
 import { EmulatorSessionRevoker } from './sessions';
-import { VAULT, createVault, type Vault } from './vault';
+import { VAULT, createAnchor, createVault, type Vault } from './vault';
+import { anchorCheckpoint, type AnchorResult } from '../../../lambdas/evidence/anchor';
 import { DynamoCredentialLedger } from '../../../lambdas/credentials/ledger';
 
 /**
@@ -76,6 +77,8 @@ export interface EmulatorDrillReport {
   readonly keyArn: string;
   readonly scenarios: readonly ScenarioReport[];
   readonly verify: VerifyReport;
+  /** The checkpoint's copy in the anchor bucket of a log-archive account (verify compares it). */
+  readonly anchor: AnchorResult;
   readonly signatures: number;
   readonly ok: boolean;
   readonly timings: { readonly startMs: number; readonly seedMs: number; readonly scenariosMs: number; readonly verifyMs: number; readonly totalMs: number };
@@ -263,8 +266,9 @@ export const runEmulatorDrill = async (options: EmulatorDrillOptions = {}): Prom
     // responder (moto's AssumeRole does not evaluate trust; the authz harness does).
     const trustHome = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${EMULATOR_HOME_ACCOUNT}:root` }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] };
     const memberIam = aws.seeder(EMULATOR_MEMBER_ACCOUNT).iam;
-    const [vault] = await Promise.all([
+    const [vault, anchorTarget] = await Promise.all([
       createVault(aws),
+      createAnchor(aws),
       seedRole(memberIam, MEMBER_ROLES.isolation, trustHome),
       seedRole(memberIam, MEMBER_ROLES.credentials, trustHome),
       ctx.network(EMULATOR_HOME_ACCOUNT),
@@ -295,11 +299,13 @@ export const runEmulatorDrill = async (options: EmulatorDrillOptions = {}): Prom
       options.onScenario?.(report);
     }
     const t3 = Date.now();
-    await writeCheckpoint({ chain: vault.chain, heads: vault.heads, settleMs: 0 });
+    const checkpoint = await writeCheckpoint({ chain: vault.chain, heads: vault.heads, settleMs: 0 });
+    const anchor = await anchorCheckpoint(checkpoint, { anchor: anchorTarget, evidence: vault.chain, actor: { arn: 'cordon-emulator-drill' } });
     await publishPublicKey(vault.signer, vault.store);
     const identity = await vault.signer.identity();
     const verifier = new Verifier({ publicKeys: [{ key: createPublicKey({ key: identity.publicKeyDer, format: 'der', type: 'spki' }), fingerprint: identity.keyFingerprint }] });
     await addS3(aws.s3, { bucket: vault.bucket, prefix: '' }, verifier, { minRetentionDays: 2555 });
+    await addS3(anchorTarget.s3, { bucket: anchorTarget.bucket, prefix: '' }, verifier.anchorSink(), { minRetentionDays: 2555 });
     const verify = verifier.finish();
     const t4 = Date.now();
     return {
@@ -309,8 +315,9 @@ export const runEmulatorDrill = async (options: EmulatorDrillOptions = {}): Prom
       keyArn: vault.keyArn,
       scenarios,
       verify,
+      anchor,
       signatures: vault.signer.signed,
-      ok: scenarios.every((s) => s.ok) && verify.ok && verify.records > 0,
+      ok: scenarios.every((s) => s.ok) && verify.ok && verify.records > 0 && anchor.status === 'stored' && anchor.evidenced,
       timings: { startMs: t1 - t0, seedMs: t2 - t1, scenariosMs: t3 - t2, verifyMs: t4 - t3, totalMs: Date.now() - t0 },
     };
   } finally {

@@ -2,6 +2,8 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, PutObjectLockConfigurationCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { AnchorTarget } from '../../../lambdas/evidence/anchor';
 import { DynamoChainHeads, EvidenceChain, S3EvidenceStore } from '../../../lambdas/evidence';
 import { DynamoBreaker } from '../../../lambdas/guardrails/breaker';
 import { GuardrailsPersistenceLayer, IdempotentResponder } from '../../../lambdas/guardrails/idempotency';
@@ -26,6 +28,9 @@ export const VAULT = {
   modeParameter: '/cordon/mode',
   signingAlias: 'alias/cordon/evidence-signing',
   retentionDays: 2555,
+  /** The anchor (lib/anchor-stack.ts) in a log-archive account of its own. */
+  anchorAccount: '444455556666',
+  anchorBucket: 'cordon-anchor-emulator-drill',
 } as const;
 
 export interface Vault {
@@ -38,6 +43,31 @@ export interface Vault {
   readonly guardrails: Guardrails;
   idempotency<R>(responder: string, isFinal: (r: R) => boolean): IdempotentResponder<R>;
 }
+
+/** An Object Lock bucket (COMPLIANCE default retention) in `account`, as buckets are created here. */
+const lockedBucket = async (s3: S3Client, bucket: string, region: string): Promise<void> => {
+  await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true, CreateBucketConfiguration: { LocationConstraint: region as 'eu-west-1' } }));
+  await s3.send(
+    new PutObjectLockConfigurationCommand({
+      Bucket: bucket,
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: VAULT.retentionDays } } },
+    }),
+  );
+};
+
+/** The anchor bucket in the log-archive account, and the checkpoint function's view of it. */
+export const createAnchor = async (aws: EmulatorAws): Promise<AnchorTarget & { readonly s3: S3Client; readonly bucket: string }> => {
+  const s3 = aws.s3In(VAULT.anchorAccount);
+  await lockedBucket(s3, VAULT.anchorBucket, aws.region);
+  return {
+    s3,
+    bucket: VAULT.anchorBucket,
+    store: new S3EvidenceStore(s3, { bucket: VAULT.anchorBucket, retentionDays: VAULT.retentionDays }),
+    location: `s3://${VAULT.anchorBucket}`,
+    account: VAULT.anchorAccount,
+    region: aws.region,
+  };
+};
 
 const table = (aws: EmulatorAws, name: string) =>
   aws.ddb.send(
@@ -52,7 +82,7 @@ const table = (aws: EmulatorAws, name: string) =>
 export const createVault = async (aws: EmulatorAws): Promise<Vault> => {
   const bucket = VAULT.bucket;
   const [, key] = await Promise.all([
-    aws.s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true, CreateBucketConfiguration: { LocationConstraint: aws.region as 'eu-west-1' } })),
+    lockedBucket(aws.s3, bucket, aws.region),
     aws.kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'Cordon evidence signing (emulator drill)' })),
     table(aws, VAULT.headsTable),
     table(aws, VAULT.guardrailsTable),
@@ -62,12 +92,6 @@ export const createVault = async (aws: EmulatorAws): Promise<Vault> => {
   if (!keyArn) throw new Error('emulator: CreateKey returned no key arn');
   await Promise.all([
     aws.kms.send(new CreateAliasCommand({ AliasName: VAULT.signingAlias, TargetKeyId: keyArn })),
-    aws.s3.send(
-      new PutObjectLockConfigurationCommand({
-        Bucket: bucket,
-        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: VAULT.retentionDays } } },
-      }),
-    ),
   ]);
   const signer = new MotoRawKmsSigner(aws.kms, keyArn);
   const store = new S3EvidenceStore(aws.s3, { bucket, prefix: '', retentionDays: VAULT.retentionDays });
