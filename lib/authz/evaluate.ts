@@ -41,6 +41,8 @@ export interface AuthorizerOptions {
  * (the one the isolation tests use, in account 111111111111) and an anchor in account 444455556666.
  */
 export const AUTHZ_ORG_ID = 'o-cordon0authz';
+/** The one responder the harness lists in `manual.callerPrincipalArns`. */
+export const AUTHZ_RESPONDER = 'arn:aws:iam::111111111111:role/IncidentResponder';
 export const AUTHZ_CONFIG: CordonConfigInput = {
   organizationId: AUTHZ_ORG_ID,
   memberOrganizationalUnits: ['ou-cord-0authz00'],
@@ -50,6 +52,8 @@ export const AUTHZ_CONFIG: CordonConfigInput = {
   },
   // The checkpoint copies go to an anchor in a log-archive account (lib/anchor-stack.ts).
   anchor: { account: '444455556666', securityAccount: '111111111111' },
+  // The responders who may call the manual request URLs (lib/constructs/manual-url.ts).
+  manual: { callerPrincipalArns: [AUTHZ_RESPONDER] },
 };
 
 /** An ordinary administrator of an account: a role with AdministratorAccess, nothing else. */

@@ -192,6 +192,13 @@ export const deploymentFacts = (synth: Synthesized, home: Env, memberAccount: st
             resourcePolicies[`arn:${env.partition}:sqs:${region}:${acct}:${name}`] = p.PolicyDocument as PolicyDocument;
           }
           break;
+        case 'AWS::Lambda::Permission': {
+          // A function's resource policy is the union of its permissions (AddPermission statements).
+          const fn = String(p.FunctionName);
+          const policy = (resourcePolicies[fn] ??= { Version: '2012-10-17', Statement: [] });
+          (policy.Statement as Json[]).push(lambdaPermissionStatement(id, p, env));
+          break;
+        }
         case 'AWS::SSM::Parameter': {
           const name = String(ref(id));
           parameters[name] = `arn:${env.partition}:ssm:${env.region}:${env.account}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
@@ -207,6 +214,22 @@ export const deploymentFacts = (synth: Synthesized, home: Env, memberAccount: st
     }
   }
   return { roles, resourcePolicies, encryptedBy, tags, bucketAccounts, parameters, environments };
+};
+
+/** The statement Lambda writes for an AWS::Lambda::Permission (the conditions its properties add). */
+const lambdaPermissionStatement = (sid: string, p: Record<string, Json>, env: Env): Json => {
+  const principal = String(p.Principal);
+  const who: Json = principal.startsWith('arn:') ? { AWS: principal } : /^\d{12}$/.test(principal) ? { AWS: `arn:${env.partition}:iam::${principal}:root` } : principal === '*' ? '*' : { Service: principal };
+  const condition: Record<string, Record<string, Json>> = {};
+  const add = (operator: string, key: string, value: Json | undefined) => {
+    if (value !== undefined) condition[operator] = { ...condition[operator], [key]: value };
+  };
+  add('StringEquals', 'lambda:FunctionUrlAuthType', p.FunctionUrlAuthType);
+  add('Bool', 'lambda:InvokedViaFunctionUrl', p.InvokedViaFunctionUrl === undefined ? undefined : String(p.InvokedViaFunctionUrl));
+  add('ArnLike', 'aws:SourceArn', p.SourceArn);
+  add('StringEquals', 'aws:SourceAccount', p.SourceAccount);
+  add('StringEquals', 'aws:PrincipalOrgID', p.PrincipalOrgID);
+  return { Sid: sid, Effect: 'Allow', Principal: who, Action: p.Action ?? 'lambda:InvokeFunction', Resource: String(p.FunctionName), ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}) };
 };
 
 /** Stacks that export come before the stacks that import (evidence before response). */

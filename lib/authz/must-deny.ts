@@ -22,6 +22,8 @@ export interface CorpusContext {
   readonly signingKey: string;
   readonly dataKey: string;
   readonly modeParameter: string;
+  /** A responder function with a manual request URL (lib/constructs/manual-url.ts). */
+  readonly manualFunction: string;
 }
 
 /** Who must be refused: every Cordon role, and the security account's administrator. */
@@ -249,6 +251,12 @@ export const MUST_DENY: readonly MustDeny[] = [
     request: (c) => ({ action: 'kms:PutKeyPolicy', resource: c.signingKey }),
   },
   {
+    id: 'invoke-manual-url-as-non-responder',
+    what: 'invoke a manual-request URL as a non-responder (force, release, restore or a pattern revocation as an authenticated caller)',
+    audience: 'cordon',
+    request: (c) => ({ action: 'lambda:InvokeFunctionUrl', resource: c.manualFunction, context: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } }),
+  },
+  {
     id: 'flip-kill-switch',
     what: 'change the kill-switch parameter (to off, or to enforce) from a Cordon role',
     audience: 'cordon',
@@ -273,5 +281,15 @@ export const corpusContext = (facts: DeploymentFacts, home: { partition: string;
     signingKey: need('SIGNING_KEY_ID'),
     dataKey: facts.encryptedBy[`arn:${home.partition}:s3:::${evidenceBucket}`] ?? '',
     modeParameter: need('MODE_PARAMETER'),
+    manualFunction: manualFunctionOf(facts),
   };
+};
+
+/** The function whose resource policy grants lambda:InvokeFunctionUrl (a manual request URL). */
+export const manualFunctionOf = (facts: DeploymentFacts): string => {
+  const fn = Object.entries(facts.resourcePolicies).find(
+    ([arn, policy]) => arn.includes(':function:') && JSON.stringify(policy.Statement).includes('"lambda:InvokeFunctionUrl"'),
+  )?.[0];
+  if (!fn) throw new Error('authz corpus: no function of the deployment grants lambda:InvokeFunctionUrl (manual.callerPrincipalArns is empty)');
+  return fn;
 };

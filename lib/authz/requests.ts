@@ -166,6 +166,17 @@ const OTHER_REQUESTS: Readonly<Record<string, Mapper>> = {
     ];
   },
   'securityhub:BatchUpdateFindings': (_i, w) => [{ action: 'securityhub:BatchUpdateFindings', resource: `arn:${w.partition}:securityhub:${w.region}:${w.account}:hub/default` }],
+  // The CLI's signed POST to a manual request URL (lib/cli/manual-url.ts): since October 2025 a
+  // function URL needs both, InvokeFunction only through the URL.
+  'lambda:InvokeFunctionUrl': (i, w) => {
+    const name = w.deployed(s(i.FunctionName));
+    const fn = name.startsWith('arn:') ? name : `arn:${w.partition}:lambda:${w.region}:${w.account}:function:${name}`;
+    const requests: AuthzRequest[] = [
+      { action: 'lambda:InvokeFunctionUrl', resource: fn, context: { 'lambda:FunctionUrlAuthType': s(i.AuthType) || 'AWS_IAM' } },
+      { action: 'lambda:InvokeFunction', resource: fn, context: { 'lambda:InvokedViaFunctionUrl': 'true' } },
+    ];
+    return requests;
+  },
   // No resource-level permission for either (Service Authorization Reference): authorized on `*`.
   'guardduty:UpdateOrganizationConfiguration': () => [{ action: 'guardduty:UpdateOrganizationConfiguration', resource: '*' }],
   'guardduty:DescribeOrganizationConfiguration': () => [{ action: 'guardduty:DescribeOrganizationConfiguration', resource: '*' }],
