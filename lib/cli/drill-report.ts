@@ -45,6 +45,7 @@ export const formatEvent = (e: EventOutcome, paint: Paint = painter(false)): str
     for (const a of e.assumed) lines.push(`            ${a}`);
   }
   for (const m of e.mutations) lines.push(`  MUTATING CALL ATTEMPTED (refused): ${m.service}:${m.command}`);
+  for (const d of e.denied) lines.push(`  UNAUTHORIZED: ${d}`);
   return `${lines.join('\n')}\n\n`;
 };
 
@@ -67,24 +68,36 @@ export const formatSummary = (r: DrillReport, paint: Paint = painter(false)): st
     `  steps planned      ${r.steps}`,
     `  evidence records   ${r.verify.records} in ${r.verify.incidents} incidents, ${r.verify.checkpoints} checkpoint(s), ${r.verify.ok ? 'verified' : 'NOT VERIFIED'}`,
     `  time               ${seconds} s (${perSecond} events/s)`,
+    `  authorization      ${r.authorization.evaluated} IAM requests evaluated against the synthesized policies, ${r.denied} refused${assumedDeployment(r)}`,
     '',
   );
   const failures = [
     ...(r.crashed ? [`${r.crashed} crashed`] : []),
     ...(r.mutations ? [`${r.mutations} mutating call(s) attempted`] : []),
+    ...(r.denied ? [`${r.denied} call(s) the synthesized policies refuse (UNAUTHORIZED above)`] : []),
     ...(!r.verify.ok ? ['the evidence does not verify'] : []),
     ...(r.anchor.status === 'failed' || !r.anchor.evidenced ? [`the checkpoint's anchor copy failed (${r.anchor.error ?? r.anchor.status})`] : []),
     ...(r.unrecognised && !r.allowUnknown ? [`${r.unrecognised} unrecognised input(s) (--allow-unknown to accept them)`] : []),
   ];
   lines.push(
     r.passed ? paint('DRILL PASSED', 'passed') : `${paint('DRILL FAILED', 'failed')}: ${failures.join(', ')}`,
-    `  crashed ${r.crashed}, mutating calls attempted ${r.mutations}, unrecognised ${r.unrecognised}${r.allowUnknown ? ' (allowed)' : ''}, checkpoint ${r.checkpointKey}`,
+    `  crashed ${r.crashed}, mutating calls attempted ${r.mutations}, unauthorized calls ${r.denied}, unrecognised ${r.unrecognised}${r.allowUnknown ? ' (allowed)' : ''}, checkpoint ${r.checkpointKey}`,
     `  evidence ${r.outDir}`,
     `  anchor ${r.anchorDir} (${r.anchor.key} ${r.anchor.status})`,
     `  verify with: cordon verify ${r.outDir} --public-key ${r.publicKeyPath} --anchor ${r.anchorDir}`,
     '',
   );
   return lines.join('\n');
+};
+
+/** What the authorization check took for granted about the deployment (accounts and regions the config does not list). */
+const assumedDeployment = (r: DrillReport): string => {
+  const { assumedMembers: accounts, assumedRegions: regions } = r.authorization;
+  const parts = [
+    ...(accounts.length > 0 ? [`an organization with member account(s) ${accounts.join(', ')}`] : []),
+    ...(regions.length > 0 ? [`region(s) ${regions.join(', ')}`] : []),
+  ];
+  return parts.length > 0 ? `; assumed in the config: ${parts.join(' and ')} (the events come from there)` : '';
 };
 
 const total = (counts: Partial<Record<DrillDecision, number>>): number => Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);

@@ -13,7 +13,7 @@ import { accountAccess } from '../../lambdas/shared/assume';
 import type { DrillDeployment } from './deployment';
 import type { Responder } from './dispatch';
 import type { WorldFacts } from './facts';
-import { ec2World, FakeClient, guardDutyWorld, iamWorld, stsWorld, type CallLog } from './world';
+import { ec2World, FakeClient, guardDutyWorld, iamWorld, senderOf, stsWorld, type CallLog } from './world';
 
 /** One responder's answer to one event, as the drill reports it. */
 
@@ -99,16 +99,18 @@ export interface ResponderRun {
 export const runResponder = async (responder: Responder, run: ResponderRun): Promise<ResponderOutcome> => {
   const { event, facts, log, requestId, guardrails, deployment, evidence, reader } = run;
   const actor = { arn: `arn:aws:lambda:${DRILL_REGION}:${DRILL_ACCOUNT}:function:cordon-drill-${responder}`, requestId };
-  const sts = stsWorld(log);
+  // Each fake client signs as the principal that would send its calls: the authorization check
+  // (lib/drill/authorize.ts) evaluates every call as that principal.
+  const home = { account: DRILL_ACCOUNT, region: DRILL_REGION };
+  const sts = stsWorld(log, senderOf(responder, home));
   try {
     if (responder === 'isolation') {
-      const clients = ec2World(facts, log);
       const summary = await respondIsolation(
         event,
         {
           evidence,
           guardrails,
-          clientsFor: () => clients,
+          clientsFor: (access) => ec2World(facts, log, senderOf('isolation', access)),
           sts,
           homeAccount: DRILL_ACCOUNT,
           homeRegion: DRILL_REGION,
@@ -117,7 +119,7 @@ export const runResponder = async (responder: Responder, run: ResponderRun): Pro
           config: deployment.isolation,
           actor,
           reader,
-          guardDutyFor: () => guardDutyWorld(log),
+          guardDutyFor: (region) => guardDutyWorld(log, senderOf('isolation', { account: DRILL_ACCOUNT, region })),
           logger: silentIsolationLog,
         },
         { requestId },
@@ -134,9 +136,9 @@ export const runResponder = async (responder: Responder, run: ResponderRun): Pro
       homeRegion: DRILL_REGION,
       access: (incidentId) =>
         accountAccess({ sts, homeAccount: DRILL_ACCOUNT, memberRoleName: DRILL_MEMBER_ROLES.credentials, partition: 'aws' }, incidentId),
-      iamFor: (access) => iamWorld(facts, log, access.account),
+      iamFor: (access) => iamWorld(facts, log, access.account, senderOf('credentials', access)),
       // StartSyncExecution is a mutation: the fake world refuses (and logs) it like any other.
-      sessions: new StepFunctionsSessionWriter(new FakeClient(log, 'states').as<SFNClient>(), DRILL_SESSION_REVOKER),
+      sessions: new StepFunctionsSessionWriter(new FakeClient(log, 'sfn', senderOf('credentials', home)).as<SFNClient>(), DRILL_SESSION_REVOKER),
       ledger: new MemoryCredentialLedger(),
       actor,
       logger: credentialsLogger,

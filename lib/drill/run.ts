@@ -29,6 +29,7 @@ import type { Responder } from './dispatch';
 import { factsOf } from './facts';
 import { DrillInputError, readInputs, type DrillInput } from './inputs';
 import { DRILL_ACCOUNT, DRILL_REGION, runResponder, type DrillDecision, type ResponderOutcome } from './responders';
+import { authorizeDrillCalls, type DrillAuthorization } from './authorize';
 import { CallLog, type WorldCall } from './world';
 
 export { DrillInputError } from './inputs';
@@ -68,6 +69,10 @@ export interface EventOutcome {
   readonly calls: number;
   /** Mutating calls attempted (each refused): must be none. */
   readonly mutations: readonly WorldCall[];
+  /** Calls AWS would refuse to the principal that sent them (lib/drill/authorize.ts): must be none. */
+  readonly denied: readonly string[];
+  /** The IAM requests of its calls evaluated against the synthesized policies, and the member accounts assumed. */
+  readonly authorization?: Omit<DrillAuthorization, 'denied'>;
   readonly elapsedMs: number;
 }
 
@@ -86,6 +91,9 @@ export interface DrillReport {
   readonly byType: Readonly<Record<string, Partial<Record<DrillDecision, number>>>>;
   readonly steps: number;
   readonly crashed: number;
+  /** Calls AWS would refuse (by the synthesized policies), over every event. */
+  readonly denied: number;
+  readonly authorization: Omit<DrillAuthorization, 'denied'>;
   readonly mutations: number;
   readonly unrecognised: number;
   readonly allowUnknown: boolean;
@@ -170,10 +178,11 @@ interface Shared {
   readonly outDir: string;
 }
 
+
 const decideOne = async (input: DrillInput, index: number, shared: Shared): Promise<EventOutcome> => {
   const t0 = Date.now();
   const log = new CallLog();
-  const base = { file: input.name, label: input.label, ...(input.note ? { note: input.note } : {}), calls: 0, mutations: [] as WorldCall[] };
+  const base = { file: input.name, label: input.label, ...(input.note ? { note: input.note } : {}), calls: 0, mutations: [] as WorldCall[], denied: [] as string[] };
   if (input.kind === 'unrecognised') {
     const reason = 'not an EventBridge event, a GuardDuty or Security Hub finding, or a manual request';
     return { ...base, decision: 'unrecognised', reason, deliveredBy: [], responders: [], assumed: [], elapsedMs: Date.now() - t0 };
@@ -192,6 +201,7 @@ const decideOne = async (input: DrillInput, index: number, shared: Shared): Prom
   const top = responders.reduce<ResponderOutcome | undefined>((a, b) => (!a || RANK[b.decision] > RANK[a.decision] ? b : a), undefined);
   const decision: DrillDecision = top?.decision ?? 'skip';
   const reason = sample && decision === 'skip' ? SAMPLE_SKIPPED : (top?.error ?? top?.reason);
+  const { denied, ...authorization } = await authorizeDrillCalls(log.calls, { config: shared.deployment.config, account: DRILL_ACCOUNT, region: DRILL_REGION });
   return {
     ...base,
     decision,
@@ -201,6 +211,8 @@ const decideOne = async (input: DrillInput, index: number, shared: Shared): Prom
     assumed: input.sidecar ? [] : assumedFacts(facts),
     calls: log.calls.length,
     mutations: log.mutations,
+    denied,
+    authorization,
     elapsedMs: Date.now() - t0,
   };
 };
@@ -226,7 +238,7 @@ export const runDrill = async (options: DrillOptions = {}): Promise<DrillReport>
       outcome = await decideOne(input, index, shared);
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      outcome = { file: input.name, label: input.label, decision: 'crash', reason, deliveredBy: [], responders: [], assumed: [], calls: 0, mutations: [], elapsedMs: 0 };
+      outcome = { file: input.name, label: input.label, decision: 'crash', reason, deliveredBy: [], responders: [], assumed: [], calls: 0, mutations: [], denied: [], elapsedMs: 0 };
     }
     events.push(outcome);
     options.onEvent?.(outcome, index, inputs.length);
@@ -254,6 +266,12 @@ export const runDrill = async (options: DrillOptions = {}): Promise<DrillReport>
   }
   const crashed = events.filter((e) => e.decision === 'crash' || e.responders.some((r) => r.decision === 'crash')).length;
   const mutations = events.reduce((n, e) => n + e.mutations.length, 0);
+  const denied = events.reduce((n, e) => n + e.denied.length, 0);
+  const authorization = {
+    evaluated: events.reduce((n, e) => n + (e.authorization?.evaluated ?? 0), 0),
+    assumedMembers: [...new Set(events.flatMap((e) => e.authorization?.assumedMembers ?? []))].sort(),
+    assumedRegions: [...new Set(events.flatMap((e) => e.authorization?.assumedRegions ?? []))].sort(),
+  };
   const unrecognised = counts.unrecognised ?? 0;
   const allowUnknown = options.allowUnknown ?? false;
   // The key to verify with lives outside the evidence folder: a key inside it proves nothing.
@@ -271,13 +289,15 @@ export const runDrill = async (options: DrillOptions = {}): Promise<DrillReport>
     byType,
     steps: events.reduce((n, e) => n + e.responders.reduce((m, r) => m + r.steps.length, 0), 0),
     crashed,
+    denied,
+    authorization,
     mutations,
     unrecognised,
     allowUnknown,
     checkpointKey: checkpoint.key,
     verify,
-    ok: crashed === 0 && mutations === 0 && verify.ok && anchor.evidenced && anchor.status !== 'failed',
-    passed: crashed === 0 && mutations === 0 && verify.ok && anchor.evidenced && anchor.status !== 'failed' && (allowUnknown || unrecognised === 0),
+    ok: crashed === 0 && denied === 0 && mutations === 0 && verify.ok && anchor.evidenced && anchor.status !== 'failed',
+    passed: crashed === 0 && denied === 0 && mutations === 0 && verify.ok && anchor.evidenced && anchor.status !== 'failed' && (allowUnknown || unrecognised === 0),
     elapsedMs: Date.now() - started,
   };
 };

@@ -49,7 +49,28 @@ export interface WorldCall {
   readonly command: string;
   readonly input: unknown;
   readonly mutating: boolean;
+  /** Who signs the call: a Cordon principal (`isolation`, `member-isolation`...) in an account. */
+  readonly sender?: Sender;
+  /** The answer, when the call succeeded (the authorization check learns tags from it). */
+  output?: unknown;
 }
+
+/**
+ * The principal whose credentials a fake client signs with (a home function role, or a member role
+ * after AssumeRole), and where the client sends: the authorization check evaluates each call as it.
+ */
+export interface Sender {
+  readonly principal: string;
+  readonly account: string;
+  readonly region: string;
+}
+
+/** The sender of a client built for `access`: the function's own role, or its member role in a member account. */
+export const senderOf = (responder: 'isolation' | 'credentials', access: { readonly account: string; readonly region: string; readonly credentials?: unknown }): Sender => ({
+  principal: access.credentials ? `member-${responder}` : responder,
+  account: access.account,
+  region: access.region,
+});
 
 /** A mutating call reached the fake world: the drill refused it. */
 export class MutationRefusedError extends Error {
@@ -87,6 +108,7 @@ export class FakeClient {
   constructor(
     private readonly log: CallLog,
     readonly service: string,
+    readonly sender?: Sender,
   ) {}
 
   on<C extends CommandClass>(command: C, handler: (input: InstanceType<C>['input'] & Record<string, unknown>) => object): this {
@@ -100,7 +122,8 @@ export class FakeClient {
     const input = (command.input ?? {}) as Record<string, unknown>;
     const handler = this.handlers.get(ctor);
     const mutating = !handler && !READ.test(name);
-    this.log.calls.push({ service: this.service, command: name, input, mutating });
+    const call: WorldCall = { service: this.service, command: name, input, mutating, ...(this.sender ? { sender: this.sender } : {}) };
+    this.log.calls.push(call);
     if (mutating) {
       return Promise.reject(
         new MutationRefusedError(`drill refused ${this.service}:${name}: the drill runs in dry-run and must make no mutating call`),
@@ -108,6 +131,7 @@ export class FakeClient {
     }
     try {
       const out = handler ? handler(input) : {};
+      call.output = out;
       return Promise.resolve({ ...out, $metadata: { httpStatusCode: 200, requestId: this.log.nextRequestId() } });
     } catch (error) {
       return Promise.reject(error);
@@ -126,7 +150,7 @@ const filterValues = (filters: unknown, name: string): string[] | undefined =>
   (filters as Filter[] | undefined)?.find((f) => f.Name === name)?.Values;
 
 /** EC2, Auto Scaling, ELB and ELBv2 clients over the instances the event names. */
-export const ec2World = (facts: WorldFacts, log: CallLog): Ec2Clients => {
+export const ec2World = (facts: WorldFacts, log: CallLog, sender?: Sender): Ec2Clients => {
   const instances = facts.instances;
   const byId = (id: unknown) => instances.find((i) => i.instanceId === id);
   const forFilter = (filters: unknown, name: string) => {
@@ -144,7 +168,7 @@ export const ec2World = (facts: WorldFacts, log: CallLog): Ec2Clients => {
     RequesterManaged: false,
   });
 
-  const ec2 = new FakeClient(log, 'ec2')
+  const ec2 = new FakeClient(log, 'ec2', sender)
     .on(DescribeInstancesCommand, (input) => {
       const wanted = input.InstanceIds ?? [];
       const found = wanted.map(byId).filter((i) => i !== undefined);
@@ -193,7 +217,7 @@ export const ec2World = (facts: WorldFacts, log: CallLog): Ec2Clients => {
     // No Cordon isolation groups exist yet in a drill world: the plan shows their creation.
     .on(DescribeSecurityGroupsCommand, () => ({ SecurityGroups: [] }));
 
-  const autoScaling = new FakeClient(log, 'autoscaling').on(DescribeAutoScalingInstancesCommand, (input) => ({
+  const autoScaling = new FakeClient(log, 'autoscaling', sender).on(DescribeAutoScalingInstancesCommand, (input) => ({
     AutoScalingInstances: (input.InstanceIds ?? []).flatMap((id) => {
       const i = byId(id);
       return i?.autoScalingGroup
@@ -203,7 +227,7 @@ export const ec2World = (facts: WorldFacts, log: CallLog): Ec2Clients => {
   }));
 
   const groups = instances.flatMap((i) => i.targetGroups.map((g) => ({ ...g, instance: i })));
-  const elbv2 = new FakeClient(log, 'elbv2')
+  const elbv2 = new FakeClient(log, 'elbv2', sender)
     .on(DescribeTargetGroupsCommand, () => ({
       TargetGroups: groups.map((g) => ({ TargetGroupArn: g.arn, VpcId: g.instance.vpcId, TargetType: g.type, Port: g.port })),
     }))
@@ -217,7 +241,7 @@ export const ec2World = (facts: WorldFacts, log: CallLog): Ec2Clients => {
     }));
 
   const classic = [...new Set(instances.flatMap((i) => i.classicLoadBalancers))];
-  const elb = new FakeClient(log, 'elb').on(DescribeLoadBalancersCommand, () => ({
+  const elb = new FakeClient(log, 'elb', sender).on(DescribeLoadBalancersCommand, () => ({
     LoadBalancerDescriptions: classic.map((name) => ({
       LoadBalancerName: name,
       Instances: instances.filter((i) => i.classicLoadBalancers.includes(name)).map((i) => ({ InstanceId: i.instanceId })),
@@ -235,7 +259,7 @@ export const ec2World = (facts: WorldFacts, log: CallLog): Ec2Clients => {
 const noSuchEntity = (what: string) => awsError('NoSuchEntityException', `The ${what} cannot be found.`, 404);
 
 /** IAM over the users, keys and roles the event names. */
-export const iamWorld = (facts: WorldFacts, log: CallLog, account: string): IAMClient => {
+export const iamWorld = (facts: WorldFacts, log: CallLog, account: string, sender?: Sender): IAMClient => {
   const user = (name: unknown) => {
     const u = facts.users.find((x) => x.userName === name);
     if (!u) throw noSuchEntity(`user with name ${String(name)}`);
@@ -247,7 +271,7 @@ export const iamWorld = (facts: WorldFacts, log: CallLog, account: string): IAMC
     return r;
   };
   const created = new Date('2024-01-15T09:30:00Z');
-  return new FakeClient(log, 'iam')
+  return new FakeClient(log, 'iam', sender)
     .on(GetUserCommand, (input) => {
       const u = user(input.UserName);
       return { User: { UserName: u.userName, UserId: `AIDA${u.userName.toUpperCase().replace(/[^A-Z0-9]/g, '').padEnd(17, 'X').slice(0, 17)}`, Arn: `arn:aws:iam::${account}:user/${u.userName}`, Path: '/', CreateDate: created } };
@@ -281,8 +305,8 @@ export const iamWorld = (facts: WorldFacts, log: CallLog, account: string): IAMC
 };
 
 /** STS: AssumeRole into a member account answers fake, short-lived credentials. */
-export const stsWorld = (log: CallLog): STSClient =>
-  new FakeClient(log, 'sts')
+export const stsWorld = (log: CallLog, sender?: Sender): STSClient =>
+  new FakeClient(log, 'sts', sender)
     .on(AssumeRoleCommand, (input) => ({
       Credentials: {
         AccessKeyId: 'ASIADRILLDRILLDRILL0',
@@ -295,4 +319,4 @@ export const stsWorld = (log: CallLog): STSClient =>
     .as<STSClient>();
 
 /** GuardDuty: manual requests naming a finding; the drill knows no findings beyond the event. */
-export const guardDutyWorld = (log: CallLog): GuardDutyClient => new FakeClient(log, 'guardduty').as<GuardDutyClient>();
+export const guardDutyWorld = (log: CallLog, sender?: Sender): GuardDutyClient => new FakeClient(log, 'guardduty', sender).as<GuardDutyClient>();

@@ -30,7 +30,7 @@ describe('cordon drill (CLI, in-process)', () => {
     expect(r.stdout).toContain(`VALID  ${out}`);
     expect(r.stdout).toMatch(/SUMMARY\n {2}config +\S+\n\n {2}decision +events\n {2}dry-run +3\n {2}escalate +1\n {2}skip +2\n {2}not-delivered +2\n {2}total +8\n/);
     expect(r.stdout).toMatch(/\n {2}Policy:IAMUser\/RootCredentialUsage +1 {2}escalate 1\n/);
-    expect(r.stdout).toMatch(/\n {2}steps planned +\d+\n {2}evidence records +\d+ in 6 incidents, 1 checkpoint\(s\), verified\n {2}time +\d+\.\d s \(\d+ events\/s\)\n/);
+    expect(r.stdout).toMatch(/\n {2}steps planned +\d+\n {2}evidence records +\d+ in 7 incidents, 1 checkpoint\(s\), verified\n {2}time +\d+\.\d s \(\d+ events\/s\)\n/);
     expect(r.stdout).toContain('DRILL PASSED');
     expect(r.stdout).not.toContain('\u001b[');
     expect(r.stderr).toBe('');
@@ -74,7 +74,8 @@ describe('cordon drill (CLI, in-process)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/iam-user-leaked-key-malicious-ip-custom\.json\n {2}decision {2}DRY-RUN/);
     expect(r.stdout).toContain(`  config             ${config}`);
-  });
+    // A config of its own: its policies are synthesized once for the authorization check.
+  }, 240_000);
 
   it.each([
     ['malformed JSON', () => {

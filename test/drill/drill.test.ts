@@ -45,7 +45,8 @@ describe('drill over the shipped scenarios', () => {
     out = tempDir();
     report = await runDrill({ outDir: out });
     atFive = await runDrill({ outDir: tempDir(), deployment: deployment({ minimumSeverity: 5 }) });
-  });
+    // A config of its own: its policies are synthesized once for the authorization check (lib/drill/authorize.ts).
+  }, 240_000);
 
   it('decides every scenario, attempts no mutating call and its evidence verifies', () => {
     const files = readdirSync(DEFAULT_SCENARIOS).filter((f) => f.endsWith('.json') && !f.endsWith('.world.json'));
