@@ -8,7 +8,7 @@ import type { CordonConfig } from './config';
 import { accessLogBucket } from './constructs/shared';
 import { acknowledge, acknowledgeGrants, arnToken } from './nag';
 import { addRunbookOutputs } from './outputs';
-import { protectKeyState, signingKeyPolicy, vaultWriteRules } from './vault-policies';
+import { protectKeyState, protectVaultPolicy, signingKeyPolicy, vaultWriteRules } from './vault-policies';
 
 /**
  * IAM path of every role that writes evidence. The vault's bucket policy exempts exactly these
@@ -165,6 +165,7 @@ export class EvidenceStack extends Stack {
     });
 
     for (const statement of vaultWriteRules(bucket, writerArnPattern, config.evidenceRetentionDays)) bucket.addToResourcePolicy(statement);
+    bucket.addToResourcePolicy(protectVaultPolicy(bucket, keyKeepers));
     bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'DenyEvidenceDeletion',

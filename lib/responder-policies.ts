@@ -341,10 +341,28 @@ export const sessionWriterStatements = (stack: Stack, config: CordonConfig, ownR
       sid: 'NeverWriteOnOwnServiceOrSsoRoles',
       effect: iam.Effect.DENY,
       actions: ['iam:PutRolePolicy'],
+      // Cordon's roles by exact ARN, never by name or path: a role someone adds under /cordon/ (which
+      // alarms) must not thereby escape revocation.
       resources: [...ownRoleArns, ...untouchableRoles(partition, account)],
     }),
+    // The break-glass principal and allowlisted principals given as user or role ARNs: escalated
+    // in code, and refused by IAM too.
+    ...(keptPrincipals(config).length > 0
+      ? [
+          new iam.PolicyStatement({
+            sid: 'NeverWriteOnBreakGlassOrAllowlisted',
+            effect: iam.Effect.DENY,
+            actions: ['iam:PutUserPolicy', 'iam:PutRolePolicy'],
+            resources: keptPrincipals(config),
+          }),
+        ]
+      : []),
   ];
 };
+
+/** The break-glass principal and the allowlisted ARNs that name a user or role (a deny on another account's is inert). */
+const keptPrincipals = (config: CordonConfig): string[] =>
+  [config.vault.breakGlassPrincipalArn, ...config.allowlistedPrincipals].filter((a): a is string => typeof a === 'string' && /^arn:[^:]+:iam::\d{12}:(user|role)\//.test(a));
 
 /** Why each wildcard resource is as narrow as it can be, by the resource pattern's tail. */
 const ISOLATION_REASONS: Record<string, string> = {

@@ -113,7 +113,8 @@ export const protectKeyState = (key: kms.Key, keepers: readonly string[]): void 
  * the rounding of `s3:object-lock-remaining-retention-days` (the writers set exactly
  * `retentionDays` from the moment of the write); the bucket's default retention is the full period.
  * Each missing header is denied by its own `Null` statement: a negated condition on an absent key
- * is not something to rely on.
+ * is not something to rely on. `s3:PutObjectRetention` (a put's lock headers, or a later change)
+ * gets the same floor: COMPLIANCE, explicit, never below `retentionDays - 1` days remaining.
  */
 export const vaultWriteRules = (bucket: s3.IBucket, writerArnPattern: string, retentionDays: number): iam.PolicyStatement[] => {
   const deny = (sid: string, conditions: Record<string, Record<string, unknown>>) =>
@@ -125,12 +126,48 @@ export const vaultWriteRules = (bucket: s3.IBucket, writerArnPattern: string, re
       resources: [bucket.arnForObjects('*')],
       conditions,
     });
+  // The same floor on s3:PutObjectRetention: S3 authorizes a put's lock headers as that action too,
+  // so the writers keep it, and with it they could otherwise shorten an existing object's retention
+  // (IAM does not know S3 refuses to shorten COMPLIANCE; GOVERNANCE objects it would let them).
+  const retention = (sid: string, conditions: Record<string, Record<string, unknown>>) =>
+    new iam.PolicyStatement({
+      sid,
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObjectRetention'],
+      resources: [bucket.arnForObjects('*')],
+      conditions,
+    });
+  const floor = String(Math.max(retentionDays - 1, 1));
   return [
     deny('OnlyEvidenceWritersPut', { ArnNotLike: { 'aws:PrincipalArn': writerArnPattern } }),
     deny('PutOnlyIfNoneMatch', { Null: { 's3:if-none-match': 'true' } }),
     deny('PutOnlyLocked', { Null: { 's3:object-lock-mode': 'true' } }),
     deny('PutOnlyCompliance', { StringNotEquals: { 's3:object-lock-mode': 'COMPLIANCE' } }),
     deny('PutOnlyWithRetention', { Null: { 's3:object-lock-remaining-retention-days': 'true' } }),
-    deny('PutOnlyFullRetention', { NumericLessThan: { 's3:object-lock-remaining-retention-days': String(Math.max(retentionDays - 1, 1)) } }),
+    deny('PutOnlyFullRetention', { NumericLessThan: { 's3:object-lock-remaining-retention-days': floor } }),
+    retention('RetentionOnlyCompliance', { StringNotEquals: { 's3:object-lock-mode': 'COMPLIANCE' } }),
+    retention('RetentionOnlyExplicit', { Null: { 's3:object-lock-remaining-retention-days': 'true' } }),
+    retention('RetentionNeverBelowTheFloor', { NumericLessThan: { 's3:object-lock-remaining-retention-days': floor } }),
   ];
 };
+
+/**
+ * What would undo every rule above: replacing or deleting the bucket policy, or changing the
+ * bucket's Object Lock configuration. Denied to everyone but `keepers` (the configured break-glass
+ * principal; the account root is listed too, because S3 always lets the bucket owner's root user
+ * change or delete a bucket policy, whatever it says: README, "Security model"). A deploy that
+ * changes the vault bucket's policy must then run as a keeper (`cdk deploy --role-arn`), as for the
+ * vault keys.
+ */
+export const VAULT_CONFIG_CHANGES = ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutBucketObjectLockConfiguration'];
+
+export const protectVaultPolicy = (bucket: s3.IBucket, keepers: readonly string[]): iam.PolicyStatement =>
+  new iam.PolicyStatement({
+    sid: 'OnlyKeepersChangeTheVaultPolicy',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: VAULT_CONFIG_CHANGES,
+    resources: [bucket.bucketArn],
+    conditions: { ArnNotEquals: { 'aws:PrincipalArn': [...keepers] } },
+  });

@@ -24,6 +24,11 @@ export interface CorpusContext {
   readonly modeParameter: string;
   /** A responder function with a manual request URL (lib/constructs/manual-url.ts). */
   readonly manualFunction: string;
+  /** The session revoker state machine and its role (lib/constructs/session-revoker.ts). */
+  readonly sessionRevoker: string;
+  readonly sessionRevokerRole: string;
+  /** The member session writer role in the member account the corpus evaluates. */
+  readonly memberSessionWriter: string;
 }
 
 /** Who must be refused: every Cordon role, and the security account's administrator. */
@@ -43,7 +48,10 @@ const PROTECTED = { 'aws:ResourceTag/cordon:protected': 'true' };
 const ec2 = (c: CorpusContext, type: string, id: string) => `arn:${c.partition}:ec2:${c.region}:${c.account}:${type}/${id}`;
 const iamArn = (c: CorpusContext, type: string, name: string) => `arn:${c.partition}:iam::${c.account}:${type}/${name}`;
 const ADMIN_POLICY = (c: CorpusContext) => `arn:${c.partition}:iam::aws:policy/AdministratorAccess`;
-const EVIDENCE_WRITERS = { principals: ['isolation', 'credentials', 'checkpoint'], reason: 'the evidence writers sign records and checkpoints' };
+const EVIDENCE_WRITERS = {
+  principals: ['isolation', 'credentials', 'checkpoint', 'tamper'],
+  reason: 'the evidence writers (roles under /cordon/evidence-writer/) sign records and checkpoints; the tamper handler writes a signed record of each change to Cordon',
+};
 const IN_A_YEAR = () => new Date(Date.now() + 365 * 86_400_000).toISOString();
 
 export const MUST_DENY: readonly MustDeny[] = [
@@ -214,6 +222,28 @@ export const MUST_DENY: readonly MustDeny[] = [
     request: (c) => ({ action: 's3:PutBucketPolicy', resource: `arn:${c.partition}:s3:::${c.evidenceBucket}` }),
   },
   {
+    id: 'delete-vault-policy',
+    what: 'delete the vault’s bucket policy (every deny above with it)',
+    audience: 'cordon+admin',
+    request: (c) => ({ action: 's3:DeleteBucketPolicy', resource: `arn:${c.partition}:s3:::${c.evidenceBucket}` }),
+  },
+  {
+    id: 'weaken-vault-lock',
+    what: 'change the vault’s Object Lock configuration (default mode and retention)',
+    audience: 'cordon+admin',
+    request: (c) => ({ action: 's3:PutBucketObjectLockConfiguration', resource: `arn:${c.partition}:s3:::${c.evidenceBucket}` }),
+  },
+  {
+    id: 'governance-evidence-object',
+    what: 'lock an evidence record in GOVERNANCE mode (removable by whoever may bypass governance)',
+    audience: 'cordon+admin',
+    request: (c) => ({
+      action: 's3:PutObjectRetention',
+      resource: `arn:${c.partition}:s3:::${c.evidenceBucket}/records/inc-0/00000000.json`,
+      context: { 's3:object-lock-mode': 'GOVERNANCE', 's3:object-lock-remaining-retention-days': '3650' },
+    }),
+  },
+  {
     id: 'sign-with-vault-key',
     what: 'sign a forged record with the evidence signing key',
     audience: 'cordon+admin',
@@ -250,6 +280,36 @@ export const MUST_DENY: readonly MustDeny[] = [
     audience: 'cordon+admin',
     request: (c) => ({ action: 'kms:PutKeyPolicy', resource: c.signingKey }),
   },
+  // The session revoker's confinement. Its role and the member session writer may Put*Policy with
+  // any document as far as IAM goes (the inline-policy entries above); what fixes the document is
+  // that only this state machine's definition ever runs with them. These entries check each way
+  // around that: assuming either role directly, running another definition with the role, and
+  // changing this one's definition.
+  {
+    id: 'assume-session-revoker-role',
+    what: 'assume the session revoker state machine’s role (its Put*Policy with a document of one’s choosing)',
+    audience: 'cordon+admin',
+    request: (c) => ({ action: 'sts:AssumeRole', resource: c.sessionRevokerRole }),
+  },
+  {
+    id: 'assume-member-session-writer',
+    what: 'assume the member session writer role (Put*Policy in a member account with a document of one’s choosing)',
+    audience: 'cordon+admin',
+    except: { principals: ['session-revoker'], reason: 'the state machine’s task assumes it, with the document its definition fixes' },
+    request: (c) => ({ action: 'sts:AssumeRole', resource: c.memberSessionWriter }),
+  },
+  {
+    id: 'pass-session-revoker-role',
+    what: 'pass the session revoker role to a state machine of one’s own (another definition, any document)',
+    audience: 'cordon',
+    request: (c) => ({ action: 'iam:PassRole', resource: c.sessionRevokerRole, context: { 'iam:PassedToService': 'states.amazonaws.com' } }),
+  },
+  {
+    id: 'change-session-revoker-definition',
+    what: 'change the session revoker’s definition (then its roles write any document, in every member account)',
+    audience: 'cordon+admin',
+    request: (c) => ({ action: 'states:UpdateStateMachine', resource: c.sessionRevoker }),
+  },
   {
     id: 'invoke-manual-url-as-non-responder',
     what: 'invoke a manual-request URL as a non-responder (force, release, restore or a pattern revocation as an authenticated caller)',
@@ -273,7 +333,16 @@ export const corpusContext = (facts: DeploymentFacts, home: { partition: string;
     return v;
   };
   const evidenceBucket = need('EVIDENCE_BUCKET');
+  const role = (name: string): string => {
+    const r = facts.roles.find((x) => x.name === name);
+    if (!r) throw new Error(`authz corpus: the deployment has no ${name} role`);
+    return r.arn;
+  };
   return {
+    sessionRevoker: need('SESSION_REVOKER_ARN'),
+    sessionRevokerRole: role('session-revoker'),
+    // In the member account the corpus deploys the member stack to, whoever asks.
+    memberSessionWriter: role('member-session-writer'),
     partition: home.partition,
     region: home.region,
     account,

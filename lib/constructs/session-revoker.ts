@@ -178,13 +178,27 @@ export interface SessionRevokerProps {
 
 export class SessionRevoker extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  /** ARN of the state machine (fixed name): the only source its role trusts. */
+  readonly stateMachineArn: string;
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: SessionRevokerProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    // The state machine has a fixed name, so its ARN is known before it exists: the role is
+    // trusted by Step Functions for THIS state machine only (aws:SourceArn). A state machine
+    // anyone else creates with this role (iam:PassRole) cannot assume it, so no other definition
+    // (no other document) can ever run with it. What remains is changing this state machine's own
+    // definition (states:UpdateStateMachine): no Cordon role may, and the tamper rules alarm on it;
+    // an administrator of the security account can (Step Functions has no resource policy to deny
+    // it): the must-deny corpus reports that as a known failure (lib/authz/known.ts).
+    const stateMachineName = `${stack.stackName}-SessionRevoker`;
+    this.stateMachineArn = `arn:${stack.partition}:states:${stack.region}:${stack.account}:stateMachine:${stateMachineName}`;
     this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+      assumedBy: new iam.PrincipalWithConditions(new iam.ServicePrincipal('states.amazonaws.com'), {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnEquals: { 'aws:SourceArn': this.stateMachineArn },
+      }),
       description: 'Cordon: the session revoker state machine, sole writer of the cordon-revoke-sessions deny',
     });
     const writerIn = (account: string) => `arn:${stack.partition}:iam::${account}:role/${SESSION_WRITER_ROLE_NAME}`;
@@ -207,6 +221,7 @@ export class SessionRevoker extends Construct {
     for (const st of statements) this.role.addToPolicy(st);
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR, encryptionKey: props.key, removalPolicy: RemovalPolicy.RETAIN });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
       stateMachineType: sfn.StateMachineType.EXPRESS,
       definitionBody: sfn.DefinitionBody.fromString(stack.toJsonString(sessionRevokerDefinition({ partition: stack.partition, homeAccount: stack.account }))),
       role: this.role,
