@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { type AttributeValue, CreateTableCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { windowStartOf } from '../lambdas/guardrails/breaker';
 import { HEARTBEAT_EVENT } from '../lambdas/guardrails/handle';
 import { PARKED_INDEX } from '../lambdas/guardrails/park';
 import type { Handler, Traffic } from './burst';
@@ -93,14 +94,17 @@ export const afterTheWindow = async (input: {
   ddb: DynamoDBClient;
   windowMinutes: number;
   home: string;
-  setOffset: (ms: number) => void;
+  /** Sets the clock the guardrails read to this instant (epoch ms). */
+  setClock: (at: number) => void;
 }): Promise<Storm> => {
   const parked = async () => (await parkedCount(input.ddb, 'isolate-instance')) + (await parkedCount(input.ddb, 'revoke-credentials'));
   const notificationsInBurst = input.traffic.calls.get('SNS:Publish') ?? 0;
   const parkedAtDrain = await parked();
   const containedAtDrain = input.world.containments.size;
+  // Heartbeats 1 and 6 minutes into the next breaker window (windows are aligned as the breaker aligns them).
+  const nextWindow = windowStartOf(Date.now(), input.windowMinutes) + input.windowMinutes * 60_000;
   for (const beat of [0, 1]) {
-    input.setOffset((input.windowMinutes + 5 * beat) * 60_000);
+    input.setClock(nextWindow + (1 + 5 * beat) * 60_000);
     for (const h of ['isolate', 'revoke'] as const) {
       await input.handlers[h](HEARTBEAT_EVENT, {
         invokedFunctionArn: `arn:aws:lambda:us-east-1:${input.home}:function:cordon-${h}`,

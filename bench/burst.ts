@@ -242,7 +242,7 @@ export async function benchBurst(): Promise<BenchRow[]> {
     for (const h of ['isolate', 'revoke'] as const) wake[h].splice(0).forEach((w) => w());
     await Promise.all(workers);
     const elapsedS = (performance.now() - t0) / 1000;
-    const storm = await afterTheWindow({ handlers, traffic, world, ddb, windowMinutes: BREAKER_WINDOW_MINUTES, home: HOME, setOffset: (ms) => (offsetMs = ms) });
+    const storm = await afterTheWindow({ handlers, traffic, world, ddb, windowMinutes: BREAKER_WINDOW_MINUTES, home: HOME, setClock: (at) => (offsetMs = at - realNow()) });
     return report({ outcomes, traffic, world, elapsedS, storm });
   } finally {
     Date.now = realNow;
