@@ -95,6 +95,13 @@ export const isolationStatements = (stack: Stack, config: CordonConfig, account 
       resources: ec2('instance/*'),
     }),
     new iam.PolicyStatement({
+      // Read-only: which role the instance profile carries, so the credential responder can deny
+      // the sessions of that role issued to this instance (lambdas/isolation/sessions.ts).
+      sid: 'FindInstanceRole',
+      actions: ['iam:GetInstanceProfile'],
+      resources: [`arn:${partition}:iam::${account}:instance-profile/*`],
+    }),
+    new iam.PolicyStatement({
       sid: 'CaptureVolatileEvidence',
       actions: ['ec2:GetConsoleOutput', 'ec2:GetConsoleScreenshot'],
       resources: ec2('instance/*'),
@@ -377,6 +384,7 @@ const ISOLATION_REASONS: Record<string, string> = {
   ':autoScalingGroupName/*': 'the compromised instance is detached from whichever group holds it',
   ':targetgroup/*': 'the compromised instance is deregistered from whichever target groups hold it',
   ':loadbalancer/*': 'the compromised instance is deregistered from whichever classic load balancers hold it',
+  ':instance-profile/*': 'read-only (GetInstanceProfile): the compromised instance may carry any profile; its role is looked up to revoke that role’s sessions on this instance',
 };
 
 const CREDENTIAL_REASONS: Record<string, string> = {

@@ -225,6 +225,12 @@ export class ResponseStack extends Stack {
         reason: 'console captures are keyed artifacts/{incidentId}/{name}-{sha256}: write-once objects under this prefix only',
       },
     ]);
+    // Isolation asks the credential responder to revoke the instance role's sessions on that instance.
+    this.isolateInstance.addEnvironment('CREDENTIALS_FUNCTION_NAME', this.revokeCredentials.functionName);
+    // The unqualified function only (grantInvoke would add every version and alias, `:*`).
+    this.isolateInstance.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'AskCredentialResponder', actions: ['lambda:InvokeFunction'], resources: [this.revokeCredentials.functionArn] }),
+    );
     isolationPolicy(this, config).attachToRole(this.isolateInstance.role!);
     credentialPolicy(this, config).attachToRole(this.revokeCredentials.role!);
     new FindingRouting(this, 'Routing', { config, isolateInstance: this.isolateInstance, revokeCredentials: this.revokeCredentials, deadLetterQueue: this.eventDlq });

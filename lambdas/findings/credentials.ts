@@ -13,7 +13,7 @@ import {
   type GuardDutyFinding,
 } from './guardduty';
 import { isHealthEvent, parseHealthEvent } from './health';
-import { incidentIdFor } from './incident';
+import { incidentIdFor, manualRevokeIncidentId } from './incident';
 import {
   asffFindingSchema,
   asffFindingType,
@@ -509,13 +509,16 @@ export const manualRevokeSchema = z
     roleName: roleNameSchema.optional(),
     /** With roleName: cut only the sessions issued to this instance (default: every session of the role). */
     instanceId: z.string().regex(INSTANCE_ID, { error: 'instanceId must look like i-0123456789abcdef0' }).optional(),
+    /** With instanceId: the instance's region (instance ARNs are regional; default: the function's). */
+    instanceRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'instanceRegion must look like eu-west-1' }).optional(),
     force: z.boolean().optional(),
     ...common,
   })
   .refine((p) => (p.accessKeyId !== undefined || p.userName !== undefined) !== (p.roleName !== undefined), {
     error: 'give accessKeyId (optionally with userName), userName, or roleName',
   })
-  .refine((p) => p.instanceId === undefined || p.roleName !== undefined, { error: 'instanceId needs roleName (the role of the instance profile)' });
+  .refine((p) => p.instanceId === undefined || p.roleName !== undefined, { error: 'instanceId needs roleName (the role of the instance profile)' })
+  .refine((p) => p.instanceRegion === undefined || p.instanceId !== undefined, { error: 'instanceRegion needs instanceId' });
 
 export const manualPatternSchema = z.strictObject({
   action: z.literal('revoke'),
@@ -605,8 +608,8 @@ const parseManual = (payload: Record<string, unknown>, ctx: ParseContext): Crede
   return {
     kind: 'revoke',
     trigger,
-    region,
-    incidentId: incidentIdFor('manual', 'revoke', account, d.accessKeyId ?? '', d.userName ?? '', d.roleName ?? '', ...(d.instanceId ? [d.instanceId] : []), d.ticket ?? d.reason),
+    region: d.instanceRegion ?? region,
+    incidentId: manualRevokeIncidentId({ ...d, account }),
     targets: [target],
     sample: false,
     requestedBy: d.requestedBy,

@@ -5,6 +5,8 @@ import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balanci
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { S3Client } from '@aws-sdk/client-s3';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { STSClient } from '@aws-sdk/client-sts';
 import { RETRY } from '../shared/retry';
 import * as z from 'zod';
@@ -21,6 +23,7 @@ import { notifierFromEnv } from '../notify/from-env';
 import type { ManualCaller } from '../evidence/types';
 import { isolationPrivileged, manualEntry } from '../manual/entry';
 import type { FunctionUrlEvent, UrlResponse } from '../manual/url';
+import { CredentialResponderSessions } from '../isolation/sessions';
 import type { ClientsFor, Ec2Clients, IsolationConfig } from '../isolation/types';
 
 /**
@@ -37,6 +40,8 @@ export const envSchema = responderEnvSchema.extend({
     .optional(),
   /** Automatic findings below this severity (0-10) are skipped. */
   MINIMUM_SEVERITY: z.coerce.number().min(0).max(10).optional(),
+  /** The credential function: isolation asks it to revoke the instance role's sessions. Unset = not revoked. */
+  CREDENTIALS_FUNCTION_NAME: z.string().min(1).optional(),
 });
 export type IsolationEnv = z.infer<typeof envSchema>;
 
@@ -49,6 +54,7 @@ export const configFromEnv = (env: NodeJS.ProcessEnv): { env: IsolationEnv; conf
       protectedTag: protectedTagOf(e.PROTECTED_TAG),
       ...(e.QUARANTINE_PROFILE_ARN ? { quarantineProfileArn: e.QUARANTINE_PROFILE_ARN } : {}),
       ...(e.MINIMUM_SEVERITY !== undefined ? { minimumSeverity: e.MINIMUM_SEVERITY } : {}),
+      ...(e.CREDENTIALS_FUNCTION_NAME ? { revokeInstanceSessions: true } : {}),
     },
   };
 };
@@ -84,13 +90,28 @@ const vault = new S3EvidenceStore(new S3Client({ region: env.AWS_REGION }), {
 const home = new Map<string, Ec2Clients>();
 const guardDuty = new Map<string, GuardDutyClient>();
 
+/** The credential function runs at home: one Lambda client, made when first needed. */
+let lambda: LambdaClient | undefined;
+
 const build = (region: string, credentials?: Parameters<ClientsFor>[0]['credentials']): Ec2Clients => {
   const options = { region, ...(credentials ? { credentials } : {}) };
+  const functionName = env.CREDENTIALS_FUNCTION_NAME;
+  // IAM of the instance's account (its instance profile), made only when a revocation needs it.
+  let iam: IAMClient | undefined;
   return {
     ec2: new EC2Client(options),
     autoScaling: new AutoScalingClient(options),
     elbv2: new ElasticLoadBalancingV2Client(options),
     elb: new ElasticLoadBalancingClient(options),
+    ...(functionName
+      ? {
+          sessions: new CredentialResponderSessions({
+            iam: { send: (command) => (iam ??= new IAMClient({ ...options, ...RETRY })).send(command) } as Pick<IAMClient, 'send'>,
+            lambda: { send: (command) => (lambda ??= new LambdaClient({ region: env.AWS_REGION, ...RETRY })).send(command) } as Pick<LambdaClient, 'send'>,
+            functionName,
+          }),
+        }
+      : {}),
   };
 };
 

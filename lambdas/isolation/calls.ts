@@ -302,6 +302,11 @@ export const run = async (
       );
       return { requestIds: rid(out), after: { protectedFromScaleIn: step.protect } };
     }
+    case 'revoke-instance-sessions': {
+      if (!clients.sessions) throw new Error('no credential responder is configured (CREDENTIALS_FUNCTION_NAME): the instance role sessions were not revoked');
+      const { instanceId, profileArn, account, region, incidentId } = step;
+      return clients.sessions.revoke({ instanceId, profileArn, account, region, incidentId });
+    }
     case 'untag-instance': {
       const out = await ec2.send(new DeleteTagsCommand({ Resources: [step.instanceId], Tags: step.keys.map((Key) => ({ Key })) }));
       return { requestIds: rid(out), after: { removedTags: step.keys } };

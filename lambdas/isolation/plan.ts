@@ -177,6 +177,8 @@ export const planIsolation = (
   target: Pick<Ec2Target, 'incidentId' | 'instance'>,
   state: InstanceState,
   config: IsolationConfig,
+  /** Where the instance lives (the account and region acted in): needed to revoke its sessions. */
+  where?: { readonly account: string; readonly region: string },
 ): Step[] => {
   const instanceId = target.instance.instanceId;
   const steps: Step[] = [
@@ -279,6 +281,22 @@ export const planIsolation = (
         before: profile.arn,
       });
     }
+  }
+  if (profile && config.revokeInstanceSessions && where) {
+    // Credentials the instance already holds stay valid for hours after its profile goes: deny the
+    // role's sessions issued to THIS instance before now (other holders of the role keep working),
+    // by the credential responder's own session-revocation path, once no new one can be issued.
+    steps.push({
+      id: 'revoke-instance-sessions',
+      action: 'lambda:InvokeFunction',
+      kind: 'revoke-instance-sessions',
+      instanceId,
+      profileArn: profile.arn,
+      account: where.account,
+      region: where.region,
+      incidentId: target.incidentId,
+      after: [config.quarantineProfileArn && config.quarantineProfileArn !== profile.arn ? 'replace-profile' : 'disassociate-profile'],
+    });
   }
   if (state.volumeIds.length > 0 || devices.length > 0) {
     steps.push({

@@ -378,7 +378,7 @@ const respondToTarget = async (
     return summary('escalate', decision.escalate.reason);
   }
 
-  const steps = planIsolation(target, state, deps.config);
+  const steps = planIsolation(target, state, deps.config, { account: assumed.account, region });
   const planned = observationEscalations(state, instanceId, region);
   const previous = previousIsolation(state, ctx.incidentId);
   const dryRun = mode.value === 'dry-run';

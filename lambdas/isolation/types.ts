@@ -18,6 +18,22 @@ export interface Ec2Clients {
   readonly autoScaling: AutoScalingClient;
   readonly elbv2: ElasticLoadBalancingV2Client;
   readonly elb: ElasticLoadBalancingClient;
+  /** The credential responder's session revocation, for the instance role (sessions.ts). */
+  readonly sessions?: InstanceSessions;
+}
+
+/** What revoking an instance's role sessions needs: the instance, its profile, where it lives. */
+export interface InstanceSessionsRequest {
+  readonly instanceId: string;
+  readonly profileArn: string;
+  readonly account: string;
+  readonly region: string;
+  readonly incidentId: string;
+}
+
+/** Asks the credential responder to deny the role sessions issued to this instance before now. */
+export interface InstanceSessions {
+  revoke(request: InstanceSessionsRequest): Promise<{ requestIds: string[]; after: Record<string, unknown> }>;
 }
 
 /** Builds the clients for one account+region (credentials undefined = the function's own). */
@@ -31,6 +47,9 @@ export interface IsolationConfig {
   readonly quarantineProfileArn?: string;
   /** Automatic findings below this severity (0-10) are skipped. @default - none */
   readonly minimumSeverity?: number;
+  /** Also revoke the instance role's sessions issued to this instance before now, through the
+   * credential responder (deployed: CREDENTIALS_FUNCTION_NAME). @default false */
+  readonly revokeInstanceSessions?: boolean;
 }
 
 export const defaultIsolationConfig: IsolationConfig = {
@@ -196,6 +215,7 @@ export type Step = StepBase &
     | { readonly kind: 'replace-profile'; readonly associationId: string; readonly before: string; readonly profileArn: string }
     | { readonly kind: 'disassociate-profile'; readonly associationId: string; readonly before: string }
     | { readonly kind: 'associate-profile'; readonly instanceId: string; readonly profileArn: string }
+    | ({ readonly kind: 'revoke-instance-sessions' } & InstanceSessionsRequest)
     | { readonly kind: 'snapshot-volumes'; readonly instanceId: string; readonly volumeIds: readonly string[]; readonly incidentId: string }
     | { readonly kind: 'tag-instance'; readonly instanceId: string; readonly tags: Readonly<Record<string, string>> }
     | { readonly kind: 'restore-eni-groups'; readonly eniId: string; readonly groupIds: readonly string[]; readonly before: readonly string[] }

@@ -112,6 +112,12 @@ const OTHER_REQUESTS: Readonly<Record<string, Mapper>> = {
     onPrincipal(w, 'iam:GetAccessKeyLastUsed', 'user', w.observed(`key-owner:${s(i.AccessKeyId)}`) ?? `owner-of-${s(i.AccessKeyId)}`),
   ],
   'iam:ListUsers': () => [{ action: 'iam:ListUsers', resource: '*' }],
+  'iam:GetInstanceProfile': (i, w) => [{ action: 'iam:GetInstanceProfile', resource: `arn:${w.partition}:iam::${w.account}:instance-profile/${s(i.InstanceProfileName)}` }],
+  // Isolation asks the credential function (by the name it was given) to revoke instance sessions.
+  'lambda:Invoke': (i, w) => {
+    const name = w.deployed(s(i.FunctionName), 'CREDENTIALS_FUNCTION_NAME');
+    return [{ action: 'lambda:InvokeFunction', resource: name.startsWith('arn:') ? name : `arn:${w.partition}:lambda:${w.region}:${w.account}:function:${name}` }];
+  },
   's3:PutObject': (i, w) => {
     const lock = objectLock(i.ObjectLockMode, i.ObjectLockRetainUntilDate);
     const ifNoneMatch: Record<string, string> = i.IfNoneMatch ? { 's3:if-none-match': s(i.IfNoneMatch) } : {};

@@ -68,6 +68,10 @@ const isolation = (account?: string): Call[] => {
     c('ec2', 'CreateTags', { Resources: [I], Tags: [{ Key: 'cordon:incident', Value: 'inc-1' }] }),
     c('autoscaling', 'AttachInstances', { AutoScalingGroupName: 'web-asg', InstanceIds: [I] }),
     c('ec2', 'DeleteTags', { Resources: [I], Tags: [{ Key: 'cordon:incident' }] }),
+    // Release marks the instance released (an automatic finding then escalates instead).
+    c('ec2', 'CreateTags', { Resources: [I], Tags: [{ Key: 'cordon:released', Value: 'inc-1' }] }),
+    // The role of the instance profile, for the credential responder's instance-scoped revocation.
+    c('iam', 'GetInstanceProfile', { InstanceProfileName: 'web' }),
   ];
 };
 
@@ -230,6 +234,8 @@ export const REQUIRED_CALLS: readonly Call[] = [
     input: { Bucket: 'vault', Key: 'artifacts/inc-1/console-output.txt', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: NOW_PLUS_7Y, IfNoneMatch: '*' },
   },
   ...sessions,
+  // Isolation asks the credential responder to revoke the instance role's sessions on the instance.
+  { principal: 'isolation', service: 'lambda', command: 'Invoke', input: { FunctionName: 'credentials-function', InvocationType: 'Event' } },
   ...guardrails('isolation'),
   ...guardrails('credentials'),
   ...tamper,
@@ -247,6 +253,7 @@ export const REQUIRED_CONFIGURED: Readonly<Record<string, string>> = {
   MODE_PARAMETER: '/cordon/mode',
   GUARDRAILS_TABLE: 'guardrails',
   SESSION_REVOKER_ARN: 'session-revoker',
+  CREDENTIALS_FUNCTION_NAME: 'credentials-function',
 };
 
 /** The table as the harness evaluates it: principals resolved, in the authorizer's region. */

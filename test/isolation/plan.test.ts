@@ -154,6 +154,30 @@ describe('isolation plan', () => {
     expect(byKind(replaced, 'disassociate-profile')).toEqual([]);
   });
 
+  it("asks the credential responder to revoke the instance role's sessions once the profile is gone, when configured", () => {
+    const withProfile = state({ profileAssociation: { associationId: 'iip-1', arn: 'arn:aws:iam::1:instance-profile/web' } });
+    const where = { account: '222222222222', region: 'eu-west-1' };
+    const config = { ...defaultIsolationConfig, revokeInstanceSessions: true };
+    expect(byKind(planIsolation(target, withProfile, config, where), 'revoke-instance-sessions')).toEqual([
+      {
+        id: 'revoke-instance-sessions',
+        action: 'lambda:InvokeFunction',
+        kind: 'revoke-instance-sessions',
+        instanceId: ID,
+        profileArn: 'arn:aws:iam::1:instance-profile/web',
+        account: '222222222222',
+        region: 'eu-west-1',
+        incidentId: INCIDENT,
+        after: ['disassociate-profile'],
+      },
+    ]);
+    const replaced = planIsolation(target, withProfile, { ...config, quarantineProfileArn: 'arn:aws:iam::1:instance-profile/q' }, where);
+    expect(byKind(replaced, 'revoke-instance-sessions')[0]?.after).toEqual(['replace-profile']);
+    // Not configured, or no profile (no role known): nothing asked.
+    expect(byKind(planIsolation(target, withProfile, defaultIsolationConfig, where), 'revoke-instance-sessions')).toEqual([]);
+    expect(byKind(planIsolation(target, state(), config, where), 'revoke-instance-sessions')).toEqual([]);
+  });
+
   // Found by the emulator drill: in a dual-stack VPC a new group also gets `::/0` egress; revoking
   // only the IPv4 rule left every "isolated" instance free to send IPv6 traffic out.
   it('revokes both default egress rules of a new isolation group, the IPv6 one in its own call (absent in an IPv4-only VPC)', () => {

@@ -92,7 +92,7 @@ describe('response stack', () => {
     expect(edits[0]!.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/cordon:isolation': ['isolation', 'allow-all'] } });
   });
 
-  it('tags security groups and snapshots only in the creating request, instances only with cordon:incident, never with the protected key', () => {
+  it('tags security groups and snapshots only in the creating request, instances only with cordon:incident and cordon:released, never with the protected key', () => {
     const statements = roleStatements(response, 'IsolateInstanceRole');
     const tagging = allowing(statements, 'ec2:CreateTags');
     expect(Object.fromEntries(tagging.map((s) => [s.Sid, s.Condition]))).toEqual({
@@ -101,7 +101,7 @@ describe('response stack', () => {
         'ForAllValues:StringEquals': { 'aws:TagKeys': ['cordon:isolation', 'Name'] },
       },
       TagInstancesOnlyWithIncident: {
-        'ForAllValues:StringEquals': { 'aws:TagKeys': ['cordon:incident'] },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['cordon:incident', 'cordon:released'] },
         Null: { 'aws:TagKeys': 'false' },
       },
       TagSnapshotsOnlyAtCreation: {
@@ -119,6 +119,16 @@ describe('response stack', () => {
       Resource: '*',
       Condition: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': ['cordon:protected'] } },
     });
+  });
+
+  it("reads only instance profiles, and invokes only the credential function (unqualified), to revoke an instance role's sessions", () => {
+    const statements = roleStatements(response, 'IsolateInstanceRole');
+    expect(allowing(statements, 'iam:GetInstanceProfile').map((s) => [s.Sid, JSON.stringify(s.Resource)])).toEqual([
+      ['FindInstanceRole', expect.stringContaining(':instance-profile/*')],
+    ]);
+    const invoke = allowing(statements, 'lambda:InvokeFunction');
+    expect(invoke.map((s) => s.Sid)).toEqual(['AskCredentialResponder']);
+    expect(invoke[0]!.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^RevokeCredentials/), 'Arn'] });
   });
 
   it('modifies only the instance attributes isolation sets', () => {
