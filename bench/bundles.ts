@@ -15,7 +15,7 @@
  * Node 20 here, Node 24 on Lambda: the SDK's "Node < 22" warning is off, as it is there.
  */
 import { execSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lazyBundleCommand } from '../lib/constructs/lazy-bundle';
@@ -151,5 +151,6 @@ export const benchBundles = async (): Promise<BenchRow[]> => {
       { name: `${h}: cold start = init + first invocation to first request`, value: median(parts.map((p) => p.init + p.first)), unit: 'ms' },
     );
   }
+  rmSync(outdir, { recursive: true, force: true });
   return rows;
 };
