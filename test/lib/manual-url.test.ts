@@ -1,6 +1,9 @@
+import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import { parseConfig } from '../../lib/config';
-import { templates } from './app';
+import { CordonApp } from '../../lib/cordon-app';
+import { templates, testApp } from './app';
 
 /**
  * The manual request URLs (lib/constructs/manual-url.ts): one per responder, auth type AWS_IAM, a
@@ -68,6 +71,13 @@ describe('manual request URLs', () => {
     expect(Object.keys(functionUrls(response))).toHaveLength(2);
     response.resourcePropertiesCountIs('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunctionUrl' }, 0);
     response.resourcePropertiesCountIs('AWS::Lambda::Permission', { InvokedViaFunctionUrl: Match.anyValue() }, 0);
+  });
+
+  it('keeps the three cdk-nag packs clean with responders listed', () => {
+    const app = testApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app), new ServerlessChecks(app));
+    new CordonApp(app, { config: parseConfig({ manual: { callerPrincipalArns: [RESPONDER, ONCALL] } }) });
+    expect(() => app.synth()).not.toThrow();
   });
 
   it('rejects a caller that a Lambda resource policy cannot name, naming the key', () => {
