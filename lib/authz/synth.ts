@@ -44,6 +44,12 @@ export const synthKey = (config: CordonConfigInput): string => {
   return h.digest('hex').slice(0, 24);
 };
 
+/**
+ * Whether this installation can synthesize: the CDK sources and cdk.json beside it (a repository
+ * checkout). The bundled `cordon` command carries neither, so it cannot.
+ */
+export const canSynthesize = (): boolean => existsSync(join(ROOT, 'lib', 'cordon-app.ts')) && existsSync(join(ROOT, 'cdk.json'));
+
 const cacheDir = (): string => process.env.CORDON_AUTHZ_CACHE ?? join(tmpdir(), 'cordon-authz');
 
 /** The feature flags of cdk.json, so synthesis matches `cdk synth`. */

@@ -68,7 +68,9 @@ export const formatSummary = (r: DrillReport, paint: Paint = painter(false)): st
     `  steps planned      ${r.steps}`,
     `  evidence records   ${r.verify.records} in ${r.verify.incidents} incidents, ${r.verify.checkpoints} checkpoint(s), ${r.verify.ok ? 'verified' : 'NOT VERIFIED'}`,
     `  time               ${seconds} s (${perSecond} events/s)`,
-    `  authorization      ${r.authorization.evaluated} IAM requests evaluated against the synthesized policies, ${r.denied} refused${assumedDeployment(r)}`,
+    r.authorization.unavailable
+      ? `  authorization      ${r.authorization.unavailable}`
+      : `  authorization      ${r.authorization.evaluated} IAM requests evaluated against the synthesized policies, ${r.denied} refused${assumedDeployment(r)}`,
     '',
   );
   const failures = [

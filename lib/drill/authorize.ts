@@ -1,6 +1,7 @@
 import { describeDenials, evaluateCalls, type SentCall } from '../authz/calls';
 import { authorizer, type Authorizer } from '../authz/evaluate';
 import { knownDenial } from '../authz/known';
+import { canSynthesize } from '../authz/synth';
 import type { CordonConfig } from '../config';
 import type { WorldCall } from './world';
 
@@ -36,6 +37,8 @@ export interface DrillAuthorization {
    * policies repeat the same statements for every listed region, so this is what listing it gives).
    */
   readonly assumedRegions: readonly string[];
+  /** Why nothing was evaluated: the bundled command has no CDK sources to synthesize. */
+  readonly unavailable?: string;
 }
 
 /** The organization the drill assumes when the config names none and the events come from other accounts. */
@@ -64,6 +67,9 @@ export const authorizationConfig = (config: CordonConfig): CordonConfig => (hasM
 /** Every call with a sender (those without are not Cordon's), evaluated as its sender. */
 export const authorizeDrillCalls = async (calls: readonly WorldCall[], options: DrillAuthorizationOptions): Promise<DrillAuthorization> => {
   const { config } = options;
+  if (!canSynthesize()) {
+    return { denied: [], evaluated: 0, assumedMembers: [], assumedRegions: [], unavailable: 'not evaluated: this build of cordon has no CDK sources to synthesize (npm run drill in the repository evaluates every call)' };
+  }
   const authz = await authorizerFor(authorizationConfig(config), options);
   const listed = new Set([options.region, ...config.regions]);
   const assumedMembers = new Set<string>();

@@ -271,6 +271,7 @@ export const runDrill = async (options: DrillOptions = {}): Promise<DrillReport>
     evaluated: events.reduce((n, e) => n + (e.authorization?.evaluated ?? 0), 0),
     assumedMembers: [...new Set(events.flatMap((e) => e.authorization?.assumedMembers ?? []))].sort(),
     assumedRegions: [...new Set(events.flatMap((e) => e.authorization?.assumedRegions ?? []))].sort(),
+    ...(events.some((e) => e.authorization?.unavailable) ? { unavailable: events.find((e) => e.authorization?.unavailable)?.authorization?.unavailable } : {}),
   };
   const unrecognised = counts.unrecognised ?? 0;
   const allowUnknown = options.allowUnknown ?? false;
