@@ -29,6 +29,8 @@ export interface TamperTargets {
   readonly vaultKeyArns: readonly string[];
   /** The vault bucket's name (and the trail bucket's, when Cordon owns the trail). */
   readonly bucketNames: readonly string[];
+  /** ARNs of Cordon's state machines (the session revoker: its definition fixes the deny it writes). */
+  readonly stateMachineArns: readonly string[];
 }
 
 export interface TamperRule {
@@ -135,6 +137,16 @@ export const tamperRules = (t: TamperTargets): Record<string, TamperRule> => ({
         'PutBucketOwnershipControls',
       ],
       requestParameters: { bucketName: [...t.bucketNames] },
+    }),
+  },
+  StateMachines: {
+    // The session revoker's definition is what keeps its role from writing any other policy; an
+    // administrator of the account can still change it (no resource policy exists for Step
+    // Functions; only an SCP denies it), so every change is an alarm.
+    description: 'Cordon tamper: a Cordon state machine (the session revoker) was changed or deleted',
+    pattern: apiCall('aws.states', {
+      eventName: ['UpdateStateMachine', 'DeleteStateMachine', 'PublishStateMachineVersion', 'CreateStateMachineAlias', 'UpdateStateMachineAlias'],
+      requestParameters: { stateMachineArn: [...t.stateMachineArns] },
     }),
   },
   Trail: {

@@ -2,6 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -79,6 +80,7 @@ export class TamperAlarms extends Construct {
       policyArns: watched.filter((c): c is iam.ManagedPolicy => c instanceof iam.ManagedPolicy).map((p) => p.managedPolicyArn),
       vaultKeyArns: [evidence.signingKey.keyArn, evidence.dataKey.keyArn],
       bucketNames: [evidence.bucket.bucketName],
+      stateMachineArns: watched.filter((c): c is sfn.StateMachine => c instanceof sfn.StateMachine).map((m) => m.stateMachineArn),
     };
     const rules: Record<string, events.Rule> = {};
     for (const [name, rule] of Object.entries(tamperRules(tamperTargets))) {

@@ -57,7 +57,7 @@ const apiCall = (source: string, eventName: string, detail: Record<string, unkno
 describe('tamper alarms on Cordon itself', () => {
   it('has one rule per kind of change, each to the incident topic and the tamper handler', () => {
     expect(tamperRules.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(
-      ['Detectors', 'Functions', 'KillSwitch', 'KillSwitchBatchDelete', 'Policies', 'Roles', 'Rules', 'Trail', 'VaultBucket', 'VaultKeys', 'WriterPath'].map(
+      ['Detectors', 'Functions', 'KillSwitch', 'KillSwitchBatchDelete', 'Policies', 'Roles', 'Rules', 'StateMachines', 'Trail', 'VaultBucket', 'VaultKeys', 'WriterPath'].map(
         (n) => `Tamper${n}`,
       ),
     );
@@ -90,6 +90,18 @@ describe('tamper alarms on Cordon itself', () => {
     const config = apiCall('aws.lambda', 'UpdateFunctionConfiguration20150331v2', { requestParameters: { functionName: idOf('RevokeCredentials', 'AWS::Lambda::Function') } });
     expect(receivedBy(config)).toEqual(['Functions']);
     expect(receivedBy(apiCall('aws.lambda', 'UpdateFunctionCode20150331v2', { requestParameters: { functionName: 'payments-api' } }))).toEqual([]);
+  });
+
+  it('fires on a change to the session revoker state machine, not to another state machine', () => {
+    const machine = idOf('SessionRevokerStateMachine', 'AWS::StepFunctions::StateMachine');
+    const pattern = tamperRules.find(([id]) => id.startsWith('TamperStateMachines'))![1].Properties.EventPattern as { detail: { requestParameters: { stateMachineArn: unknown[] } } };
+    const [arn] = concrete(pattern.detail.requestParameters.stateMachineArn) as string[];
+    // The state machine's Ref is its ARN, which CloudTrail records in requestParameters.
+    expect(arn).toBe(machine);
+    for (const eventName of ['UpdateStateMachine', 'DeleteStateMachine']) {
+      expect(receivedBy(apiCall('aws.states', eventName, { requestParameters: { stateMachineArn: arn } }))).toEqual(['StateMachines']);
+    }
+    expect(receivedBy(apiCall('aws.states', 'UpdateStateMachine', { requestParameters: { stateMachineArn: 'arn:aws:states:eu-west-1:111122223333:stateMachine:payments' } }))).toEqual([]);
   });
 
   it('fires on a Cordon role’s policies or trust, not on another role (real CloudTrail event)', () => {
