@@ -3,6 +3,7 @@ import { errorMessage } from '../shared/errors';
 import { idempotencySubjectOf, replaySkipRecord, type IdempotencyContext, type IdempotencyKey, type IdempotentResponder } from './idempotency';
 import { passingStateOf, type ParkedEvent, type Parking } from './park';
 import type { Guardrails } from './types';
+import { evidenceNotificationFailure } from '../notify/deliver';
 import type { AbandonedWriteBack, Notifier } from '../notify/notifier';
 
 /**
@@ -236,19 +237,13 @@ export const runHeartbeat = async <R extends { readonly decision: string; readon
 };
 
 /** A write-back that never landed is a notification failure of its incident (the alarm counts it). */
-const evidenceAbandoned = async (input: { readonly evidence: EvidenceWriter; readonly actor: Actor; readonly logger: HandlerLogger }, a: AbandonedWriteBack): Promise<void> => {
-  input.logger.error('notification failed: the decision stands', { incidentId: a.incidentId, decision: a.decision, failures: a.failures });
-  try {
-    await input.evidence.append(a.incidentId, {
-      kind: 'error',
-      mode: a.mode,
-      trigger: a.trigger,
-      action: 'error:notify',
-      reason: `Security Hub write-back of the ${a.decision} decision did not land, the decision stands: ${a.failures.join('; ')}`,
-      actor: input.actor,
-      detail: { failures: [...a.failures], decision: a.decision, region: a.region, attempts: a.attempts, firstAttemptAt: a.firstAttemptAt },
-    });
-  } catch (error) {
-    input.logger.error('notification failure could not be evidenced', { incidentId: a.incidentId, error: errorMessage(error) });
-  }
-};
+const evidenceAbandoned = (input: { readonly evidence: EvidenceWriter; readonly actor: Actor; readonly logger: HandlerLogger }, a: AbandonedWriteBack): Promise<unknown> =>
+  evidenceNotificationFailure(input, {
+    incidentId: a.incidentId,
+    mode: a.mode,
+    trigger: a.trigger,
+    decision: a.decision,
+    failures: a.failures,
+    reason: `Security Hub write-back of the ${a.decision} decision did not land, the decision stands: ${a.failures.join('; ')}`,
+    detail: { region: a.region, attempts: a.attempts, firstAttemptAt: a.firstAttemptAt },
+  });

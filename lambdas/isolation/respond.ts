@@ -357,25 +357,21 @@ const respondToTarget = async (
   if (target.action === 'release') return release(target, state, mode.value, recordsDeps, ctx, summary, clients);
 
   const decision: Decision = isolationDecision(target, state, deps.config, mode.value);
-  if (decision.skip) {
-    log.info('isolation skipped', { incidentId: ctx.incidentId, reason: decision.skip.reason });
-    await append(deps, ctx, 'skip', mode.value, {
-      action: `skip:${decision.skip.reason}`,
-      reason: decision.skip.message,
+  // Not acted on: a skip, or an escalation a person must look at (a released instance).
+  const halt = decision.skip
+    ? { record: 'skip' as const, verdict: 'skip' as const, ...decision.skip, detail: decision.skip.isolatedBy ? { isolatedBy: decision.skip.isolatedBy } : undefined }
+    : decision.escalate
+      ? { record: 'escalation' as const, verdict: 'escalate' as const, ...decision.escalate, detail: { releasedBy: decision.escalate.releasedBy } }
+      : undefined;
+  if (halt) {
+    log.info(halt.verdict === 'skip' ? 'isolation skipped' : 'isolation escalated', { incidentId: ctx.incidentId, reason: halt.reason });
+    await append(deps, ctx, halt.record, mode.value, {
+      action: `${halt.verdict}:${halt.reason}`,
+      reason: halt.message,
       before: summaryOfState(state),
-      ...(decision.skip.isolatedBy ? { detail: { isolatedBy: decision.skip.isolatedBy } } : {}),
+      ...(halt.detail ? { detail: halt.detail } : {}),
     });
-    return summary('skip', decision.skip.reason);
-  }
-  if (decision.escalate) {
-    log.info('isolation escalated', { incidentId: ctx.incidentId, reason: decision.escalate.reason });
-    await append(deps, ctx, 'escalation', mode.value, {
-      action: `escalate:${decision.escalate.reason}`,
-      reason: decision.escalate.message,
-      before: summaryOfState(state),
-      detail: { releasedBy: decision.escalate.releasedBy },
-    });
-    return summary('escalate', decision.escalate.reason);
+    return summary(halt.verdict, halt.reason);
   }
 
   const steps = planIsolation(target, state, deps.config, { account: assumed.account, region });

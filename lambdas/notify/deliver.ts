@@ -1,4 +1,4 @@
-import type { Actor, EvidenceWriter } from '../evidence/types';
+import type { Actor, EvidenceWriter, Mode, TargetRef, Trigger } from '../evidence/types';
 import { errorMessage } from '../shared/errors';
 import { NotificationError, type IncidentDecision, type Notifier } from './notifier';
 
@@ -22,22 +22,50 @@ export const deliverDecision = async (
     return undefined;
   } catch (error) {
     const failures = error instanceof NotificationError ? error.failures : [errorMessage(error)];
-    ctx.logger.error('notification failed: the decision stands', { incidentId: decision.incidentId, decision: decision.decision, failures });
-    try {
-      const stored = await ctx.evidence.append(decision.incidentId, {
-        kind: 'error',
-        mode: decision.mode === 'unreadable' ? 'off' : decision.mode,
-        trigger: decision.trigger,
-        ...(decision.target ? { target: decision.target } : {}),
-        action: 'error:notify',
-        reason: `notification of the ${decision.decision} decision failed, the decision stands: ${failures.join('; ')}`,
-        actor: ctx.actor,
-        detail: { failures: [...failures], decision: decision.decision },
-      });
-      return stored.key;
-    } catch (evidenceError) {
-      ctx.logger.error('notification failure could not be evidenced', { incidentId: decision.incidentId, error: errorMessage(evidenceError) });
-      return undefined;
-    }
+    return evidenceNotificationFailure(ctx, {
+      incidentId: decision.incidentId,
+      mode: decision.mode === 'unreadable' ? 'off' : decision.mode,
+      trigger: decision.trigger,
+      ...(decision.target ? { target: decision.target } : {}),
+      decision: decision.decision,
+      failures,
+      reason: `notification of the ${decision.decision} decision failed, the decision stands: ${failures.join('; ')}`,
+    });
+  }
+};
+
+/**
+ * The `error:notify` record of a decision that could not be (fully) notified, logged first for the
+ * NotificationFailed alarm; its key, or undefined when even the record could not be written (logged).
+ */
+export const evidenceNotificationFailure = async (
+  ctx: { readonly evidence: EvidenceWriter; readonly actor: Actor; readonly logger: DeliveryLogger },
+  f: {
+    readonly incidentId: string;
+    readonly mode: Mode;
+    readonly trigger: Trigger;
+    readonly target?: TargetRef;
+    readonly decision: string;
+    readonly failures: readonly string[];
+    readonly reason: string;
+    readonly detail?: Record<string, unknown>;
+  },
+): Promise<string | undefined> => {
+  ctx.logger.error('notification failed: the decision stands', { incidentId: f.incidentId, decision: f.decision, failures: f.failures });
+  try {
+    const stored = await ctx.evidence.append(f.incidentId, {
+      kind: 'error',
+      mode: f.mode,
+      trigger: f.trigger,
+      ...(f.target ? { target: f.target } : {}),
+      action: 'error:notify',
+      reason: f.reason,
+      actor: ctx.actor,
+      detail: { failures: [...f.failures], decision: f.decision, ...f.detail },
+    });
+    return stored.key;
+  } catch (evidenceError) {
+    ctx.logger.error('notification failure could not be evidenced', { incidentId: f.incidentId, error: errorMessage(evidenceError) });
+    return undefined;
   }
 };
