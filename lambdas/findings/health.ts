@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { Trigger } from '../evidence/types';
-import type { CredentialRequest, CredentialTarget, ParseContext, UnactionableTarget } from './credentials';
+import { ACCESS_KEY_ID, ACCOUNT_ID, IAM_NAME, issues } from './common';
+import type { CredentialRequest, CredentialTarget, ParseContext, UnactionableTarget } from './credential-types';
 import { incidentIdFor } from './incident';
 
 /**
@@ -28,9 +29,6 @@ export const CONSOLE_COMPROMISE_CODE = 'AWS_RISK_ACCOUNT_CONSOLE_COMPROMISE';
 /** Every Health event type the credential responder handles (the routing rule matches these). */
 export const CREDENTIAL_EVENT_CODES = [...EXPOSURE_EVENT_CODES, IAM_QUARANTINE_CODE, CONSOLE_COMPROMISE_CODE] as const;
 
-const KEY_ID = /^A[KS]IA[A-Z0-9]{8,124}$/;
-const USER_NAME = /^[\w+=,.@-]{1,64}$/;
-const ACCOUNT = /^\d{12}$/;
 const optString = z.string().optional().catch(undefined);
 
 const healthEventSchema = z.object({
@@ -60,13 +58,12 @@ export const parseHealthEvent = (event: Record<string, unknown>, ctx: ParseConte
   const parsed = healthEventSchema.safeParse(event);
   const region0 = typeof event.region === 'string' ? event.region : ctx.homeRegion;
   if (!parsed.success) {
-    const reason = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     return {
       kind: 'skip',
       trigger: { source: 'aws.health', ...(eventId ? { eventId } : {}) },
       incidentId: incidentIdFor('aws.health', eventId ?? JSON.stringify(event)),
       region: region0,
-      reason: `health event is malformed: ${reason}`,
+      reason: `health event is malformed: ${issues(parsed.error)}`,
     };
   }
   const e = parsed.data;
@@ -88,7 +85,7 @@ export const parseHealthEvent = (event: Record<string, unknown>, ctx: ParseConte
     };
   }
   // The affected account: organizational view puts it in affectedAccount; otherwise the metadata or envelope.
-  const account = [d.affectedAccount, d.eventMetadata?.accountId, e.account].find((a) => a !== undefined && ACCOUNT.test(a)) ??
+  const account = [d.affectedAccount, d.eventMetadata?.accountId, e.account].find((a) => a !== undefined && ACCOUNT_ID.test(a)) ??
     d.eventMetadata?.accountId ??
     e.account ??
     ctx.homeAccount;
@@ -97,9 +94,9 @@ export const parseHealthEvent = (event: Record<string, unknown>, ctx: ParseConte
     d.eventMetadata?.publicKey,
     d.eventMetadata?.accessKeyId,
   ].filter((v): v is string => v !== undefined);
-  const keys = [...new Set(candidates.filter((v) => KEY_ID.test(v)))];
+  const keys = [...new Set(candidates.filter((v) => ACCESS_KEY_ID.test(v)))];
   const incidentId = incidentIdFor('aws.health', d.eventArn ?? eventId ?? keys.join(','));
-  const metaUser = d.eventMetadata?.userName !== undefined && USER_NAME.test(d.eventMetadata.userName) ? d.eventMetadata.userName : undefined;
+  const metaUser = d.eventMetadata?.userName !== undefined && IAM_NAME.test(d.eventMetadata.userName) ? d.eventMetadata.userName : undefined;
   const base = { kind: 'revoke' as const, trigger, incidentId, region, sample: false, force: false };
   const code = d.eventTypeCode;
   const unactionable = (why: UnactionableTarget['code'], subject: string, reason: string): UnactionableTarget => ({ kind: 'unactionable', account, code: why, subject, reason });
