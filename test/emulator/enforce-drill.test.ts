@@ -126,6 +126,20 @@ if (HAS_MOTO) {
       expect(() => process.kill(report.pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
     });
 
+    it('evaluates every call of the responders against the synthesized policies of the principal it ran as: none refused', () => {
+      expect(report.authorization.refused).toEqual([]);
+      expect(Object.keys(report.authorization.byPrincipal).sort()).toEqual(['credentials', 'isolation', 'member-credentials', 'member-isolation', 'member-session-writer', 'session-revoker']);
+      expect(report.authorization.evaluated).toBe(Object.values(report.authorization.byPrincipal).reduce((n, x) => n + x, 0));
+      for (const s of report.scenarios) {
+        expect(s.authorization.evaluated).toBeGreaterThan(10);
+        expect(s.judgement.checks.map((c) => c.what)).toContain(`every AWS call authorized by the synthesized policies of the principal that sent it (${s.authorization.evaluated} requests)`);
+      }
+      // The member scenarios' EC2 and IAM calls run as the member role AssumeRole returned.
+      const member = report.scenarios.find((s) => s.name.startsWith('ec2-asg-backdoor-cc-activity (member'));
+      expect(member?.authorization.byPrincipal['member-isolation']).toBeGreaterThan(10);
+      expect(report.authorization.harnessCalls).toBeGreaterThan(0);
+    });
+
     it('copies the checkpoint to the anchor bucket of a log-archive account, and verify compares the copy', () => {
       expect(report.anchor).toEqual({ status: 'stored', key: expect.stringMatching(/^checkpoints\/\d{8}\.json$/), evidenced: true });
       expect(report.verify.anchored).toEqual({ checkpoints: 1, latestSeq: report.verify.latestCheckpoint?.seq });
@@ -136,6 +150,8 @@ if (HAS_MOTO) {
       expect(text).toMatch(/^PASS {2}ec2-asg-backdoor-cc-activity {2}\(isolation, account 210987654321, \d+ ms\)$/m);
       expect(text).toMatch(/ok {4}web-frontend-asg capacity unchanged/);
       expect(text).toMatch(/EMULATOR DRILL PASSED {2}6\/6 scenarios in enforce mode on moto/);
+      expect(text).toContain(`authorization  ${report.authorization.evaluated} IAM requests evaluated against the synthesized policies, 0 refused; `);
+      expect(text).toMatch(/^ {2}authz {5}\d+ IAM requests evaluated against the synthesized policies, 0 refused$/m);
       expect(text).toMatch(/evidence {2}s3:\/\/cordon-evidence-emulator-drill: VALID/);
     });
   });

@@ -4,6 +4,7 @@ import { describeDenials, evaluateCalls, type CallVerdict, type SentCall } from 
 import { authorizer, type Authorizer } from '../../lib/authz/evaluate';
 import { knownDenial } from '../../lib/authz/known';
 import { isMemberRole, type RoleFacts } from '../../lib/authz/model';
+import { serviceOfClient } from '../../lib/authz/sdk-clients';
 
 /**
  * The authorization hook of the handler tests (registered by test/support/authz-setup.ts): every
@@ -96,24 +97,6 @@ const harvest = (mock: AnyStub): void => {
   }
 };
 
-const SERVICE_OF_CLIENT: Readonly<Record<string, string>> = {
-  EC2Client: 'ec2',
-  AutoScalingClient: 'autoscaling',
-  ElasticLoadBalancingV2Client: 'elbv2',
-  ElasticLoadBalancingClient: 'elb',
-  GuardDutyClient: 'guardduty',
-  IAMClient: 'iam',
-  STSClient: 'sts',
-  S3Client: 's3',
-  KMSClient: 'kms',
-  DynamoDBClient: 'dynamodb',
-  SSMClient: 'ssm',
-  SNSClient: 'sns',
-  SecurityHubClient: 'securityhub',
-  LambdaClient: 'lambda',
-  SFNClient: 'sfn',
-};
-
 interface ClientLike {
   readonly constructor: { readonly name: string };
   readonly config: { region: () => Promise<string>; credentials: () => Promise<{ accessKeyId: string; sessionToken?: string }> };
@@ -143,7 +126,7 @@ const sentCalls = async (authz: Authorizer): Promise<SentCall[]> => {
       const own = signing.accessKeyId === FUNCTION_KEY_ID || signing.accessKeyId === process.env.AWS_ACCESS_KEY_ID;
       const credentials = own ? undefined : signing;
       return {
-        service: SERVICE_OF_CLIENT[client.constructor.name] ?? client.constructor.name,
+        service: serviceOfClient(client.constructor.name),
         command: command.constructor.name.replace(/Command$/, ''),
         input: command.input ?? {},
         output: await settle(c.returnValue),

@@ -10,6 +10,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, BuildMiddleware, InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@aws-sdk/types';
 import type { Ec2Clients } from '../../../lambdas/isolation/types';
+import { EmulatorCallLog, recorded, type Signer } from './record';
 
 /**
  * SDK clients pointed at the emulator: its endpoint, dummy credentials, one region. Which account a
@@ -17,7 +18,8 @@ import type { Ec2Clients } from '../../../lambdas/isolation/types';
  * "this request is made in account N"); clients built with credentials from AssumeRole carry no
  * header, and moto maps their access key to the account of the assumed role — so the member
  * account is reached exactly as in AWS, through STS. The fix-ups for what moto 5.2.1 gets wrong
- * live here and in signer.ts, never in lambdas/.
+ * live here and in signer.ts, never in lambdas/. Every client records its calls in `log` with whose
+ * credentials it signs (record.ts), for the authorization check.
  */
 
 /** Dummy credentials: moto accepts any key (it does not check signatures unless asked to). */
@@ -80,6 +82,8 @@ const retentionFromHead = (client: S3Client): S3Client => {
 
 export interface EmulatorAws {
   readonly endpoint: string;
+  /** Every call Cordon's code sent through these clients, with its signer (record.ts). */
+  readonly log: EmulatorCallLog;
   readonly region: string;
   readonly homeAccount: string;
   readonly sts: STSClient;
@@ -91,6 +95,8 @@ export interface EmulatorAws {
   /** The EC2 family in the home account, or signed with `credentials` (the account is the role's). */
   ec2Family(region: string, credentials?: AwsCredentialIdentity): Ec2Clients;
   iamWith(credentials?: AwsCredentialIdentity): IAMClient;
+  /** IAM acting in `account`, signed as a Cordon principal other than a function (the session revoker's stand-in). */
+  iamAs(principal: string, account: string): IAMClient;
   /** Clients acting directly in `account`: for seeding and reading state back, never for Cordon's calls. */
   seeder(account: string, region?: string): { ec2: Ec2Clients; iam: IAMClient };
   /** S3 acting in `account` (the log-archive account of the anchor). */
@@ -98,44 +104,47 @@ export interface EmulatorAws {
   destroy(): void;
 }
 
-export const emulatorAws = (endpoint: string, homeAccount: string, region: string): EmulatorAws => {
+export const emulatorAws = (endpoint: string, homeAccount: string, region: string, log = new EmulatorCallLog()): EmulatorAws => {
   const built: Host[] = [];
-  const make = <C extends Host>(client: C, account?: string): C => {
+  const make = <C extends Host & Parameters<typeof recorded>[0]>(client: C, account: string | undefined, signer: Signer): C => {
     built.push(client);
+    recorded(client, log, signer);
     return account ? inAccount(client, account) : client;
   };
   const options = (r: string, credentials?: AwsCredentialIdentity) => ({ endpoint, region: r, credentials: credentials ?? DUMMY_CREDENTIALS, maxAttempts: 2 });
-  const family = (r: string, credentials?: AwsCredentialIdentity, account?: string): Ec2Clients => ({
-    ec2: make(new EC2Client(options(r, credentials)), account),
-    autoScaling: make(new AutoScalingClient(options(r, credentials)), account),
-    elbv2: make(new ElasticLoadBalancingV2Client(options(r, credentials)), account),
-    elb: make(new ElasticLoadBalancingClient(options(r, credentials)), account),
+  const family = (r: string, signer: Signer, credentials?: AwsCredentialIdentity, account?: string): Ec2Clients => ({
+    ec2: make(new EC2Client(options(r, credentials)), account, signer),
+    autoScaling: make(new AutoScalingClient(options(r, credentials)), account, signer),
+    elbv2: make(new ElasticLoadBalancingV2Client(options(r, credentials)), account, signer),
+    elb: make(new ElasticLoadBalancingClient(options(r, credentials)), account, signer),
   });
   const homeFamilies = new Map<string, Ec2Clients>();
   const queue = { tail: Promise.resolve() as Promise<unknown> };
-  const iam = make(new IAMClient(options(region)), homeAccount);
+  const iam = make(new IAMClient(options(region)), homeAccount, 'own');
   return {
     endpoint,
+    log,
     region,
     homeAccount,
-    sts: make(new STSClient(options(region)), homeAccount),
+    sts: make(new STSClient(options(region)), homeAccount, 'own'),
     iam,
-    s3: retentionFromHead(make(new S3Client({ ...options(region), forcePathStyle: true }), homeAccount)),
-    kms: make(new KMSClient(options(region)), homeAccount),
-    ddb: serialised(make(new DynamoDBClient(options(region)), homeAccount), queue),
-    ssm: make(new SSMClient(options(region)), homeAccount),
+    s3: retentionFromHead(make(new S3Client({ ...options(region), forcePathStyle: true }), homeAccount, 'own')),
+    kms: make(new KMSClient(options(region)), homeAccount, 'own'),
+    ddb: serialised(make(new DynamoDBClient(options(region)), homeAccount, 'own'), queue),
+    ssm: make(new SSMClient(options(region)), homeAccount, 'own'),
     ec2Family: (r, credentials) => {
-      if (credentials) return family(r, credentials);
+      if (credentials) return family(r, 'assumed', credentials);
       let f = homeFamilies.get(r);
       if (!f) {
-        f = family(r, undefined, homeAccount);
+        f = family(r, 'own', undefined, homeAccount);
         homeFamilies.set(r, f);
       }
       return f;
     },
-    iamWith: (credentials) => (credentials ? make(new IAMClient(options(region, credentials))) : iam),
-    seeder: (account, r = region) => ({ ec2: family(r, undefined, account), iam: make(new IAMClient(options(region)), account) }),
-    s3In: (account) => retentionFromHead(make(new S3Client({ ...options(region), forcePathStyle: true }), account)),
+    iamWith: (credentials) => (credentials ? make(new IAMClient(options(region, credentials)), undefined, 'assumed') : iam),
+    iamAs: (principal, account) => make(new IAMClient(options(region)), account, { principal, account }),
+    seeder: (account, r = region) => ({ ec2: family(r, 'harness', undefined, account), iam: make(new IAMClient(options(region)), account, 'harness') }),
+    s3In: (account) => retentionFromHead(make(new S3Client({ ...options(region), forcePathStyle: true }), account, 'own')),
     destroy: () => {
       for (const c of built) c.destroy();
     },

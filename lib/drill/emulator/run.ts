@@ -1,27 +1,16 @@
 import { createPublicKey } from 'node:crypto';
 import { resolve } from 'node:path';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { CREDENTIALS_RESPONDER, respond as respondCredentials, type RespondResult } from '../../../lambdas/credentials/respond';
-import { defaultCredentialsConfig } from '../../../lambdas/credentials/types';
-import { StoreEvidenceReader } from '../../../lambdas/evidence/reader';
-import { pinnedKmsKey } from '../../../lambdas/evidence/reader-from-env';
-import { KmsSigner } from '../../../lambdas/evidence/signer';
+import { anchorCheckpoint, type AnchorResult } from '../../../lambdas/evidence/anchor';
 import { Verifier, addS3, publishPublicKey, writeCheckpoint, type VerifyReport } from '../../../lambdas/evidence';
-import { runGuarded } from '../../../lambdas/guardrails/handle';
-import { ISOLATION_RESPONDER, respond as respondIsolation, type ResponseSummary } from '../../../lambdas/isolation/respond';
-import { defaultIsolationConfig } from '../../../lambdas/isolation/types';
-import { accountAccess } from '../../../lambdas/shared/assume';
-import { parseConfig } from '../../config';
+import { authorizeEmulatorCalls, emulatorAuthorizer, sumAuthorizations, type EmulatorAuthorization, type EmulatorAuthorizer, type EmulatorAuthorizerOptions } from './authorize';
 import { emulatorAws, type EmulatorAws } from './clients';
-import { diff, judge, type Judgement } from './diff';
+import { check, diff, judge, type Judgement } from './diff';
+import { DEPLOYED, MEMBER_ROLES, configuredNames, invokeResponder } from './invoke';
 import { startMoto } from './moto';
 import { EMULATOR_SCENARIOS, seedNetworkOnce, type EmulatorScenario, type ScenarioContext, type Seeded } from './scenarios';
 import { seedRole } from './seed-iam';
 import { readEc2, readIam, type State } from './state';
-import { EmulatorSessionRevoker } from './sessions';
-import { VAULT, createAnchor, createVault, type Vault } from './vault';
-import { anchorCheckpoint, type AnchorResult } from '../../../lambdas/evidence/anchor';
-import { DynamoCredentialLedger } from '../../../lambdas/credentials/ledger';
+import { createAnchor, createVault, type Vault } from './vault';
 
 /**
  * `cordon drill --emulator`: the scenarios in ENFORCE mode against moto in server mode, over HTTP.
@@ -36,22 +25,8 @@ import { DynamoCredentialLedger } from '../../../lambdas/credentials/ledger';
 export const EMULATOR_HOME_ACCOUNT = '210987654321';
 export const EMULATOR_MEMBER_ACCOUNT = '222222222222';
 export const EMULATOR_REGION = 'eu-west-1';
-/**
- * The deployed configuration's defaults (cdk.json without a `cordon` key): the member role each
- * responder assumes, the isolation function's minimum severity, the credentials function's
- * allowlist and quarantine switch, as lib/response-stack.ts passes them in the environment.
- */
-const DEPLOYED = parseConfig({});
-export const MEMBER_ROLES = DEPLOYED.memberRoleNames;
+export { MEMBER_ROLES };
 const ACCOUNTS = [EMULATOR_HOME_ACCOUNT, EMULATOR_MEMBER_ACCOUNT];
-const ISOLATION_CONFIG = { ...defaultIsolationConfig, minimumSeverity: DEPLOYED.minimumSeverity };
-const CREDENTIALS_CONFIG = {
-  ...defaultCredentialsConfig,
-  allowlist: DEPLOYED.allowlistedPrincipals,
-  quarantineUser: DEPLOYED.credentials.quarantineUser,
-  ownRolePrefix: 'Cordon',
-  partition: 'aws',
-};
 
 export interface ScenarioReport {
   readonly name: string;
@@ -65,6 +40,8 @@ export interface ScenarioReport {
   readonly evidenceKeys: readonly string[];
   readonly judgement: Judgement;
   readonly notes: readonly string[];
+  /** The scenario's AWS calls evaluated against the synthesized policies (authorize.ts). */
+  readonly authorization: EmulatorAuthorization;
   readonly error?: string;
   readonly ok: boolean;
   readonly elapsedMs: number;
@@ -80,6 +57,8 @@ export interface EmulatorDrillReport {
   /** The checkpoint's copy in the anchor bucket of a log-archive account (verify compares it). */
   readonly anchor: AnchorResult;
   readonly signatures: number;
+  /** Every scenario's calls, evaluated; and the harness's calls, counted and not evaluated. */
+  readonly authorization: EmulatorAuthorization & { readonly harnessCalls: number };
   readonly ok: boolean;
   readonly timings: { readonly startMs: number; readonly seedMs: number; readonly scenariosMs: number; readonly verifyMs: number; readonly totalMs: number };
 }
@@ -88,10 +67,11 @@ export interface EmulatorDrillOptions {
   readonly scenariosDir?: string;
   readonly scenarios?: readonly EmulatorScenario[];
   readonly onScenario?: (r: ScenarioReport) => void;
+  /** A stand-in for a principal's synthesized policies (a test proving a refusal fails the drill). */
+  readonly standIn?: EmulatorAuthorizerOptions['standIn'];
 }
 
 const message = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** Both accounts' EC2 (the region) and IAM state, paths prefixed by account. */
 const snapshot = async (aws: EmulatorAws, accounts: readonly string[], region: string): Promise<State> => {
@@ -109,87 +89,9 @@ const snapshot = async (aws: EmulatorAws, accounts: readonly string[], region: s
 const inAccount = (state: State, account: string): State =>
   new Map([...state].filter(([p]) => p.startsWith(`${account}:`)).map(([p, v]) => [p.slice(account.length + 1), v]));
 
-interface Invocation {
-  readonly incidentId: string;
-  readonly decision: string;
-  readonly reason?: string;
-  readonly steps: ScenarioReport['steps'];
-  readonly evidenceKeys: readonly string[];
-}
+const NOT_RUN: EmulatorAuthorization = { evaluated: 0, byPrincipal: {}, refused: [], known: [] };
 
-const invoke = async (aws: EmulatorAws, vault: Vault, scenario: EmulatorScenario, event: unknown, requestId: string): Promise<Invocation> => {
-  const home = aws.homeAccount;
-  const functionArn = `arn:aws:lambda:${aws.region}:${home}:function:CordonResponse-${scenario.responder === 'isolation' ? 'IsolateInstance' : 'RevokeCredentials'}`;
-  const context = { invokedFunctionArn: functionArn, awsRequestId: requestId, getRemainingTimeInMillis: () => 60_000 };
-  const actor = { arn: functionArn, requestId };
-  const reader = new StoreEvidenceReader(vault.store, pinnedKmsKey(new KmsSigner(aws.kms, vault.keyArn)));
-  if (scenario.responder === 'isolation') {
-    const r: ResponseSummary = await runGuarded({
-      event,
-      context,
-      responder: ISOLATION_RESPONDER,
-      guardrails: vault.guardrails,
-      idempotency: vault.idempotency<ResponseSummary>(ISOLATION_RESPONDER, () => true),
-      evidence: vault.chain,
-      logger: silent,
-      respond: (guardrails) =>
-        respondIsolation(
-          event,
-          {
-            evidence: vault.chain,
-            guardrails,
-            clientsFor: (access) => aws.ec2Family(access.region, access.credentials),
-            sts: aws.sts,
-            homeAccount: home,
-            homeRegion: aws.region,
-            memberRoleName: MEMBER_ROLES.isolation,
-            partition: 'aws',
-            config: ISOLATION_CONFIG,
-            actor,
-            reader,
-            logger: silent,
-          },
-          { requestId },
-        ),
-    });
-    const steps = [...r.steps, ...(r.results ?? []).flatMap((x) => x.steps)];
-    return { incidentId: r.incidentId, decision: r.decision, ...(r.reason ? { reason: r.reason } : {}), steps, evidenceKeys: r.evidenceKeys };
-  }
-  const r: RespondResult = await runGuarded({
-    event,
-    context,
-    responder: CREDENTIALS_RESPONDER,
-    guardrails: vault.guardrails,
-    idempotency: vault.idempotency<RespondResult>(CREDENTIALS_RESPONDER, () => true),
-    evidence: vault.chain,
-    logger: silent,
-    respond: (guardrails) =>
-      respondCredentials(event, {
-        evidence: vault.chain,
-        reader,
-        guardrails,
-        config: CREDENTIALS_CONFIG,
-        clock: () => new Date(),
-        homeAccount: home,
-        homeRegion: aws.region,
-        access: (incidentId) => accountAccess({ sts: aws.sts, homeAccount: home, memberRoleName: MEMBER_ROLES.credentials, partition: 'aws' }, incidentId),
-        iamFor: (access) => aws.iamWith(access.credentials),
-        sessions: new EmulatorSessionRevoker((account) => aws.seeder(account).iam),
-        ledger: new DynamoCredentialLedger(aws.ddb, VAULT.guardrailsTable),
-        actor,
-        logger: new Logger({ serviceName: 'cordon-emulator-drill', logLevel: 'SILENT' }),
-      }),
-  });
-  return {
-    incidentId: r.incidentId,
-    decision: r.decision,
-    ...(r.reason ? { reason: r.reason } : {}),
-    steps: r.steps.map((s) => ({ id: s.id, action: s.action, status: s.status, ...(s.error ? { error: s.error } : {}) })),
-    evidenceKeys: r.evidenceKeys,
-  };
-};
-
-const crashed = (scenario: EmulatorScenario, account: string, error: unknown, elapsedMs: number): ScenarioReport => ({
+const crashed = (scenario: EmulatorScenario, account: string, error: unknown, elapsedMs: number, authorization = NOT_RUN): ScenarioReport => ({
   name: scenario.name,
   responder: scenario.responder,
   account,
@@ -199,6 +101,7 @@ const crashed = (scenario: EmulatorScenario, account: string, error: unknown, el
   evidenceKeys: [],
   judgement: { checks: [], claimed: [], unexpected: [], ok: false },
   notes: [],
+  authorization,
   error: message(error),
   ok: false,
   elapsedMs,
@@ -209,13 +112,25 @@ const crashed = (scenario: EmulatorScenario, account: string, error: unknown, el
  * seeded first, so the after-state of one scenario is the before-state of the next: nothing but
  * the responder acts in between.
  */
-const runScenario = async (aws: EmulatorAws, vault: Vault, scenario: EmulatorScenario, seeded: Seeded, before: State, index: number): Promise<{ report: ScenarioReport; after: State }> => {
+interface Drilled {
+  readonly aws: EmulatorAws;
+  readonly vault: Vault;
+  readonly authz: EmulatorAuthorizer;
+}
+
+/** The calls recorded since the last take, evaluated. */
+const authorizeRecorded = ({ aws, vault, authz }: Drilled): Promise<EmulatorAuthorization> =>
+  authorizeEmulatorCalls(authz, aws.log.take(), aws.log.assumed, configuredNames(vault));
+
+const runScenario = async (d: Drilled, scenario: EmulatorScenario, seeded: Seeded, before: State, index: number): Promise<{ report: ScenarioReport; after: State }> => {
+  const { aws, vault } = d;
   const t0 = Date.now();
   const account = seeded.account;
   const from = new Date();
   const requestId = `emulator-${String(index + 1).padStart(2, '0')}`;
-  const r = await invoke(aws, vault, scenario, seeded.event, requestId);
+  const r = await invokeResponder(aws, vault, scenario.responder, seeded.event, requestId);
   const to = new Date();
+  const authorization = await authorizeRecorded(d);
   const after = await snapshot(aws, ACCOUNTS, aws.region);
   const e = seeded.expect(inAccount(before, account), inAccount(after, account), r, { from, to });
   const prefixed = e.rules.map((rule) => (c: Parameters<typeof rule>[0]) => (c.path.startsWith(`${account}:`) ? rule({ ...c, path: c.path.slice(account.length + 1) }) : undefined));
@@ -229,7 +144,12 @@ const runScenario = async (aws: EmulatorAws, vault: Vault, scenario: EmulatorSce
     ok: failedSteps.length === 0,
     ...(failedSteps.length ? { detail: JSON.stringify(failedSteps) } : {}),
   };
-  const judgement = judge(diff(before, after), prefixed, [decided, stepsOk, ...e.checks]);
+  const authorized = check(
+    `every AWS call authorized by the synthesized policies of the principal that sent it (${authorization.unavailable ?? `${authorization.evaluated} requests`})`,
+    authorization.refused.length === 0,
+    authorization.refused.join('\n'),
+  );
+  const judgement = judge(diff(before, after), prefixed, [decided, stepsOk, authorized, ...e.checks]);
   const report: ScenarioReport = {
     name: scenario.name,
     responder: scenario.responder,
@@ -242,6 +162,7 @@ const runScenario = async (aws: EmulatorAws, vault: Vault, scenario: EmulatorSce
     evidenceKeys: r.evidenceKeys,
     judgement,
     notes: e.notes,
+    authorization,
     ok: judgement.ok,
     elapsedMs: Date.now() - t0,
   };
@@ -250,6 +171,11 @@ const runScenario = async (aws: EmulatorAws, vault: Vault, scenario: EmulatorSce
 
 export const runEmulatorDrill = async (options: EmulatorDrillOptions = {}): Promise<EmulatorDrillReport> => {
   const t0 = Date.now();
+  // Synthesized (or read from the cache) while moto starts; settled before it is awaited.
+  const authzP = emulatorAuthorizer({ config: DEPLOYED, account: EMULATOR_HOME_ACCOUNT, region: EMULATOR_REGION, ...(options.standIn ? { standIn: options.standIn } : {}) }).then(
+    (a) => ({ a }),
+    (error: unknown) => ({ error }),
+  );
   const moto = await startMoto();
   const aws = emulatorAws(moto.endpoint, EMULATOR_HOME_ACCOUNT, EMULATOR_REGION);
   try {
@@ -277,6 +203,9 @@ export const runEmulatorDrill = async (options: EmulatorDrillOptions = {}): Prom
     const list = options.scenarios ?? EMULATOR_SCENARIOS;
     const seeded: (Seeded | Error)[] = [];
     for (const scenario of list) seeded.push(await scenario.seed(ctx).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
+    const authz = await authzP;
+    if ('error' in authz) throw authz.error;
+    const drilled: Drilled = { aws, vault, authz: authz.a };
     const t2 = Date.now();
     const scenarios: ScenarioReport[] = [];
     let state = await snapshot(aws, ACCOUNTS, EMULATOR_REGION);
@@ -287,11 +216,11 @@ export const runEmulatorDrill = async (options: EmulatorDrillOptions = {}): Prom
       if (!world || world instanceof Error) report = crashed(scenario, EMULATOR_HOME_ACCOUNT, world ?? 'not seeded', 0);
       else {
         try {
-          const done = await runScenario(aws, vault, scenario, world, state, index);
+          const done = await runScenario(drilled, scenario, world, state, index);
           report = done.report;
           state = done.after;
         } catch (error) {
-          report = crashed(scenario, world.account, error, Date.now() - t);
+          report = crashed(scenario, world.account, error, Date.now() - t, await authorizeRecorded(drilled));
           state = await snapshot(aws, ACCOUNTS, EMULATOR_REGION);
         }
       }
@@ -308,6 +237,7 @@ export const runEmulatorDrill = async (options: EmulatorDrillOptions = {}): Prom
     await addS3(anchorTarget.s3, { bucket: anchorTarget.bucket, prefix: '' }, verifier.anchorSink(), { minRetentionDays: 2555 });
     const verify = verifier.finish();
     const t4 = Date.now();
+    const authorization = { ...sumAuthorizations(scenarios.map((s) => s.authorization)), harnessCalls: aws.log.harnessCalls };
     return {
       endpoint: moto.endpoint,
       pid: moto.pid,
@@ -317,7 +247,8 @@ export const runEmulatorDrill = async (options: EmulatorDrillOptions = {}): Prom
       verify,
       anchor,
       signatures: vault.signer.signed,
-      ok: scenarios.every((s) => s.ok) && verify.ok && verify.records > 0 && anchor.status === 'stored' && anchor.evidenced,
+      authorization,
+      ok: scenarios.every((s) => s.ok) && authorization.refused.length === 0 && verify.ok && verify.records > 0 && anchor.status === 'stored' && anchor.evidenced,
       timings: { startMs: t1 - t0, seedMs: t2 - t1, scenariosMs: t3 - t2, verifyMs: t4 - t3, totalMs: Date.now() - t0 },
     };
   } finally {
