@@ -1,13 +1,15 @@
-import type { Actor, EvidenceInput, EvidenceKind, EvidenceWriter, Mode, StoredRecord, TargetRef, Trigger } from '../evidence/types';
+import type { EvidenceWriter, Mode, StoredRecord } from '../evidence/types';
+import { settle, type Recorder, type Settled } from '../pipeline/recorder';
+import type { RecordFields } from '../pipeline/types';
 import { errorMessage } from '../shared/errors';
 import { storeArtifact, type ArtifactStore } from './capture';
 import { executePlan, type ExecuteOptions } from './execute';
 import { INCIDENT_TAG, type Ec2Clients, type InstanceState, type Step, type StepResult } from './types';
 
 /**
- * How the isolation responder writes its evidence: one append per record with the target's
- * trigger, target and actor; a step record per step as it settles (a capture's artifact stored
- * first, its hash in the record); an outcome record after the last step.
+ * How isolation and release write the evidence of an execution: a step record per step as it
+ * settles (a capture's artifact stored first, its hash in the record), then the outcome record,
+ * written by the pipeline (lambdas/pipeline/run.ts) with the fields `outcomeOf` gives.
  */
 
 export interface RecordsDeps {
@@ -18,37 +20,6 @@ export interface RecordsDeps {
   readonly execute?: ExecuteOptions;
   readonly logger?: { error(message: string, extra: Record<string, unknown>): void };
 }
-
-export interface TargetContext {
-  /** Mutable: a release moves to the isolation's incident once it is known. */
-  incidentId: string;
-  readonly trigger: Trigger;
-  readonly target: TargetRef;
-  actor: Actor;
-  readonly keys: string[];
-}
-
-export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-export const settle = <T>(p: Promise<T>): Promise<Settled<T>> =>
-  p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-
-export const append = async (
-  deps: Pick<RecordsDeps, 'evidence'>,
-  ctx: TargetContext,
-  kind: EvidenceKind,
-  mode: Mode,
-  fields: Omit<EvidenceInput, 'kind' | 'mode' | 'trigger' | 'target' | 'actor'>,
-): Promise<StoredRecord> => {
-  // No copy here: every EvidenceWriter snapshots its input before its first await (the chain
-  // validates it and turns before/after/detail into plain JSON), and a copy per record was the
-  // largest CPU and allocation cost of a finding (bench/isolation.ts).
-  const stored = await deps.evidence.append(ctx.incidentId, { kind, mode, trigger: ctx.trigger, target: ctx.target, actor: ctx.actor, ...fields });
-  ctx.keys.push(stored.key);
-  return stored;
-};
 
 export const summaryOfState = (state: InstanceState) => ({
   state: state.instance?.state ?? null,
@@ -74,10 +45,11 @@ export const stepSummary = (r: StepResult) => ({
 });
 
 /** The step record of one settled step (after storing its artifact, if it captured one). */
-const stepRecord = async (deps: RecordsDeps, ctx: TargetContext, mode: Mode, r: StepResult): Promise<StoredRecord> => {
-  const artifact = r.artifact ? await storeArtifact(deps.artifacts, ctx.incidentId, r.artifact) : undefined;
+const stepRecord = async (deps: RecordsDeps, rec: Recorder, mode: Mode, r: StepResult): Promise<StoredRecord> => {
+  const artifact = r.artifact ? await storeArtifact(deps.artifacts, rec.incidentId, r.artifact) : undefined;
   const after = artifact ? { ...(r.after as object | undefined), artifact } : r.after;
-  return append(deps, ctx, 'step', mode, {
+  return rec.append(mode, {
+    kind: 'step',
     action: r.step.action,
     ...(r.error ? { reason: r.error } : {}),
     ...(r.before !== undefined ? { before: r.before } : {}),
@@ -87,44 +59,51 @@ const stepRecord = async (deps: RecordsDeps, ctx: TargetContext, mode: Mode, r: 
   });
 };
 
-/**
- * Executes the plan, appending one step record as each step settles, then the outcome record with
- * `outcome(results)`'s fields. Throws, after the outcome, when a step record could not be appended.
- */
-export const executeWithEvidence = async (
-  steps: readonly Step[],
-  clients: Ec2Clients,
-  mode: Mode,
-  deps: RecordsDeps,
-  ctx: TargetContext,
-  outcome: (results: readonly StepResult[]) => Pick<EvidenceInput, 'action'> & { after?: Record<string, unknown>; detail?: Record<string, unknown> },
-): Promise<StepResult[]> => {
+/** The steps as they settled, and the step records that could not be written. */
+export interface Executed {
+  readonly results: readonly StepResult[];
+  readonly incidentId: string;
+  readonly lost: readonly string[];
+}
+
+/** Executes the plan, appending one step record as each step settles (independent steps in parallel). */
+export const executeWithEvidence = async (steps: readonly Step[], clients: Ec2Clients, mode: Mode, deps: RecordsDeps, rec: Recorder): Promise<Executed> => {
   const appends: Promise<Settled<StoredRecord>>[] = [];
   const results = await executePlan(
     steps,
     clients,
     (r) => {
-      if (r.status !== 'succeeded') deps.logger?.error('isolation step failed', { incidentId: ctx.incidentId, step: r.step.id, error: r.error });
-      appends.push(settle(stepRecord(deps, ctx, mode, r)));
+      if (r.status !== 'succeeded') deps.logger?.error('isolation step failed', { incidentId: rec.incidentId, step: r.step.id, error: r.error });
+      appends.push(settle(stepRecord(deps, rec, mode, r)));
     },
     deps.execute,
   );
   const appended = await Promise.all(appends);
-  const lost = appended.filter((a) => !a.ok);
+  return { results, incidentId: rec.incidentId, lost: appended.flatMap((a) => (a.ok ? [] : [errorMessage(a.error)])) };
+};
+
+/**
+ * The outcome record of an execution, with `out`'s action and fields, and the failure to throw
+ * after it when a step record could not be appended.
+ */
+export const outcomeOf = (
+  executed: Executed,
+  out: Pick<RecordFields, 'action'> & { after?: Record<string, unknown>; detail?: Record<string, unknown> },
+): { outcome: RecordFields; failure?: Error } => {
+  const { results, lost } = executed;
   const count = (status: StepResult['status']) => results.filter((r) => r.status === status).length;
-  const out = outcome(results);
-  await append(deps, ctx, 'outcome', mode, {
-    action: out.action,
-    reason: `${count('succeeded')} of ${results.length} steps succeeded`,
-    after: { succeeded: count('succeeded'), failed: count('failed'), notRun: count('not-run'), ...out.after },
-    detail: {
-      failedSteps: results.filter((r) => r.status !== 'succeeded').map(stepSummary),
-      ...out.detail,
-      ...(lost.length ? { stepRecordsLost: lost.map((l) => (l.ok ? '' : errorMessage(l.error))) } : {}),
+  return {
+    outcome: {
+      kind: 'outcome',
+      action: out.action,
+      reason: `${count('succeeded')} of ${results.length} steps succeeded`,
+      after: { succeeded: count('succeeded'), failed: count('failed'), notRun: count('not-run'), ...out.after },
+      detail: {
+        failedSteps: results.filter((r) => r.status !== 'succeeded').map(stepSummary),
+        ...out.detail,
+        ...(lost.length ? { stepRecordsLost: [...lost] } : {}),
+      },
     },
-  });
-  if (lost.length) {
-    throw new Error(`evidence: ${lost.length} step record(s) could not be appended for ${ctx.incidentId}`);
-  }
-  return results;
+    ...(lost.length ? { failure: new Error(`evidence: ${lost.length} step record(s) could not be appended for ${executed.incidentId}`) } : {}),
+  };
 };

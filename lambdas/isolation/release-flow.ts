@@ -1,89 +1,116 @@
-import type { Mode } from '../evidence/types';
 import type { ManualReleaseTarget } from '../findings/ec2';
+import { settle, type Settled } from '../pipeline/recorder';
+import type { Responder, Stop } from '../pipeline/types';
+import { ec2Responder, gateWords, reach, regionOf, unreached, type Reached, type RespondDeps, type ResponseSummary } from './access';
 import { isolationDecision } from './decision';
-import { EvidenceIntegrityError, readIsolation, type EvidenceReader } from './evidence-reader';
-import { append, executeWithEvidence, summaryOfState, type RecordsDeps, type TargetContext } from './records';
-import { notRestored, planRelease } from './release';
-import { INCIDENT_TAG, type Ec2Clients, type InstanceState, type IsolationConfig, type StepResult } from './types';
+import { EvidenceIntegrityError, readIsolation } from './evidence-reader';
+import { executeWithEvidence, outcomeOf, summaryOfState, type Executed } from './records';
+import { notRestored, planRelease, type IsolationRecord } from './release';
+import type { AccountAccess } from '../shared/assume';
+import { INCIDENT_TAG, type InstanceState, type Step } from './types';
 
 /**
- * The release flow: find the isolating incident (request, else the instance's tag), read what it
- * changed from its evidence (and from the isolations it continued), restore, untag, and say what
- * was not restored with the command for each. Evidenced in the isolation's own incident, so one
- * chain tells the whole story.
+ * The release responder on the pipeline: find the isolating incident (request, else the instance's
+ * tag), read what it changed from its evidence (and from the isolations it continued), restore,
+ * untag, and say what was not restored with the command for each. Evidenced in the isolation's own
+ * incident, so one chain tells the whole story. A release is a person's decision: the breaker does
+ * not count it.
  */
 
-export interface ReleaseDeps extends RecordsDeps {
-  readonly config: IsolationConfig;
-  readonly reader?: EvidenceReader;
+/** The instance, and the isolation's evidence (read only when the release can go on). */
+interface ReleaseObserved extends Reached {
+  readonly isolation?: Settled<IsolationRecord | undefined>;
 }
 
-export const release = async <S>(
-  target: ManualReleaseTarget,
-  state: InstanceState,
-  mode: Mode,
-  deps: ReleaseDeps,
-  ctx: TargetContext,
-  summary: (decision: 'act' | 'skip' | 'dry-run' | 'escalate', reason: string | undefined, steps?: readonly StepResult[]) => S,
-  clients: () => Ec2Clients,
-): Promise<S> => {
-  const instanceId = target.instance.instanceId;
-  const region = ctx.target.region ?? '';
-  const isolationIncident = target.isolationIncidentId ?? state.instance?.tags[INCIDENT_TAG];
-  if (isolationIncident) ctx.incidentId = isolationIncident;
-  const skip = async (reason: string, message: string) => {
-    await append(deps, ctx, 'skip', mode, { action: `skip:${reason}`, reason: message, before: summaryOfState(state) });
-    return summary('skip', reason);
-  };
-  const decision = isolationDecision(target, state, deps.config, mode);
-  if (decision.skip) return skip(decision.skip.reason, decision.skip.message);
-  if (!isolationIncident) {
-    return skip('no-isolation-evidence', `expected an incidentId or a ${INCIDENT_TAG} tag on ${instanceId}, found neither`);
-  }
-  if (!deps.reader) throw new Error('respond: release needs an evidence reader');
-  let isolation;
-  try {
-    isolation = await readIsolation(deps.reader, isolationIncident, instanceId);
-  } catch (error) {
-    if (!(error instanceof EvidenceIntegrityError)) throw error;
-    // A record that fails verification must not steer a release: refuse, say why, escalate.
-    await append(deps, ctx, 'escalation', mode, {
-      action: 'escalate:evidence-unverified',
-      reason: `refusing to release ${instanceId}: ${error.message}`,
-      detail: { key: error.key, code: error.code },
-    });
-    return summary('escalate', 'evidence-unverified');
-  }
-  if (!isolation) {
-    return skip('no-isolation-evidence', `expected successful isolation steps on ${instanceId} in incident ${isolationIncident}, found none`);
-  }
-  const steps = planRelease(target, state, isolation);
-  const dryRun = mode === 'dry-run';
-  await append(deps, ctx, 'intent', mode, {
-    action: 'release-instance',
-    reason: dryRun ? `dry-run: ${target.reason}` : target.reason,
-    before: summaryOfState(state),
-    detail: {
-      dryRun,
-      plan: steps,
-      isolation,
-      reattachAsg: target.reattachAsg,
-      ...(target.ticket ? { ticket: target.ticket } : {}),
-      notRestored: notRestored(instanceId, region, isolation, target.reattachAsg),
-    },
-  });
-  if (dryRun) return summary('dry-run', undefined);
-  if (steps.length === 0) {
-    await append(deps, ctx, 'outcome', mode, {
-      action: 'release-instance',
-      reason: 'nothing to restore: already as before isolation',
-      detail: { notRestored: notRestored(instanceId, region, isolation, target.reattachAsg) },
-    });
-    return summary('act', 'nothing-to-restore');
-  }
-  const results = await executeWithEvidence(steps, clients(), mode, deps, ctx, (r) => ({
-    action: 'release-instance',
-    detail: { notRestored: notRestored(instanceId, region, isolation, target.reattachAsg, r) },
-  }));
-  return summary('act', results.some((r) => r.status !== 'succeeded') ? 'some-steps-failed' : undefined, results);
+interface ReleasePlan {
+  readonly steps: readonly Step[];
+  readonly access: AccountAccess;
+  readonly state: InstanceState;
+  readonly isolation: IsolationRecord;
+}
+
+/** The incident that isolated the instance: named by the request, else its tag. */
+const isolationIncidentOf = (target: ManualReleaseTarget, state: InstanceState | undefined): string | undefined =>
+  target.isolationIncidentId ?? state?.instance?.tags[INCIDENT_TAG];
+
+/** Reads the isolation's evidence (in parallel with the kill switch) when nothing stops the release first. */
+const observeRelease = async (target: ManualReleaseTarget, deps: RespondDeps): Promise<ReleaseObserved> => {
+  const reached = await reach(target, deps);
+  const state = reached.state?.ok ? reached.state.value : undefined;
+  const incident = isolationIncidentOf(target, state);
+  if (!state || !incident || !deps.reader || isolationDecision(target, state, deps.config, 'enforce').skip) return reached;
+  return { ...reached, isolation: await settle(readIsolation(deps.reader, incident, target.instance.instanceId)) };
 };
+
+const notRestoredOf = (target: ManualReleaseTarget, deps: RespondDeps, plan: ReleasePlan, executed?: Executed) =>
+  notRestored(target.instance.instanceId, regionOf(target, deps), plan.isolation, target.reattachAsg, executed?.results);
+
+export const releaseResponder = (deps: RespondDeps): Responder<ManualReleaseTarget, ReleaseObserved, ReleasePlan, Executed, ResponseSummary> => ({
+  ...ec2Responder(deps),
+  observe: (target) => observeRelease(target, deps),
+  plan: (target, observed, mode) => {
+    const seen = unreached(target, observed);
+    if ('records' in seen) return seen;
+    const { state, access } = seen;
+    const instanceId = target.instance.instanceId;
+    const incident = isolationIncidentOf(target, state);
+    const inIncident = incident ? { incidentId: incident } : {};
+    const skip = (reason: string, message: string): Stop<never> => ({
+      decision: 'skip',
+      reason,
+      records: [{ kind: 'skip', action: `skip:${reason}`, reason: message, before: summaryOfState(state) }],
+      ...inIncident,
+    });
+    const decision = isolationDecision(target, state, deps.config, mode);
+    if (decision.skip) return skip(decision.skip.reason, decision.skip.message);
+    if (!incident) return skip('no-isolation-evidence', `expected an incidentId or a ${INCIDENT_TAG} tag on ${instanceId}, found neither`);
+    if (!deps.reader) return { decision: 'skip', records: [], retry: new Error('respond: release needs an evidence reader'), ...inIncident };
+    const read = observed.isolation;
+    if (read && !read.ok) {
+      // A record that fails verification must not steer a release: refuse, say why, escalate.
+      if (!(read.error instanceof EvidenceIntegrityError)) return { decision: 'escalate', records: [], retry: read.error, ...inIncident };
+      return {
+        decision: 'escalate',
+        reason: 'evidence-unverified',
+        records: [{ kind: 'escalation', action: 'escalate:evidence-unverified', reason: `refusing to release ${instanceId}: ${read.error.message}`, detail: { key: read.error.key, code: read.error.code } }],
+        ...inIncident,
+      };
+    }
+    const isolation = read?.value;
+    if (!isolation) return skip('no-isolation-evidence', `expected successful isolation steps on ${instanceId} in incident ${incident}, found none`);
+    return { go: { steps: planRelease(target, state, isolation), access, state, isolation }, incidentId: incident };
+  },
+  execute: async ({ plan, mode }, rec) =>
+    plan.steps.length === 0 ? { results: [], incidentId: rec.incidentId, lost: [] } : executeWithEvidence(plan.steps, deps.clientsFor(plan.access), mode, deps, rec),
+  describe: {
+    ...gateWords,
+    intent: ({ target, plan, mode }) => ({
+      kind: 'intent',
+      action: 'release-instance',
+      reason: mode === 'dry-run' ? `dry-run: ${target.reason}` : target.reason,
+      before: summaryOfState(plan.state),
+      detail: {
+        dryRun: mode === 'dry-run',
+        plan: plan.steps,
+        isolation: plan.isolation,
+        reattachAsg: target.reattachAsg,
+        ...(target.ticket ? { ticket: target.ticket } : {}),
+        notRestored: notRestoredOf(target, deps, plan),
+      },
+    }),
+    outcome: ({ target, plan }, executed) => {
+      if (plan.steps.length === 0) {
+        return {
+          decision: 'act',
+          reason: 'nothing-to-restore',
+          outcome: { kind: 'outcome', action: 'release-instance', reason: 'nothing to restore: already as before isolation', detail: { notRestored: notRestoredOf(target, deps, plan) } },
+        };
+      }
+      return {
+        ...outcomeOf(executed, { action: 'release-instance', detail: { notRestored: notRestoredOf(target, deps, plan, executed) } }),
+        decision: 'act',
+        ...(executed.results.some((r) => r.status !== 'succeeded') ? { reason: 'some-steps-failed' } : {}),
+      };
+    },
+  },
+});
