@@ -12,6 +12,8 @@
  * - init: the import measured inside the process; first request: from calling the handler with a
  *   real event to the first connection to AWS (every endpoint points at a local socket that
  *   accepts and never answers). Medians of RUNS fresh processes.
+ * - the CPU time (user + system) of both parts, from process.cpuUsage in the same process: on this
+ *   shared, loaded machine wall time doubles with the load, CPU time hardly moves.
  * Node 20 here, Node 24 on Lambda: the SDK's "Node < 22" warning is off, as it is there.
  */
 import { execSync, spawnSync } from 'node:child_process';
@@ -86,13 +88,14 @@ const [file, eventFile] = process.argv.slice(2);
 const server = createServer(() => undefined);
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:' + server.address().port;
-const t0 = performance.now();
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const t0 = performance.now(), c0 = cpu();
 const mod = await import(file);
-const t1 = performance.now();
+const t1 = performance.now(), c1 = cpu();
 const event = JSON.parse(readFileSync(eventFile, 'utf8'));
 server.on('connection', () => {
-  const t2 = performance.now();
-  process.stdout.write(JSON.stringify({ init: t1 - t0, first: t2 - t1 }));
+  const t2 = performance.now(), c2 = cpu();
+  process.stdout.write(JSON.stringify({ init: t1 - t0, first: t2 - t1, cpuInit: c1 - c0, cpuFirst: c2 - c1 }));
   process.exit(0);
 });
 const context = { invokedFunctionArn: 'arn:aws:lambda:us-east-1:111111111111:function:bench', awsRequestId: 'bench', getRemainingTimeInMillis: () => 120000 };
@@ -102,6 +105,14 @@ Promise.resolve(mod.handler(event, context)).then(
 );
 setTimeout(() => { process.stderr.write('no AWS request within 10 s'); process.exit(4); }, 10000).unref();
 `;
+
+/** What LOADER prints: wall and CPU (user + system, every thread) milliseconds of both parts. */
+interface Parts {
+  readonly init: number;
+  readonly first: number;
+  readonly cpuInit: number;
+  readonly cpuFirst: number;
+}
 
 const spawn = (args: string[]): { ms: number; stdout: string } => {
   const start = process.hrtime.bigint();
@@ -140,7 +151,7 @@ export const benchBundles = async (): Promise<BenchRow[]> => {
   const bareMs = median(bare);
   const rows: BenchRow[] = [{ name: `bare node -e 0 (median of ${bare.length})`, value: bareMs, unit: 'ms' }];
   for (const h of handlers) {
-    const parts = Array.from({ length: RUNS }, () => JSON.parse(spawn([loader, files.get(h)!, events.get(h)!]).stdout) as { init: number; first: number });
+    const parts = Array.from({ length: RUNS }, () => JSON.parse(spawn([loader, files.get(h)!, events.get(h)!]).stdout) as Parts);
     const init = median(parts.map((p) => p.init));
     const first = median(parts.map((p) => p.first));
     rows.push(
@@ -149,6 +160,9 @@ export const benchBundles = async (): Promise<BenchRow[]> => {
       { name: `${h}: module init (import, in process)`, value: init, unit: 'ms' },
       { name: `${h}: first invocation to its first AWS request`, value: first, unit: 'ms' },
       { name: `${h}: cold start = init + first invocation to first request`, value: median(parts.map((p) => p.init + p.first)), unit: 'ms' },
+      { name: `${h}: CPU time of module init`, value: median(parts.map((p) => p.cpuInit)), unit: 'ms' },
+      { name: `${h}: CPU time of the first invocation to its first AWS request`, value: median(parts.map((p) => p.cpuFirst)), unit: 'ms' },
+      { name: `${h}: cold start CPU time (init + first invocation to first request)`, value: median(parts.map((p) => p.cpuInit + p.cpuFirst)), unit: 'ms' },
     );
   }
   rmSync(outdir, { recursive: true, force: true });
