@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { guardSchema } from './guard-config';
 
 /**
  * Cordon's configuration: the `cordon` key of the cdk.json context. Every key has a documented
@@ -128,6 +129,8 @@ const organizationSchema = z.strictObject(
     retainStacksOnAccountRemoval: bool().default(false),
     /** GuardDuty auto-enable for organization members: `NEW` accounts only, or `ALL`. */
     guardDutyAutoEnable: z.enum(GUARDDUTY_AUTO_ENABLE, { error: `must be one of ${GUARDDUTY_AUTO_ENABLE.join(', ')}` }).default('NEW'),
+    /** Cordon's guard SCP (lib/guard-config.ts, lib/guard-stack.ts). */
+    guard: guardSchema.prefault({}),
   },
   { error: 'must be an object' },
 );

@@ -1,11 +1,15 @@
-import { Stage, type App, type Environment } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Stage, type App, type Environment } from 'aws-cdk-lib';
 import { AnchorStack } from './anchor-stack';
 import { anchorNames } from './anchor-names';
 import type { CordonConfig } from './config';
 import { DetectionStack } from './detection-stack';
 import { EvidenceStack } from './evidence-stack';
+import { GuardStack } from './guard-stack';
 import { addOrganizationStacks, type OrganizationStacks } from './organization-stack';
 import { ResponseStack } from './response-stack';
+
+/** The context key DefaultStackSynthesizer reads the bootstrap qualifier from (`cdk bootstrap --qualifier`). */
+const BOOTSTRAP_QUALIFIER_CONTEXT = '@aws-cdk/core:bootstrapQualifier';
 
 export interface CordonAppProps {
   readonly config: CordonConfig;
@@ -26,6 +30,11 @@ export class CordonApp {
    * `cdk deploy --all` in the security account leaves it out); absent unless `cordon.anchor.account` is set.
    */
   readonly anchor?: AnchorStack;
+  /**
+   * Cordon's guard SCP where SCPs are created (stage `CordonGuard`, stack `Policy`, deployed with
+   * that account's credentials); absent unless `cordon.organization.guard.account` is set.
+   */
+  readonly guard?: GuardStack;
 
   constructor(app: App, props: CordonAppProps) {
     const { config, env } = props;
@@ -65,5 +74,25 @@ export class CordonApp {
       });
     }
     this.organization = addOrganizationStacks(app, { config, env, response: this.response, ...(this.detection ? { detection: this.detection } : {}) });
+    const guard = config.organization.guard;
+    if (guard.account) {
+      const { organization, forwarders } = this.organization;
+      const stacks = [this.evidence, this.response, this.detection, organization, ...forwarders].flatMap((s) => (s ? [s.stackName] : []));
+      // AWS Organizations is a global service with its endpoint in us-east-1.
+      const stage = new Stage(app, 'CordonGuard', { env: { account: guard.account, region: 'us-east-1' } });
+      this.guard = new GuardStack(stage, 'Policy', {
+        scope: {
+          responseStack: this.response.stackName,
+          stacks,
+          // The bootstrap of the security account whose CloudFormation execution role deploys Cordon.
+          bootstrapQualifier: (app.node.tryGetContext(BOOTSTRAP_QUALIFIER_CONTEXT) as string | undefined) ?? DefaultStackSynthesizer.DEFAULT_QUALIFIER,
+          ...(config.vault.breakGlassPrincipalArn ? { breakGlassPrincipalArn: config.vault.breakGlassPrincipalArn } : {}),
+        },
+        targetIds: guard.targetIds,
+        // Deleting the stack would detach the guard: that must be a decision.
+        terminationProtection: true,
+        description: 'Cordon: the guard SCP on the security account (management account or delegated policy administrator)',
+      });
+    }
   }
 }

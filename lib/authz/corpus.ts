@@ -1,4 +1,5 @@
 import { authorizer, type Authorizer, type Verdict } from './evaluate';
+import { confinedVerdict } from './confined';
 import { isMemberRole, type RoleFacts } from './model';
 import { KNOWN_FAILURES } from './known';
 import { corpusContext, MUST_DENY, type MustDeny } from './must-deny';
@@ -19,7 +20,18 @@ export interface CorpusResult {
 /** Every Cordon role of the deployment (home stacks and the member role in CORPUS_MEMBER). */
 export const cordonRoles = (authz: Authorizer): RoleFacts[] => authz.deployment(CORPUS_MEMBER).roles.filter((r) => !isMemberRole(r.name) || r.account === CORPUS_MEMBER);
 
-/** Evaluates every entry by every principal of its audience, each in its own account. */
+const result = (entry: MustDeny, verdicts: readonly Verdict[]): CorpusResult => ({
+  entry,
+  verdicts,
+  allowed: verdicts.filter((v) => v.allowed).map((v) => v.principal),
+  known: KNOWN_FAILURES[entry.id]?.principals ?? [],
+});
+
+/**
+ * Evaluates every entry by every principal of its audience, each in its own account. Then a
+ * document-of-choice entry allowed to a confined principal is decided by its confinement paths
+ * (lib/authz/confined.ts), themselves entries of the corpus.
+ */
 export const evaluateCorpus = async (authz?: Authorizer): Promise<CorpusResult[]> => {
   const a = authz ?? (await authorizer(CORPUS_HOME));
   const facts = a.deployment(CORPUS_MEMBER);
@@ -33,12 +45,8 @@ export const evaluateCorpus = async (authz?: Authorizer): Promise<CorpusResult[]
     for (const p of principals) {
       verdicts.push(await a.evaluate(p, entry.request(corpusContext(facts, CORPUS_HOME, p.account))));
     }
-    results.push({
-      entry,
-      verdicts,
-      allowed: verdicts.filter((v) => v.allowed).map((v) => v.principal),
-      known: KNOWN_FAILURES[entry.id]?.principals ?? [],
-    });
+    results.push(result(entry, verdicts));
   }
-  return results;
+  const paths = new Map(results.map((r) => [r.entry.id, r.allowed]));
+  return results.map((r) => (r.entry.documentOfChoice ? result(r.entry, r.verdicts.map((v) => confinedVerdict(v, paths))) : r));
 };

@@ -1,6 +1,7 @@
 import { getDenialReasons, getGrantReasons, runSimulation, type RequestDenial, type RequestGrant } from '@cloud-copilot/iam-simulate';
 import type { CordonConfigInput } from '../config';
 import { AWS_MANAGED, deploymentFacts, isMemberRole, type DeploymentFacts, type PolicyDocument, type RoleFacts } from './model';
+import { scpLevels } from './scp';
 import { synthesized } from './synth';
 
 /**
@@ -38,9 +39,12 @@ export interface AuthorizerOptions {
 /**
  * The config the harness synthesizes by default: the repository's defaults plus an organization
  * with a member OU (so the member role and the AssumeRole path exist), a quarantine profile
- * (the one the isolation tests use, in account 111111111111) and an anchor in account 444455556666.
+ * (the one the isolation tests use, in account 111111111111), an anchor in account 444455556666
+ * and the guard SCP on the security account.
  */
 export const AUTHZ_ORG_ID = 'o-cordon0authz';
+/** The organization's management account, where the harness's guard SCP is created. */
+export const AUTHZ_MANAGEMENT_ACCOUNT = '999988887777';
 /** The one responder the harness lists in `manual.callerPrincipalArns`. */
 export const AUTHZ_RESPONDER = 'arn:aws:iam::111111111111:role/IncidentResponder';
 export const AUTHZ_CONFIG: CordonConfigInput = {
@@ -54,6 +58,9 @@ export const AUTHZ_CONFIG: CordonConfigInput = {
   anchor: { account: '444455556666', securityAccount: '111111111111' },
   // The responders who may call the manual request URLs (lib/constructs/manual-url.ts).
   manual: { callerPrincipalArns: [AUTHZ_RESPONDER] },
+  // The guard SCP (lib/guard-stack.ts), created in the management account and attached to the
+  // security account: every request of a security-account principal is evaluated with it in force.
+  organization: { guard: { account: AUTHZ_MANAGEMENT_ACCOUNT, targetIds: ['111111111111'] } },
 };
 
 /** An ordinary administrator of an account: a role with AdministratorAccess, nothing else. */
@@ -175,7 +182,8 @@ export class Authorizer {
           contextVariables: context,
         },
         identityPolicies: caller.policies.map((p) => ({ name: p.name, policy: p.policy })),
-        serviceControlPolicies: [],
+        // The SCPs attached above the caller's account (the guard on the security account).
+        serviceControlPolicies: scpLevels(this.deployment(memberAccount).serviceControlPolicies, caller.account, this.options.account),
         resourceControlPolicies: [],
         ...(resourcePolicy ? { resourcePolicy } : {}),
       },
@@ -189,7 +197,8 @@ export class Authorizer {
     const allowed = result.overallResult === 'Allowed';
     if (!analysis) return { ...base, allowed, explanation: `simulator: ${result.overallResult} (no statement matched the resource)` };
     const explanation = allowed
-      ? `allowed by ${getGrantReasons(analysis).map(describeGrant).join(' and ')}`
+      ? // The SCPs' FullAWSAccess allows at every level: the identity or resource policy is what decides.
+        `allowed by ${getGrantReasons(analysis).filter((g) => g.policyType !== 'scp').map(describeGrant).join(' and ')}`
       : getDenialReasons(analysis)
           .map((d) => describeDenial(d, caller.name, request.resource))
           .join('; ');

@@ -1,4 +1,5 @@
 import type { Synthesized } from './synth';
+import type { ScpFacts } from './scp';
 import { exportsOf, resolveIn, type CfnTemplate, type Env, type Json, type ResolveScope } from './resolve';
 
 /**
@@ -38,6 +39,8 @@ export interface DeploymentFacts {
   readonly parameters: Readonly<Record<string, string>>;
   /** Role ARN -> environment of the Lambda function that runs with it (names of what it calls). */
   readonly environments: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** The service control policies the deployment creates (the guard, lib/guard-stack.ts). */
+  readonly serviceControlPolicies: readonly ScpFacts[];
 }
 
 /** Friendly names of Cordon's own principals, by stack and logical id prefix. */
@@ -85,6 +88,7 @@ export const deploymentFacts = (synth: Synthesized, home: Env, memberAccount: st
   const bucketAccounts: Record<string, string> = {};
   const exports: Record<string, Json> = {};
   const homeRoles: Record<string, string> = {};
+  const serviceControlPolicies: ScpFacts[] = [];
 
   // Home stacks first (the member stack takes their role ARNs), in dependency order for exports.
   const order = [...synth.stacks].sort((a, b) => Number(a.member) - Number(b.member) || rank(a.stackName) - rank(b.stackName));
@@ -209,11 +213,16 @@ export const deploymentFacts = (synth: Synthesized, home: Env, memberAccount: st
           environments[String(p.Role)] = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, String(v)]));
           break;
         }
+        case 'AWS::Organizations::Policy':
+          if (p.Type === 'SERVICE_CONTROL_POLICY') {
+            serviceControlPolicies.push({ name: String(p.Name), targetIds: list(p.TargetIds).map(String), policy: p.Content as PolicyDocument });
+          }
+          break;
         default:
       }
     }
   }
-  return { roles, resourcePolicies, encryptedBy, tags, bucketAccounts, parameters, environments };
+  return { roles, resourcePolicies, encryptedBy, tags, bucketAccounts, parameters, environments, serviceControlPolicies };
 };
 
 /** The statement Lambda writes for an AWS::Lambda::Permission (the conditions its properties add). */

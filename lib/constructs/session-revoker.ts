@@ -23,13 +23,17 @@ import { acknowledgeWildcards, SESSION_WRITER_REASONS, sessionWriterStatements }
  *   first, so it cannot pre-seed the statements either. The policy name is fixed too.
  * - Only the state machine's role holds iam:PutUserPolicy / iam:PutRolePolicy (the function that
  *   starts it has no Put*Policy at all; in member accounts only this role can assume the writer
- *   role). Whoever could change the definition or that role is already an administrator of the
- *   security account, and such a change alarms (Cordon's tamper alarms on its own resources).
+ *   role). Whoever could change the definition or that role is an administrator of the security
+ *   account: the guard SCP denies them that (lib/guard-policy.ts) but to CloudFormation's deploys
+ *   and break-glass, and such a change alarms (Cordon's tamper alarms on its own resources).
  * - The worst a compromised caller can do is deny sessions of a principal it could already
  *   contain: never grant anything. Protected-tag principals, Cordon's own roles (exact ARNs),
  *   service-linked and Identity Center roles are denied to the writer by IAM.
  * Express + StartSyncExecution: one round trip for the caller, after the key is already inactive.
  */
+
+/** The state machine's fixed name in `stackName` (the guard SCP names it too: lib/guard-policy.ts). */
+export const sessionRevokerName = (stackName: string): string => `${stackName}-SessionRevoker`;
 
 /** The role the state machine assumes in member accounts (trusted only by its role). */
 export const SESSION_WRITER_ROLE_NAME = 'CordonMemberSessionRevoker';
@@ -190,9 +194,9 @@ export class SessionRevoker extends Construct {
     // anyone else creates with this role (iam:PassRole) cannot assume it, so no other definition
     // (no other document) can ever run with it. What remains is changing this state machine's own
     // definition (states:UpdateStateMachine): no Cordon role may, and the tamper rules alarm on it;
-    // an administrator of the security account can (Step Functions has no resource policy to deny
-    // it): the must-deny corpus reports that as a known failure (lib/authz/known.ts).
-    const stateMachineName = `${stack.stackName}-SessionRevoker`;
+    // Step Functions has no resource policy, so for the security account's administrators only
+    // the guard SCP denies it (lib/guard-policy.ts, the CordonGuard stage).
+    const stateMachineName = sessionRevokerName(stack.stackName);
     this.stateMachineArn = `arn:${stack.partition}:states:${stack.region}:${stack.account}:stateMachine:${stateMachineName}`;
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.PrincipalWithConditions(new iam.ServicePrincipal('states.amazonaws.com'), {

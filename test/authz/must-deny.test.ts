@@ -5,9 +5,10 @@ import { MUST_DENY } from '../../lib/authz/must-deny';
 
 /**
  * The must-deny corpus (lib/authz/must-deny.ts), evaluated by iam-simulate against the synthesized
- * templates: each entry by every Cordon role (and the security account's administrator where it
- * concerns the vault or Cordon itself). The principals allowed today must be exactly the entry's
- * KNOWN_FAILURES line: a new hole fails, and so does a closed one still listed.
+ * templates with the guard SCP in force in the security account: each entry by every Cordon role
+ * (and the security account's administrator where it concerns the vault or Cordon itself). The
+ * principals allowed must be exactly the entry's KNOWN_FAILURES line (none today): a new hole
+ * fails, and so does a closed one still listed.
  */
 
 let results: CorpusResult[];
@@ -31,6 +32,12 @@ describe('must-deny corpus', () => {
         'disable-signing-key',
         'delete-data-key',
         'flip-kill-switch',
+        'change-session-revoker-definition',
+        'delete-session-revoker',
+        'retrust-session-revoker-role',
+        'create-evidence-writer-role',
+        'retrust-evidence-writer',
+        'pass-evidence-writer-role',
       ]),
     );
     const byEntry = new Map(results.map((r) => [r.entry.id, r.verdicts.map((v) => v.principal)]));
@@ -46,6 +53,36 @@ describe('must-deny corpus', () => {
     expect(unexpected).toEqual([]);
     // A known failure that is now refused must leave KNOWN_FAILURES, so the list stays honest.
     expect([...r.allowed].sort()).toEqual([...r.known].sort());
+  });
+
+  it('refuses every one of its 537 evaluations: no known failure is left', () => {
+    const verdicts = results.flatMap((r) => r.verdicts);
+    expect(verdicts).toHaveLength(537);
+    expect(verdicts.filter((v) => v.allowed).map((v) => `${v.principal} ${v.action}`)).toEqual([]);
+    expect(KNOWN_FAILURES).toEqual({});
+  });
+
+  it('is refused to the security account’s administrator by the guard SCP where no resource policy can refuse it', () => {
+    const admin = (id: string) => results.find((r) => r.entry.id === id)!.verdicts.find((v) => v.principal === 'admin')!.explanation;
+    expect(admin('change-session-revoker-definition')).toBe('denied by scp policy cordon-guard statement CordonSessionRevokerDefinition');
+    expect(admin('delete-session-revoker')).toBe('denied by scp policy cordon-guard statement CordonSessionRevokerDefinition');
+    expect(admin('create-evidence-writer-role')).toBe('denied by scp policy cordon-guard statement CordonEvidenceWriterPath');
+    for (const id of ['retrust-session-revoker-role', 'pass-session-revoker-role', 'retrust-evidence-writer', 'pass-evidence-writer-role']) {
+      expect(admin(id)).toBe('denied by scp policy cordon-guard statement CordonRoles');
+    }
+  });
+
+  it('refuses the session writers a document of their choosing because every way to run another definition is refused', () => {
+    for (const id of ['inline-policy-on-admin-role', 'inline-policy-on-org-access-role', 'inline-policy-on-user']) {
+      const verdicts = results.find((r) => r.entry.id === id)!.verdicts.filter((v) => v.principal === 'session-revoker' || v.principal === 'member-session-writer');
+      expect(verdicts.map((v) => [v.principal, v.allowed])).toEqual([
+        ['session-revoker', false],
+        ['member-session-writer', false],
+      ]);
+      expect(verdicts[0]!.explanation).toMatch(
+        /^refused as a document of its choosing: IAM allowed by identity policy SessionRevokerRoleDefaultPolicy[0-9A-F]+ statement WriteSessionDeny, but only the session revoker state machine runs with this role .* every way to run another is refused \(assume-session-revoker-role, retrust-session-revoker-role, pass-session-revoker-role, change-session-revoker-definition, delete-session-revoker\)$/,
+      );
+    }
   });
 
   it('names the deciding statement of a refusal', () => {

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/**
+ * `cordon.organization.guard`: Cordon's guard, a service control policy (lib/guard-stack.ts)
+ * created where SCPs can be created (the organization's management account, or a member account
+ * that is a delegated administrator for AWS Organizations policy management) and attached to the
+ * security account or its OU. Unset `account`: no guard (the CordonGuard stage is not synthesized).
+ */
+
+const ACCOUNT_ID = /^\d{12}$/;
+/** An account id, an OU id or a root id: what an SCP can be attached to. */
+const TARGET_ID = /^(\d{12}|ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
+
+export const guardSchema = z
+  .strictObject(
+    {
+      /** Where the SCP is created: the management account or a delegated policy administrator, never the security account. */
+      account: z.string({ error: 'must be a 12-digit account id' }).regex(ACCOUNT_ID, { error: 'must be a 12-digit account id' }).optional(),
+      /** What it is attached to: the security account's id, or the id of its OU. */
+      targetIds: z
+        .array(z.string({ error: 'must be an account id, an OU id (ou-...) or a root id (r-...)' }).regex(TARGET_ID, { error: 'must be an account id, an OU id (ou-...) or a root id (r-...)' }), {
+          error: 'must be a list',
+        })
+        .default([]),
+    },
+    { error: 'must be an object' },
+  )
+  .superRefine((guard, ctx) => {
+    if (guard.account === undefined) {
+      if (guard.targetIds.length > 0) ctx.addIssue({ code: 'custom', path: ['targetIds'], input: guard.targetIds, message: 'is only used with cordon.organization.guard.account (where the SCP is created)' });
+      return;
+    }
+    if (guard.targetIds.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['targetIds'], input: guard.targetIds, message: 'must name the security account or its OU: an SCP attached to nothing guards nothing' });
+    }
+    if (guard.targetIds.includes(guard.account)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targetIds'],
+        input: guard.targetIds,
+        message: 'must not name cordon.organization.guard.account: SCPs do not restrict the management account, and a delegated policy administrator could edit its own guard',
+      });
+    }
+  });
