@@ -1,11 +1,13 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Actor, EvidenceInput, EvidenceWriter, Mode, TargetRef, Trigger } from '../evidence/types';
-import { targetRefOf } from '../findings/credentials';
+import type { Actor, EvidenceWriter, TargetRef } from '../evidence/types';
+import { targetRefOf, type CredentialRequest } from '../findings/credentials';
 import type { Guardrails } from '../guardrails/types';
 import type { Notifier } from '../notify/notifier';
+import type { Recorder } from '../pipeline/recorder';
+import type { Decided, Describe, Frame, Go, Notice, Planned, RecordFields, Stop } from '../pipeline/types';
 import type { AccountAccess } from '../shared/assume';
-import { errorMessage } from '../shared/errors';
+import { ContainmentIncompleteError } from '../shared/errors';
 import type { EvidenceReader } from '../evidence/reader';
 import { execute, type ExecuteOutcome, type StepResult } from './execute';
 import type { CredentialLedger } from './ledger';
@@ -14,7 +16,11 @@ import { actionOf, stepTarget } from './policies';
 import type { SessionWriter } from './sessions';
 import type { CredentialsConfig, Plan, Step } from './types';
 
-/** The pieces every credential flow (revoke, pattern, restore) shares: records, mode gate, execution. */
+/**
+ * What the three credential responders (revoke, pattern, restore) share on the pipeline
+ * (lambdas/pipeline/run.ts): the deps, the words of their records, one execution (keys, then the
+ * session cut-off) and one result shape.
+ */
 
 export interface RespondDeps {
   readonly evidence: EvidenceWriter;
@@ -65,41 +71,22 @@ export interface RespondResult {
   readonly incomplete?: string;
 }
 
-/** Appends and remembers record keys, in order of completion. */
-export class Recorder {
-  readonly keys: string[] = [];
-  /** Member role assumed per account, so every record about a target there names it. */
-  private readonly assumed = new Map<string, string>();
-  /** The event's region, named on every record about an account (IAM itself is global). */
-  private region?: string;
-  constructor(
-    private readonly evidence: EvidenceWriter,
-    readonly incidentId: string,
-  ) {}
-  noteAccess(access: AccountAccess): void {
-    this.region ??= access.region;
-    if (access.assumedRoleArn) this.assumed.set(access.account, access.assumedRoleArn);
-  }
-  /** Adds the target's region and the assumed member role (when one was) to a record. */
-  enrich(input: EvidenceInput): EvidenceInput {
-    const account = input.target?.account;
-    if (!input.target || !account) return input;
-    const role = this.assumed.get(account);
-    return {
-      ...input,
-      target: { ...input.target, ...(input.target.region || !this.region ? {} : { region: this.region }) },
-      ...(role && !input.actor.assumedRoleArn ? { actor: { ...input.actor, assumedRoleArn: role } } : {}),
-    };
-  }
-  async append(input: EvidenceInput): Promise<string> {
-    const stored = await this.evidence.append(this.incidentId, this.enrich(input));
-    this.keys.push(stored.key);
-    return stored.key;
-  }
+/** A plan with the action it carries out and the detail every record of it repeats. */
+export interface CredentialPlan {
+  readonly action: string;
+  readonly plan: Plan;
+  readonly extra: Record<string, unknown>;
+  /** Pattern revocations: the digest of the matching set, and the matches. */
+  readonly digest?: string;
+  readonly matches?: readonly KeyMatch[];
 }
 
-export const planned = (steps: readonly Step[]): StepSummary[] =>
-  steps.map((s) => ({ id: s.id, action: actionOf(s), target: stepTarget(s), status: 'planned' }));
+/** IAM clients per account of one request (each access noted by the recorder). */
+export type IamFor = (account: string) => Promise<IAMClient>;
+
+export type Request = Exclude<CredentialRequest, { kind: 'skip' }>;
+
+export const planned = (steps: readonly Step[]): StepSummary[] => steps.map((s) => ({ id: s.id, action: actionOf(s), target: stepTarget(s), status: 'planned' }));
 
 export const summarise = (results: readonly StepResult[]): StepSummary[] =>
   results.map((r) => ({
@@ -121,11 +108,11 @@ export const planDetail = (p: Plan): Record<string, unknown> =>
     ...(p.steps.some((s) => s.kind === 'revoke-sessions') ? { cutoff: 'taken after the keys are inactive, plus the configured margin (see the outcome record)' } : {}),
   }) as unknown as Record<string, unknown>;
 
-/** Per-invocation IAM clients by account (IAM is global: one client per account). */
-export const clientsFor = (deps: RespondDeps, rec: Recorder, region: string) => {
+/** Per-request IAM clients by account (IAM is global: one client per account). */
+export const clientsFor = (deps: RespondDeps, rec: Recorder, region: string): IamFor => {
   const resolve = deps.access(rec.incidentId);
   const cache = new Map<string, Promise<IAMClient>>();
-  return (account: string): Promise<IAMClient> => {
+  return (account) => {
     let hit = cache.get(account);
     if (!hit) {
       hit = resolve(account, region).then((a) => {
@@ -138,51 +125,8 @@ export const clientsFor = (deps: RespondDeps, rec: Recorder, region: string) => 
   };
 };
 
-export type ModeResult = { ok: true; mode: Mode } | { ok: false; error: string };
-
-export const readMode = (guardrails: Guardrails): Promise<ModeResult> =>
-  guardrails.mode().then(
-    (mode) => ({ ok: true as const, mode }),
-    (error: unknown) => ({ ok: false as const, error: errorMessage(error) }),
-  );
-
-export interface Flow {
-  readonly rec: Recorder;
-  readonly trigger: Trigger;
-  readonly actor: Actor;
-  readonly target: TargetRef;
-  readonly deps: RespondDeps;
-  readonly logger: Logger;
-}
-
-/** Guardrail outcomes that stop before any plan: mode unreadable (escalate) or off (skip). */
-export const gate = async (flow: Flow, mode: ModeResult, action: string): Promise<RespondResult | Mode> => {
-  const { rec } = flow;
-  if (!mode.ok) {
-    const reason = `guardrail mode unreadable, nothing done: ${mode.error}`;
-    flow.logger.error('mode unreadable', { error: mode.error });
-    await rec.append({
-      kind: 'escalation',
-      mode: 'off',
-      trigger: flow.trigger,
-      target: flow.target,
-      action: 'escalate:mode-unreadable',
-      reason,
-      actor: flow.actor,
-      detail: { requested: action, modeError: mode.error },
-    });
-    return { decision: 'escalate', reason, incidentId: rec.incidentId, steps: [], evidenceKeys: rec.keys };
-  }
-  if (mode.mode === 'off') {
-    const reason = 'mode is off (kill switch): nothing done';
-    await rec.append({ kind: 'skip', mode: 'off', trigger: flow.trigger, target: flow.target, action: 'skip:mode-off', reason, actor: flow.actor, detail: { requested: action } });
-    return { decision: 'skip', reason, incidentId: rec.incidentId, steps: [], evidenceKeys: rec.keys };
-  }
-  return mode.mode;
-};
-
 /** The outcome's reason and whether it must be retried. */
-const verdict = (out: ExecuteOutcome): { reason: string; incomplete?: string } => {
+export const verdict = (out: ExecuteOutcome): { reason: string; incomplete?: string } => {
   const failed = out.results.filter((r) => r.status === 'failed');
   const n = out.results.length;
   const reason = failed.length === 0 ? `${n} of ${n} steps succeeded` : `${failed.length} of ${n} steps failed`;
@@ -190,81 +134,138 @@ const verdict = (out: ExecuteOutcome): { reason: string; incomplete?: string } =
   return { reason: out.holds.error && failed.length === 0 ? `${reason}; holds not recorded` : reason, ...(problems.length > 0 ? { incomplete: problems.join('; ') } : {}) };
 };
 
-/** Escalation records (in parallel with whatever follows), then intent -> execute -> outcome. */
-export const carryOut = async (
-  flow: Flow,
-  mode: Mode,
-  p: Plan,
-  action: string,
-  extra: Record<string, unknown>,
-  clients: (account: string) => Promise<IAMClient>,
-  extraEscalations: readonly { action: string; reason: string }[] = [],
-): Promise<RespondResult> => {
-  const { rec } = flow;
-  const escalations = Promise.all([
-    ...p.escalations.map((e) =>
-      rec.append({ kind: 'escalation', mode, trigger: flow.trigger, target: targetRefOf(e.target), action: `escalate:${e.code}`, reason: e.reason, actor: flow.actor }),
-    ),
-    ...extraEscalations.map((e) => rec.append({ kind: 'escalation', mode, trigger: flow.trigger, target: flow.target, action: e.action, reason: e.reason, actor: flow.actor })),
-  ]);
-  if (p.steps.length === 0) {
-    await escalations;
-    const reasons = [...p.escalations.map((e) => e.reason), ...extraEscalations.map((e) => e.reason)];
-    if (reasons.length > 0) {
-      return { decision: 'escalate', reason: [...reasons, ...p.notes].join('; '), incidentId: rec.incidentId, steps: [], evidenceKeys: rec.keys };
-    }
-    const reason = p.notes.length > 0 ? p.notes.join('; ') : 'nothing to do';
-    await rec.append({ kind: 'skip', mode, trigger: flow.trigger, target: flow.target, action: `skip:${action}`, reason, actor: flow.actor, detail: { ...extra, ...planDetail(p) } });
-    return { decision: 'skip', reason, incidentId: rec.incidentId, steps: [], evidenceKeys: rec.keys };
-  }
-  const dryRun = mode === 'dry-run';
+/** A stop with one record (escalation, skip, ...) on the request's target. */
+export const stopWith = <P extends CredentialPlan = CredentialPlan>(decision: Decision, record: RecordFields & { reason: string }, plan?: P): Stop<P> => ({
+  decision,
+  reason: record.reason,
+  records: [record],
+  ...(plan ? { plan } : {}),
+});
+
+/**
+ * Escalation records (written alongside whatever follows), then go on with the steps; with no step,
+ * the escalations are the decision, else a skip saying why nothing is to be done.
+ */
+export const carry = <P extends CredentialPlan>(cp: P, extraEscalations: readonly { action: string; reason: string }[] = []): Stop<P> | Go<P> => {
+  const p = cp.plan;
+  const escalations: RecordFields[] = [
+    ...p.escalations.map((e): RecordFields => ({ kind: 'escalation', target: targetRefOf(e.target), action: `escalate:${e.code}`, reason: e.reason })),
+    ...extraEscalations.map((e): RecordFields => ({ kind: 'escalation', action: e.action, reason: e.reason })),
+  ];
+  if (p.steps.length > 0) return { go: cp, alongside: escalations };
+  const reasons = [...p.escalations.map((e) => e.reason), ...extraEscalations.map((e) => e.reason)];
+  if (reasons.length > 0) return { decision: 'escalate', reason: [...reasons, ...p.notes].join('; '), records: escalations, plan: cp };
+  const reason = p.notes.length > 0 ? p.notes.join('; ') : 'nothing to do';
+  return stopWith('skip', { kind: 'skip', action: `skip:${cp.action}`, reason, detail: { ...cp.extra, ...planDetail(p) } }, cp);
+};
+
+/** The breaker is named on the records only where it counted (enforce). */
+const extraOf = (c: Planned<unknown, unknown, CredentialPlan>): Record<string, unknown> =>
+  c.breaker && c.mode === 'enforce' ? { ...c.plan.extra, breaker: { ...c.breaker } } : c.plan.extra;
+
+/** The words of every credential record the pipeline writes; `requested` names what was asked. */
+export const credentialWords = <T, O, P extends CredentialPlan = CredentialPlan>(requested: (target: T) => string): Describe<T, O, P, ExecuteOutcome> => ({
+  modeUnreadable: (target, error) =>
+    stopWith('escalate', {
+      kind: 'escalation',
+      action: 'escalate:mode-unreadable',
+      reason: `guardrail mode unreadable, nothing done: ${error}`,
+      detail: { requested: requested(target), modeError: error },
+    }),
+  modeOff: (target) => stopWith('skip', { kind: 'skip', action: 'skip:mode-off', reason: 'mode is off (kill switch): nothing done', detail: { requested: requested(target) } }),
   // Write-ahead: the whole plan is evidenced before the first mutating call.
-  await rec.append({
+  intent: (c) => ({
     kind: 'intent',
-    mode,
-    trigger: flow.trigger,
-    target: flow.target,
-    action,
-    ...(dryRun ? { reason: 'dry-run: nothing will be changed' } : {}),
-    actor: flow.actor,
-    detail: { dryRun, ...extra, ...planDetail(p) },
-  });
-  if (dryRun) {
-    await escalations;
-    return { decision: 'dry-run', reason: 'mode is dry-run: intent recorded, nothing changed', incidentId: rec.incidentId, steps: planned(p.steps), evidenceKeys: rec.keys };
-  }
-  const { deps } = flow;
-  const outcome = await execute(p.steps, p.holds, {
-    iamFor: clients,
+    action: c.plan.action,
+    ...(c.mode === 'dry-run' ? { reason: 'dry-run: nothing will be changed' } : {}),
+    detail: { dryRun: c.mode === 'dry-run', ...extraOf(c), ...planDetail(c.plan.plan) },
+  }),
+  dryRunReason: 'mode is dry-run: intent recorded, nothing changed',
+  outcome: (c, outcome) => {
+    const { reason, incomplete } = verdict(outcome);
+    return {
+      decision: 'act',
+      reason,
+      outcome: {
+        kind: 'outcome',
+        action: c.plan.action,
+        reason,
+        awsRequestIds: outcome.results.flatMap((r) => (r.requestId ? [r.requestId] : [])),
+        detail: {
+          ...extraOf(c),
+          results: summarise(outcome.results) as unknown as Record<string, unknown>[],
+          ...(outcome.cutoff ? { cutoff: { ...outcome.cutoff } } : {}),
+          holds: { recorded: outcome.holds.recorded as unknown as Record<string, unknown>[], ...(outcome.holds.error ? { error: outcome.holds.error } : {}) },
+          ...(incomplete ? { retry: `incomplete, the invocation fails so that it is retried: ${incomplete}` } : {}),
+        },
+      },
+    };
+  },
+});
+
+/** Keys, quarantine and console in parallel, then the session cut-off; each step evidenced as it settles. */
+export const executePlan = (deps: RespondDeps, logger: Logger, c: Planned<unknown, { readonly iam: IamFor }, CredentialPlan>, rec: Recorder): Promise<ExecuteOutcome> =>
+  execute(c.plan.plan.steps, c.plan.plan.holds, {
+    iamFor: c.observed.iam,
     sessions: deps.sessions,
     ledger: deps.ledger,
     clock: deps.clock,
     cutoffMarginSeconds: deps.config.cutoffMarginSeconds,
-    evidence: { append: async (id, input) => { const s = await deps.evidence.append(id, rec.enrich(input)); rec.keys.push(s.key); return s; } },
+    evidence: rec.writer,
     incidentId: rec.incidentId,
-    mode,
-    trigger: flow.trigger,
-    actor: flow.actor,
-    logger: flow.logger,
+    mode: c.mode,
+    trigger: rec.frame.trigger,
+    actor: rec.frame.actor,
+    logger,
   });
-  await escalations;
-  const { reason, incomplete } = verdict(outcome);
-  await rec.append({
-    kind: 'outcome',
-    mode,
-    trigger: flow.trigger,
-    target: flow.target,
-    action,
-    reason,
-    actor: flow.actor,
-    awsRequestIds: outcome.results.flatMap((r) => (r.requestId ? [r.requestId] : [])),
-    detail: {
-      ...extra,
-      results: summarise(outcome.results) as unknown as Record<string, unknown>[],
-      ...(outcome.cutoff ? { cutoff: { ...outcome.cutoff } } : {}),
-      holds: { recorded: outcome.holds.recorded as unknown as Record<string, unknown>[], ...(outcome.holds.error ? { error: outcome.holds.error } : {}) },
-      ...(incomplete ? { retry: `incomplete, the invocation fails so that it is retried: ${incomplete}` } : {}),
-    },
-  });
-  return { decision: 'act', reason, incidentId: rec.incidentId, steps: summarise(outcome.results), evidenceKeys: rec.keys, ...(incomplete ? { incomplete } : {}) };
+
+/** The target a request's records (and its notification) name. */
+export const requestTarget = (req: Request): TargetRef => {
+  switch (req.kind) {
+    case 'revoke': {
+      const first = req.targets[0];
+      return first ? targetRefOf(first) : { type: 'iam', id: '(none)' };
+    }
+    case 'pattern':
+      return { type: 'iam-access-key-pattern', id: JSON.stringify(req.pattern), account: req.account };
+    case 'restore':
+      return { type: 'incident', id: req.incidentId };
+  }
 };
+
+/** Records about the request's target; a manual request names who asked. */
+export const frameOf = (req: Request, deps: RespondDeps): Frame => ({
+  incidentId: req.incidentId,
+  trigger: req.trigger,
+  target: requestTarget(req),
+  actor: { ...deps.actor, ...(req.requestedBy ? { requestedBy: req.requestedBy } : {}) },
+});
+
+export const noticeOf = (req: Request): Notice => ({ trigger: req.trigger, target: requestTarget(req), ...(req.requestedBy ? { requestedBy: req.requestedBy } : {}) });
+
+/** The result of a request: the steps as executed (or planned, for a dry-run and a preview). */
+export const resultOf = (d: Decided<CredentialPlan, ExecuteOutcome>): RespondResult => {
+  const cp = d.plan;
+  const incomplete = d.executed ? verdict(d.executed).incomplete : undefined;
+  const steps = d.executed ? summarise(d.executed.results) : cp && (d.decision === 'dry-run' || d.decision === 'preview') ? planned(cp.plan.steps) : [];
+  const answered = d.decision === 'preview' || d.decision === 'refused';
+  return {
+    decision: d.decision as Decision,
+    ...(d.reason !== undefined ? { reason: d.reason } : {}),
+    incidentId: d.incidentId,
+    steps,
+    evidenceKeys: d.evidenceKeys,
+    ...(incomplete ? { incomplete } : {}),
+    ...(cp?.digest ? { digest: cp.digest } : {}),
+    ...(answered && cp?.matches ? { matches: cp.matches } : {}),
+  };
+};
+
+/** Fails the invocation, after evidence and notification, when a containment step failed: it is retried. */
+export const finishWith =
+  (logger: Pick<Logger, 'error'>) =>
+  (result: RespondResult): RespondResult => {
+    if (!result.incomplete) return result;
+    logger.error('containment incomplete: failing the invocation so that it is retried', { incidentId: result.incidentId, incomplete: result.incomplete });
+    throw new ContainmentIncompleteError(`containment of ${result.incidentId} is incomplete, retry: ${result.incomplete}`, result);
+  };
