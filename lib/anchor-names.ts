@@ -1,14 +1,11 @@
 import type { CordonConfig } from './config';
-import { EVIDENCE_WRITER_PATH } from './evidence-stack';
+import { CHECKPOINT_WRITER_ROLE_NAME, EVIDENCE_WRITER_PATH } from '../lambdas/shared/names';
 
 /**
  * Names both sides of the anchor agree on (lib/anchor-stack.ts in the log-archive account,
  * lib/response-stack.ts in the security account). Two accounts cannot share a CloudFormation
  * reference, so the bucket and the one role that writes into it have fixed, configured names.
  */
-
-/** The checkpoint function's role (under the evidence-writer path): the only principal that puts copies. */
-export const CHECKPOINT_WRITER_ROLE_NAME = 'cordon-checkpoint-writer';
 
 export interface AnchorNames {
   /** The log-archive account. */

@@ -6,6 +6,7 @@ import { checkpointWriterArn, type AnchorNames } from './anchor-names';
 import { accessLogBucket } from './constructs/shared';
 import { acknowledge } from './nag';
 import { vaultWriteRules } from './vault-policies';
+import { COMPONENT_TAG } from '../lambdas/shared/names';
 
 export interface AnchorStackProps extends StackProps {
   readonly anchor: AnchorNames;
@@ -86,6 +87,6 @@ export class AnchorStack extends Stack {
       value: bucket.bucketName,
       description: 'cordon verify s3://<evidence bucket> --public-key <KMS public key> --anchor s3://<this bucket>',
     });
-    Tags.of(this).add('cordon:component', 'anchor');
+    Tags.of(this).add(COMPONENT_TAG, 'anchor');
   }
 }

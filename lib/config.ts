@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MEMBER_ROLE_NAMES, PROTECTED_TAG } from '../lambdas/shared/names';
 import { guardSchema } from './guard-config';
 
 /**
@@ -187,8 +188,8 @@ export const configSchema = z
       protectedTag: z
         .strictObject(
           {
-            key: z.string({ error: 'must be a tag key' }).min(1, { error: 'must be a tag key' }).max(128).default('cordon:protected'),
-            value: z.string({ error: 'must be a tag value' }).max(256).default('true'),
+            key: z.string({ error: 'must be a tag key' }).min(1, { error: 'must be a tag key' }).max(128).default(PROTECTED_TAG.key),
+            value: z.string({ error: 'must be a tag value' }).max(256).default(PROTECTED_TAG.value),
           },
           { error: 'must be an object' },
         )
@@ -222,8 +223,8 @@ export const configSchema = z
       memberRoleNames: z
         .strictObject(
           {
-            isolation: pattern(ROLE_NAME, 'an IAM role name').default('CordonMemberIsolation'),
-            credentials: pattern(ROLE_NAME, 'an IAM role name').default('CordonMemberCredentials'),
+            isolation: pattern(ROLE_NAME, 'an IAM role name').default(DEFAULT_MEMBER_ROLE_NAMES.isolation),
+            credentials: pattern(ROLE_NAME, 'an IAM role name').default(DEFAULT_MEMBER_ROLE_NAMES.credentials),
           },
           { error: 'must be an object' },
         )

@@ -9,26 +9,14 @@ import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import { Construct } from 'constructs';
 import type { CordonConfig } from './config';
 import { accessLogBucket, allowCloudWatchLogs } from './constructs/shared';
+import { FEATURE_NAMES, RUNTIME_AGENTS, type GuardDutyFeatures as Features } from './guardduty-features';
 import { acknowledge } from './nag';
+import { COMPONENT_TAG } from '../lambdas/shared/names';
 
 export interface DetectionStackProps extends StackProps {
   readonly config: CordonConfig;
 }
 
-type Features = CordonConfig['guardDuty']['features'];
-
-/** GuardDuty feature names (CloudFormation and API `Features[].Name`) for each config switch. */
-export const FEATURE_NAMES: Record<keyof Features, string> = {
-  s3DataEvents: 'S3_DATA_EVENTS',
-  eksAuditLogs: 'EKS_AUDIT_LOGS',
-  ebsMalwareProtection: 'EBS_MALWARE_PROTECTION',
-  rdsLoginEvents: 'RDS_LOGIN_EVENTS',
-  runtimeMonitoring: 'RUNTIME_MONITORING',
-  lambdaNetworkLogs: 'LAMBDA_NETWORK_LOGS',
-};
-
-/** Runtime Monitoring agents GuardDuty manages itself when the feature is on. */
-export const RUNTIME_AGENTS = ['EKS_ADDON_MANAGEMENT', 'ECS_FARGATE_AGENT_MANAGEMENT', 'EC2_AGENT_MANAGEMENT'];
 
 const status = (on: boolean) => (on ? 'ENABLED' : 'DISABLED');
 
@@ -52,7 +40,7 @@ export class DetectionStack extends Stack {
       this.trail = trail;
       this.trailBucket = bucket;
     }
-    Tags.of(this).add('cordon:component', 'detection');
+    Tags.of(this).add(COMPONENT_TAG, 'detection');
   }
 
   private guardDuty(gd: CordonConfig['guardDuty']): guardduty.CfnDetector {

@@ -5,20 +5,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { CordonConfig } from './config';
+import type { EvidenceVault } from './constructs/evidence-vault';
 import { accessLogBucket } from './constructs/shared';
 import { acknowledge, acknowledgeGrants, arnToken } from './nag';
 import { addRunbookOutputs } from './outputs';
 import { protectKeyState, protectVaultPolicy, signingKeyPolicy, vaultWriteRules } from './vault-policies';
-
-/**
- * IAM path of every role that writes evidence. The vault's bucket policy exempts exactly these
- * roles (and the auditor) from its deny on retention / legal-hold changes. A role's path is fixed
- * at creation, so only a principal allowed to create roles under it could claim the exemption.
- */
-export const EVIDENCE_WRITER_PATH = '/cordon/evidence-writer/';
-
-/** The signing key's alias: `cordon verify` users fetch the public key by it (auditing-evidence.md). */
-export const SIGNING_KEY_ALIAS = 'alias/cordon/evidence-signing';
+import { COMPONENT_TAG, EVIDENCE_WRITER_PATH, SIGNING_KEY_ALIAS } from '../lambdas/shared/names';
 
 /** What the auditor may do with each evidence object: read it, its versions, retention and legal hold. */
 const AUDITOR_READS = [
@@ -38,7 +30,7 @@ export interface EvidenceStackProps extends StackProps {
  * The stateful half of Cordon: the WORM evidence bucket, its keys and the chain-head table.
  * Deployed with termination protection; every resource is retained when removed.
  */
-export class EvidenceStack extends Stack {
+export class EvidenceStack extends Stack implements EvidenceVault {
   /** Object Lock (COMPLIANCE) bucket holding records, checkpoints and the public key. */
   readonly bucket: s3.IBucket;
   /** Where the evidence bucket's access logs go (an Object Lock bucket cannot be a log target). */
@@ -214,7 +206,7 @@ export class EvidenceStack extends Stack {
     ]);
     this.chainHeads = chainHeads;
 
-    Tags.of(this).add('cordon:component', 'evidence');
+    Tags.of(this).add(COMPONENT_TAG, 'evidence');
   }
 
   /**

@@ -13,9 +13,9 @@ import { Notifications } from './constructs/notifications';
 import { HEALTH_DETAIL_TYPE, HEALTH_SOURCE } from './delivery';
 import { acknowledge } from './nag';
 import { anySeverityPattern, guardDutyPatterns, RESPONDERS, type GuardDutyEventPattern } from './routing';
+import { COMPONENT_TAG, FORWARDER_ROLE_PATH } from '../lambdas/shared/names';
 
 /** Forwarder roles live under this path, so the home bus policy can name them without their names. */
-export const FORWARDER_ROLE_PATH = '/cordon/forwarder/';
 
 /** AWS Health delivers its global events (AWS_RISK_CREDENTIALS_* among them) in us-east-1 only. */
 export const HEALTH_EVENTS_REGION = 'us-east-1';
@@ -164,7 +164,7 @@ export class ForwarderStack extends Stack {
           targets: [new targets.EventBus(homeBus, { role: this.role, deadLetterQueue: this.deadLetterQueue })],
         }),
     );
-    Tags.of(this).add('cordon:component', 'forwarder');
+    Tags.of(this).add(COMPONENT_TAG, 'forwarder');
   }
 }
 

@@ -6,8 +6,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { CordonConfig } from './config';
 import { acknowledge } from './nag';
-import { credentialPolicy, isolationPolicy } from './responder-policies';
-import { MemberSessionWriterRole, SESSION_WRITER_ROLE_NAME } from './constructs/session-revoker';
+import { credentialPolicy } from './credential-policy';
+import { isolationPolicy } from './isolation-policy';
+import { MemberSessionWriterRole } from './constructs/session-revoker';
+import { COMPONENT_TAG, SESSION_WRITER_ROLE_NAME } from '../lambdas/shared/names';
 
 /** An IAM role ARN (with optional path) of a given partition and account: never a wildcard. */
 export const ROLE_ARN_PATTERN = '^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$';
@@ -49,7 +51,7 @@ export interface MemberResponderRoleProps {
  *   only while the caller belongs to the organization (`aws:PrincipalOrgID`). The isolation
  *   function cannot assume the credential role, nor the other way round.
  * - Permissions: the very document of that home responder (`isolationPolicy` / `credentialPolicy`
- *   of responder-policies.ts) for the account the stack is deployed in (`AWS::AccountId`), with the
+ *   of isolation-policy.ts / credential-policy.ts) for the account the stack is deployed in (`AWS::AccountId`), with the
  *   same exclusions and protected-tag denies.
  * - Sessions last at most one hour (the responders ask for 15 minutes).
  */
@@ -145,7 +147,7 @@ export class MemberStack extends Stack {
     }).valueAsString;
     const own = [...MEMBER_RESPONDERS.map((r) => props.config.memberRoleNames[r]), SESSION_WRITER_ROLE_NAME].map((name) => `arn:${this.partition}:iam::${Aws.ACCOUNT_ID}:role/${name}`);
     this.sessionWriter = new MemberSessionWriterRole(this, 'SessionWriter', { config: props.config, trustedRoleArn: sessionRevoker, ownRoleArns: own });
-    Tags.of(this).add('cordon:component', 'member');
+    Tags.of(this).add(COMPONENT_TAG, 'member');
   }
 }
 

@@ -117,3 +117,29 @@ export const nagRender = (part: unknown): string => {
 
 /** How cdk-nag prints a resource string containing tokens. */
 export const nagResource = (stack: Stack, value: string): string => nagRender(stack.resolve(value));
+
+/**
+ * One acknowledgement per wildcard resource of the policy's Allow statements, each with the reason
+ * for its kind and bound to exactly the actions the policy allows on it now (acknowledgeGrants):
+ * a statement added to the policy later is an unreviewed grant and fails synth.
+ */
+export const acknowledgeWildcards = (stack: Stack, policy: IConstruct, reasons: Record<string, string>, document?: iam.PolicyDocument): void => {
+  const json = stack.resolve((document ?? (policy as iam.ManagedPolicy).document).toJSON()) as { Statement: { Effect: string; Action: string | string[]; Resource: unknown }[] };
+  const actionsOn = new Map<string, Set<string>>();
+  for (const st of json.Statement.filter((s) => s.Effect === 'Allow')) {
+    for (const resource of (Array.isArray(st.Resource) ? st.Resource : [st.Resource]).map(nagRender).filter((r) => r.includes('*'))) {
+      const actions = actionsOn.get(resource) ?? new Set<string>();
+      (Array.isArray(st.Action) ? st.Action : [st.Action]).forEach((a) => actions.add(a));
+      actionsOn.set(resource, actions);
+    }
+  }
+  const tails = Object.keys(reasons).sort((a, b) => b.length - a.length);
+  acknowledgeGrants(
+    policy,
+    [...actionsOn].map(([resource, actions]) => {
+      const tail = tails.find((t) => (t === '*' ? resource === '*' : resource.endsWith(t)));
+      if (!tail) throw new Error(`no reason recorded for wildcard resource ${resource}`);
+      return { resource, actions: [...actions], reason: reasons[tail]! };
+    }),
+  );
+};

@@ -12,6 +12,7 @@ import { ForwardedEventsPolicy, ForwarderStack, routedRules } from './forwarder-
 import { MEMBER_PARAMETERS, MemberStack, memberTemplateBody } from './member-stack';
 import type { ResponseStack } from './response-stack';
 import { addRunbookOutputs } from './outputs';
+import { COMPONENT_TAG } from '../lambdas/shared/names';
 
 export interface OrganizationStackProps extends StackProps {
   readonly config: CordonConfig;
@@ -83,7 +84,7 @@ export class OrganizationStack extends Stack {
       allowCloudWatchLogs(key);
       this.guardDuty = new GuardDutyOrganizationConfig(this, 'GuardDutyOrganization', { config, detectorId: props.detectorId, key });
     }
-    Tags.of(this).add('cordon:component', 'organization');
+    Tags.of(this).add(COMPONENT_TAG, 'organization');
   }
 
   /**

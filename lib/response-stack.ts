@@ -6,7 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { anchorNames, CHECKPOINT_WRITER_ROLE_NAME } from './anchor-names';
+import { anchorNames } from './anchor-names';
 import type { CordonConfig } from './config';
 import { Alarms } from './constructs/alarms';
 import { GuardrailsTable } from './constructs/guardrails-table';
@@ -19,8 +19,10 @@ import type { EvidenceStack } from './evidence-stack';
 import { allowCloudWatchLogs } from './constructs/shared';
 import { acknowledge, acknowledgeGrants, nagResource } from './nag';
 import { addRunbookOutputs } from './outputs';
-import { credentialPolicy, isolationPolicy, SESSION_WRITER_REASONS, sessionWriterStatements } from './responder-policies';
-import { SESSION_WRITER_ROLE_NAME, SessionRevoker } from './constructs/session-revoker';
+import { credentialPolicy, SESSION_WRITER_REASONS, sessionWriterStatements } from './credential-policy';
+import { isolationPolicy } from './isolation-policy';
+import { SessionRevoker } from './constructs/session-revoker';
+import { CHECKPOINT_WRITER_ROLE_NAME, COMPONENT_TAG, MODE_PARAMETER_NAME, SESSION_WRITER_ROLE_NAME } from '../lambdas/shared/names';
 
 export interface ResponseStackProps extends StackProps {
   readonly config: CordonConfig;
@@ -28,7 +30,6 @@ export interface ResponseStackProps extends StackProps {
 }
 
 /** The kill switch's parameter name: runbooks and the CLI name it, so it is fixed. */
-export const MODE_PARAMETER_NAME = '/cordon/mode';
 
 /**
  * The stateless half: responder functions, their schedules and rules, the kill switch. Safe to
@@ -275,7 +276,7 @@ export class ResponseStack extends Stack {
       modeParameter: { value: this.modeParameter.parameterName, description: `Cordon: the kill switch, read in this stack's region only` },
     });
 
-    Tags.of(this).add('cordon:component', 'response');
+    Tags.of(this).add(COMPONENT_TAG, 'response');
   }
 
   /** Whether responders may act outside this account (and so assume member roles). */

@@ -1,3 +1,5 @@
+import { CORDON_PATH } from '../lambdas/shared/names';
+
 /**
  * Tamper alarms on Cordon itself: EventBridge patterns over CloudTrail management events
  * (`detail-type: AWS API Call via CloudTrail`) for every change that could blind, disarm or turn
@@ -113,7 +115,7 @@ export const tamperRules = (t: TamperTargets): Record<string, TamperRule> => ({
   },
   WriterPath: {
     description: 'Cordon tamper: a role was created under /cordon/ (evidence writers may sign and write the vault)',
-    pattern: apiCall('aws.iam', { eventName: ['CreateRole'], requestParameters: { path: prefixes('/cordon/') } }),
+    pattern: apiCall('aws.iam', { eventName: ['CreateRole'], requestParameters: { path: prefixes(CORDON_PATH) } }),
   },
   VaultKeys: {
     description: 'Cordon tamper: a vault key was disabled, scheduled for deletion, re-policied or granted',

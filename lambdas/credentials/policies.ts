@@ -10,7 +10,7 @@ import type { ExistingRevocation, PolicyDocument, Step } from './types';
  *   session revoker state machine, whose definition holds the document; the function only names
  *   the principal, the instances and the cut-offs.
  */
-export const REVOKE_SESSIONS_POLICY_NAME = 'cordon-revoke-sessions';
+export { REVOKE_SESSIONS_POLICY_NAME } from '../shared/names';
 
 /** AWS-managed: `Deny * on *`. Attaching it can only take permissions away. */
 export const quarantinePolicyArn = (partition: string): string => `arn:${partition}:iam::aws:policy/AWSDenyAll`;

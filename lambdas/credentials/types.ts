@@ -1,4 +1,5 @@
 import type { CredentialTarget } from '../findings/credentials';
+import { PROTECTED_TAG } from '../shared/names';
 
 /** What the credential responder is configured with (handler env, validated with zod). */
 export interface CredentialsConfig {
@@ -31,7 +32,7 @@ export interface CredentialsConfig {
 }
 
 export const defaultCredentialsConfig: CredentialsConfig = {
-  protectedTag: { key: 'cordon:protected', value: 'true' },
+  protectedTag: PROTECTED_TAG,
   allowlist: [],
   ownPrincipalArns: [],
   ownMemberRoleNames: [],

@@ -3,14 +3,9 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AccountAccess } from '../shared/assume';
+import { PROTECTED_TAG } from '../shared/names';
 
-/** Tag key marking Cordon's security groups; value `allow-all` or `isolation`. */
-export const ISOLATION_TAG = 'cordon:isolation';
-/** Tag key on the instance and its snapshots: the incident id. */
-export const INCIDENT_TAG = 'cordon:incident';
-/** Set by a release (value: the isolation's incident): an automatic finding on a released instance
- * escalates with a link to the release instead of isolating again (decision.ts). */
-export const RELEASED_TAG = 'cordon:released';
+export { INCIDENT_TAG, ISOLATION_TAG, RELEASED_TAG } from '../shared/names';
 
 /** The clients one target is acted on with: all built with the same credentials and region. */
 export interface Ec2Clients {
@@ -53,7 +48,7 @@ export interface IsolationConfig {
 }
 
 export const defaultIsolationConfig: IsolationConfig = {
-  protectedTag: { key: 'cordon:protected', value: 'true' },
+  protectedTag: PROTECTED_TAG,
 };
 
 /** The two groups isolation creates per VPC, by the value of their `cordon:isolation` tag. */

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Mode } from '../../lambdas/evidence/types';
 import { CliInputError, checkOptionalId } from './ids';
 import { EXIT, type CliIo } from './io';
+import { MODE_PARAMETER_NAME } from '../../lambdas/shared/names';
 
 /**
  * `cordon mode [off|dry-run|enforce]`: the one kill switch, the SSM parameter `/cordon/mode` of the
@@ -16,7 +17,6 @@ import { EXIT, type CliIo } from './io';
  * Exit codes: 0 read or written; 2 bad input, no credentials, or not the home region.
  */
 
-export const MODE_PARAMETER = '/cordon/mode';
 const MODES: readonly Mode[] = ['enforce', 'dry-run', 'off'];
 const CREDENTIAL_ERRORS = new Set(['CredentialsProviderError', 'TokenProviderError']);
 
@@ -47,12 +47,12 @@ export const runMode = async (value: string | undefined, flags: ModeFlags, io: C
   const ssm = deps.ssm({ ...(flags.profile ? { profile: flags.profile } : {}), ...(flags.region ? { region: flags.region } : {}) });
   let previous: string;
   try {
-    const out = await ssm.send(new GetParameterCommand({ Name: MODE_PARAMETER }));
+    const out = await ssm.send(new GetParameterCommand({ Name: MODE_PARAMETER_NAME }));
     previous = out.Parameter?.Value ?? '';
   } catch (error) {
     const name = (error as { name?: string }).name ?? '';
     if (name === 'ParameterNotFound') {
-      io.stderr(`cordon: no kill switch ${MODE_PARAMETER} in ${flags.region ?? 'the default region'}: it exists only in the home region (the CordonResponse stack's); pass --region <home region>\n`);
+      io.stderr(`cordon: no kill switch ${MODE_PARAMETER_NAME} in ${flags.region ?? 'the default region'}: it exists only in the home region (the CordonResponse stack's); pass --region <home region>\n`);
       return EXIT.unusable;
     }
     if (CREDENTIAL_ERRORS.has(name)) {
@@ -75,7 +75,7 @@ export const runMode = async (value: string | undefined, flags: ModeFlags, io: C
   }
   await ssm.send(
     new PutParameterCommand({
-      Name: MODE_PARAMETER,
+      Name: MODE_PARAMETER_NAME,
       Value: next,
       Overwrite: true,
       Description: `Cordon kill switch: ${next}, set by ${flags.requestedBy?.trim() ?? ''}: ${flags.reason?.trim() ?? ''}`.slice(0, 1024),
@@ -88,7 +88,7 @@ export const runMode = async (value: string | undefined, flags: ModeFlags, io: C
 export const registerMode = (program: Command, io: CliIo, exit: { code: number }): void => {
   program
     .command('mode')
-    .description(`read or set the kill switch (${MODE_PARAMETER} in the home region): ${MODES.join(' | ')}`)
+    .description(`read or set the kill switch (${MODE_PARAMETER_NAME} in the home region): ${MODES.join(' | ')}`)
     .argument('[value]', `the new mode: ${MODES.join(', ')}; omit to print the current one`)
     .option('--reason <text>', 'why (required to change it; recorded with the change)')
     .option('--requested-by <who>', 'who asks (default: CORDON_REQUESTED_BY)')

@@ -8,21 +8,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { CordonConfig } from '../config';
-import { FEATURE_NAMES, RUNTIME_AGENTS } from '../detection-stack';
+import { FEATURE_NAMES, RUNTIME_AGENTS, type GuardDutyFeatures as Features } from '../guardduty-features';
 import { acknowledge, acknowledgeGrants, arnToken } from '../nag';
 import { lazyBundling } from './lazy-bundle';
 
-type Features = CordonConfig['guardDuty']['features'];
-
-/** The same names as the detector's features (one table, lib/detection-stack.ts). */
-export const ORG_FEATURE_NAMES = FEATURE_NAMES;
-
 /** `Features` of the request: each configured feature auto-enabled like the members, or NONE. */
 export const orgFeatures = (features: Features, autoEnable: 'NEW' | 'ALL') =>
-  (Object.keys(ORG_FEATURE_NAMES) as (keyof Features)[]).map((key) => {
+  (Object.keys(FEATURE_NAMES) as (keyof Features)[]).map((key) => {
     const status = features[key] ? autoEnable : 'NONE';
     return {
-      Name: ORG_FEATURE_NAMES[key],
+      Name: FEATURE_NAMES[key],
       AutoEnable: status,
       ...(key === 'runtimeMonitoring' ? { AdditionalConfiguration: RUNTIME_AGENTS.map((Name) => ({ Name, AutoEnable: status })) } : {}),
     };

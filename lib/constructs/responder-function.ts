@@ -8,7 +8,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EVIDENCE_WRITER_PATH } from '../evidence-stack';
+import { EVIDENCE_WRITER_PATH } from '../../lambdas/shared/names';
 import { acknowledge, acknowledgeGrants } from '../nag';
 import { lazyBundling } from './lazy-bundle';
 

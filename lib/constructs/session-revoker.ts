@@ -4,10 +4,11 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { REVOKE_SESSIONS_POLICY_NAME } from '../../lambdas/credentials/policies';
+import { REVOKE_SESSIONS_POLICY_NAME, SESSION_WRITER_ROLE_NAME } from '../../lambdas/shared/names';
 import { acknowledge, acknowledgeGrants } from '../nag';
 import type { CordonConfig } from '../config';
-import { acknowledgeWildcards, SESSION_WRITER_REASONS, sessionWriterStatements } from '../responder-policies';
+import { SESSION_WRITER_REASONS, sessionWriterStatements } from '../credential-policy';
+import { acknowledgeWildcards } from '../nag';
 
 /**
  * The session revoker: the ONLY writer of session-deny policies, and a principal that cannot
@@ -34,9 +35,6 @@ import { acknowledgeWildcards, SESSION_WRITER_REASONS, sessionWriterStatements }
 
 /** The state machine's fixed name in `stackName` (the guard SCP names it too: lib/guard-policy.ts). */
 export const sessionRevokerName = (stackName: string): string => `${stackName}-SessionRevoker`;
-
-/** The role the state machine assumes in member accounts (trusted only by its role). */
-export const SESSION_WRITER_ROLE_NAME = 'CordonMemberSessionRevoker';
 
 export interface SessionRevokerDefinitionProps {
   readonly partition: string;

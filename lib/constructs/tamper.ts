@@ -9,7 +9,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { EvidenceStack } from '../evidence-stack';
+import type { EvidenceVault } from './evidence-vault';
 import { tamperRules, type TamperRule, type TamperTargets } from '../tamper';
 import { acknowledgeGrants } from '../nag';
 import { ResponderFunction } from './responder-function';
@@ -20,7 +20,7 @@ export interface TamperAlarmsProps {
   readonly modeParameter: ssm.IStringParameter;
   /** The kill switch's literal name (CloudTrail records the name, not the parameter's Ref). */
   readonly modeParameterName: string;
-  readonly evidence: EvidenceStack;
+  readonly evidence: EvidenceVault;
   readonly deadLetterQueue: sqs.IQueue;
 }
 

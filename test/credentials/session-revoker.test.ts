@@ -1,5 +1,5 @@
 import { revokeSessionsDocument } from '../../lambdas/credentials/policies';
-import { SESSION_WRITER_ROLE_NAME } from '../../lib/constructs/session-revoker';
+import { SESSION_WRITER_ROLE_NAME } from '../../lambdas/shared/names';
 import { templates } from '../lib/app';
 import { runStates, StatesFailure, type TaskCall } from '../support/states';
 
