@@ -1,7 +1,7 @@
 import { GENESIS_HASH } from './canonical';
 import type { Entry } from './envelope';
 import { CHECKPOINT_CHAIN, checkpointKey, recordKey } from './schema';
-import type { Problem } from './verify';
+import type { Problem } from './verify-report';
 
 /** Per-chain analysis of `Verifier.finish`: each step walks only the entries present. */
 

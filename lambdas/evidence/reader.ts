@@ -5,7 +5,7 @@ import { checkPayload, parseEnvelope, signatureState } from './envelope';
 import { RecordPayloadSchema, recordKey } from './schema';
 import type { EvidenceStore } from './store';
 import type { EvidenceInput } from './types';
-import type { ProblemCode, VerifyKey } from './verify';
+import type { ProblemCode, VerifyKey } from './verify-report';
 
 /**
  * The one verifying reader of an incident's chain, for everything that acts on evidence (release,
