@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DEFAULT_MEMBER_ROLE_NAMES, PROTECTED_TAG } from '../lambdas/shared/names';
-import { guardSchema } from './guard-config';
+import { ACCOUNT_ID, bool, EMAIL, IAM_PRINCIPAL_ARN, IAM_ROLE_OR_USER_ARN, int, list, ORG_ID, OU_ID, pattern, REGION, ROLE_NAME } from './config-fields';
+import { cloudTrailSchema, guardDutySchema, securityHubSchema } from './detection-config';
+import { anchorSchema, organizationSchema } from './organization-config';
 
 /**
  * Cordon's configuration: the `cordon` key of the cdk.json context. Every key has a documented
@@ -8,168 +10,13 @@ import { guardSchema } from './guard-config';
  * Validated at synth: an invalid value fails synth with an error naming the key and the value.
  */
 
-const ACCOUNT_ID = /^\d{12}$/;
-const ORG_ID = /^o-[a-z0-9]{10,32}$/;
-const OU_ID = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/:-]+$/;
-/** What a Lambda resource policy can name as a principal: a role or a user (not a session). */
-const IAM_ROLE_OR_USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[A-Za-z0-9+=,.@_/-]+$/;
-const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
-const TRAIL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
 /** The kill switch. `dry-run` records what would have been done; `off` records a skip. */
 export const MODES = ['enforce', 'dry-run', 'off'] as const;
 export type Mode = (typeof MODES)[number];
 
-export const PUBLISHING_FREQUENCIES = ['FIFTEEN_MINUTES', 'ONE_HOUR', 'SIX_HOURS'] as const;
-
-/** Security Hub standards Cordon knows how to enable, by the path AWS gives them in their ARN. */
-export const KNOWN_STANDARDS = [
-  'aws-foundational-security-best-practices/v/1.0.0',
-  'cis-aws-foundations-benchmark/v/1.4.0',
-  'cis-aws-foundations-benchmark/v/3.0.0',
-  'nist-800-53/v/5.0.0',
-  'pci-dss/v/3.2.1',
-  'pci-dss/v/4.0.1',
-  'aws-resource-tagging-standard/v/1.0.0',
-] as const;
-
-const int = (min: number, max?: number) =>
-  z
-    .number({ error: `must be an integer >= ${min}${max === undefined ? '' : ` and <= ${max}`}` })
-    .int({ error: `must be an integer >= ${min}${max === undefined ? '' : ` and <= ${max}`}` })
-    .min(min, { error: `must be an integer >= ${min}${max === undefined ? '' : ` and <= ${max}`}` })
-    .max(max ?? Number.MAX_SAFE_INTEGER, { error: `must be an integer >= ${min} and <= ${max}` });
-
 /** `cordon.securityHub.standards[0]` */
 const keyPath = (path: readonly PropertyKey[]): string =>
   path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : `${acc}.${String(part)}`), 'cordon');
-
-const bool = () => z.boolean({ error: 'must be true or false' });
-const pattern = (re: RegExp, what: string) => z.string({ error: `must be ${what}` }).regex(re, { error: `must be ${what}` });
-const list = <T extends z.ZodType>(item: T) => z.array(item, { error: 'must be a list' });
-
-const guardDutySchema = z.strictObject(
-  {
-    /** Set false where GuardDuty is managed elsewhere (e.g. by a delegated administrator). */
-    enabled: bool().default(true),
-    publishingFrequency: z
-      .enum(PUBLISHING_FREQUENCIES, { error: `must be one of ${PUBLISHING_FREQUENCIES.join(', ')}` })
-      .default('FIFTEEN_MINUTES'),
-    features: z
-      .strictObject(
-        {
-          s3DataEvents: bool().default(true),
-          eksAuditLogs: bool().default(true),
-          ebsMalwareProtection: bool().default(true),
-          rdsLoginEvents: bool().default(true),
-          runtimeMonitoring: bool().default(true),
-          lambdaNetworkLogs: bool().default(true),
-        },
-        { error: 'must be an object' },
-      )
-      .prefault({}),
-  },
-  { error: 'must be an object' },
-);
-
-const securityHubSchema = z.strictObject(
-  {
-    /** Set false where Security Hub is managed elsewhere. */
-    enabled: bool().default(true),
-    /** One finding per control across standards (`SECURITY_CONTROL`). */
-    consolidatedControlFindings: bool().default(true),
-    standards: list(z.enum(KNOWN_STANDARDS, { error: `must be one of ${KNOWN_STANDARDS.join(', ')}` })).default([
-      'aws-foundational-security-best-practices/v/1.0.0',
-      'cis-aws-foundations-benchmark/v/3.0.0',
-    ]),
-  },
-  { error: 'must be an object' },
-);
-
-const cloudTrailSchema = z.strictObject(
-  {
-    /** Set false where an organization trail already exists. */
-    enabled: bool().default(true),
-    /** Explicit, so the organization-trail bucket policy can name it. */
-    trailName: pattern(TRAIL_NAME, 'a trail name of 3-128 letters, digits, ".", "_" or "-"').default('cordon-trail'),
-    /** Days before trail logs move to Glacier Instant Retrieval. */
-    transitionAfterDays: int(1).default(90),
-    /** Days trail logs are kept. */
-    logRetentionDays: int(1).default(2555),
-  },
-  { error: 'must be an object' },
-);
-
-export const REGION_CONCURRENCY_TYPES = ['SEQUENTIAL', 'PARALLEL'] as const;
-export const CALL_AS = ['SELF', 'DELEGATED_ADMIN'] as const;
-export const GUARDDUTY_AUTO_ENABLE = ['NEW', 'ALL'] as const;
-
-/** Organization-wide deployment (lib/organization-stack.ts); used only when organizationId is set. */
-const organizationSchema = z.strictObject(
-  {
-    /** Operation preferences of the member responder role's StackSet. */
-    stackSet: z
-      .strictObject(
-        {
-          failureTolerancePercentage: int(0, 100).default(10),
-          maxConcurrentPercentage: int(1, 100).default(25),
-          regionConcurrencyType: z
-            .enum(REGION_CONCURRENCY_TYPES, { error: `must be one of ${REGION_CONCURRENCY_TYPES.join(', ')}` })
-            .default('PARALLEL'),
-          /** `DELEGATED_ADMIN` when the security account is a StackSets delegated administrator. */
-          callAs: z.enum(CALL_AS, { error: `must be one of ${CALL_AS.join(', ')}` }).default('DELEGATED_ADMIN'),
-        },
-        { error: 'must be an object' },
-      )
-      .prefault({}),
-    /** Keep the member role in an account that leaves the OUs (false: it is removed with the account). */
-    retainStacksOnAccountRemoval: bool().default(false),
-    /** GuardDuty auto-enable for organization members: `NEW` accounts only, or `ALL`. */
-    guardDutyAutoEnable: z.enum(GUARDDUTY_AUTO_ENABLE, { error: `must be one of ${GUARDDUTY_AUTO_ENABLE.join(', ')}` }).default('NEW'),
-    /** Cordon's guard SCP (lib/guard-config.ts, lib/guard-stack.ts). */
-    guard: guardSchema.prefault({}),
-  },
-  { error: 'must be an object' },
-);
-
-/**
- * The anchor (lib/anchor-stack.ts): a copy of every checkpoint in an Object Lock bucket of the
- * organization's log-archive account, which an administrator of the security account cannot
- * rewrite. Unset `account`: no anchor (the CordonAnchor stack is not synthesized).
- */
-const anchorSchema = z
-  .strictObject(
-    {
-      /** The log-archive account that holds the anchor bucket (deploy CordonAnchor with its credentials). */
-      account: pattern(ACCOUNT_ID, 'a 12-digit account id').optional(),
-      /** The account the response stack runs in: only its checkpoint writer role may put copies. */
-      securityAccount: pattern(ACCOUNT_ID, 'a 12-digit account id').optional(),
-      /** Region of the anchor bucket. @default - the region CordonAnchor is deployed to (the response stack's) */
-      region: pattern(REGION, 'a region name like eu-west-1').optional(),
-      /** @default cordon-anchor-{account} */
-      bucketName: pattern(BUCKET_NAME, 'an S3 bucket name (3-63 lowercase letters, digits, "." or "-")').optional(),
-      /** Object Lock COMPLIANCE retention of each copy. @default - evidenceRetentionDays */
-      retentionDays: int(1).optional(),
-    },
-    { error: 'must be an object' },
-  )
-  .superRefine((anchor, ctx) => {
-    if (anchor.account === undefined) {
-      for (const key of ['securityAccount', 'region', 'bucketName', 'retentionDays'] as const) {
-        if (anchor[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], input: anchor[key], message: 'is only used with cordon.anchor.account (the log-archive account)' });
-      }
-      return;
-    }
-    if (anchor.securityAccount === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['securityAccount'], input: undefined, message: 'must be set with cordon.anchor.account: the account whose checkpoint writer puts the copies' });
-    } else if (anchor.securityAccount === anchor.account) {
-      ctx.addIssue({ code: 'custom', path: ['account'], input: anchor.account, message: 'must be another account than cordon.anchor.securityAccount: an anchor in the security account is rewritable by its administrators' });
-    }
-  });
 
 export const configSchema = z
   .strictObject(
