@@ -11,18 +11,12 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { RETRY } from '../shared/retry';
 import * as z from 'zod';
 import { parseEnv, protectedTagOf, responderEnvSchema } from '../shared/responder-env';
-import { evidenceFromEnv } from '../evidence/from-env';
 import { S3EvidenceStore } from '../evidence/store';
 import { evidenceReaderFromEnv } from '../evidence/reader-from-env';
-import { guardrailsFromEnv } from '../guardrails/from-env';
-import { idempotencyFromEnv, parkingFromEnv, redriveBatchFromEnv } from '../guardrails/idempotency-from-env';
-import { isHeartbeat, runGuarded, runHeartbeat } from '../guardrails/handle';
-import { isFinalResult, type ParkedEvent } from '../guardrails/park';
 import { ISOLATION_RESPONDER, respond, type ResponseSummary } from '../isolation/respond';
-import { notifierFromEnv } from '../notify/from-env';
-import type { ManualCaller } from '../evidence/types';
-import { isolationPrivileged, manualEntry } from '../manual/entry';
-import type { FunctionUrlEvent, UrlResponse } from '../manual/url';
+import { isolationPrivileged } from '../manual/entry';
+import { responderHandler } from '../pipeline/entry';
+import { entryFromEnv } from '../pipeline/from-env';
 import { CredentialResponderSessions } from '../isolation/sessions';
 import type { ClientsFor, Ec2Clients, IsolationConfig } from '../isolation/types';
 
@@ -59,24 +53,15 @@ export const configFromEnv = (env: NodeJS.ProcessEnv): { env: IsolationEnv; conf
   };
 };
 
-/** The subset of the Lambda context used here. */
-export interface LambdaContextLike {
-  readonly invokedFunctionArn: string;
-  readonly awsRequestId: string;
-  /** Bounds an idempotency record's INPROGRESS state to this invocation. */
-  getRemainingTimeInMillis?(): number;
-}
+export type { LambdaContextLike } from '../pipeline/entry';
 
 const logger = new Logger({ serviceName: 'cordon-isolate-instance' });
 const { env, config } = configFromEnv(process.env);
 /** Throttled or failing AssumeRole is retried (RETRY) before it becomes a re-driven `account-access`. */
 const sts = new STSClient({ region: env.AWS_REGION, ...RETRY });
-const evidence = evidenceFromEnv();
-const guardrails = guardrailsFromEnv();
-const notifier = notifierFromEnv();
-/** Outcomes that depended on passing state are not remembered; they are parked and re-driven. */
-const idempotency = idempotencyFromEnv<ResponseSummary>(ISOLATION_RESPONDER, { isFinal: isFinalResult });
-const parking = parkingFromEnv();
+/** Evidence, guardrails, notifier, idempotency and parking (lambdas/pipeline/from-env.ts). */
+const wired = entryFromEnv<ResponseSummary>(ISOLATION_RESPONDER);
+const { evidence, notifier } = wired;
 /** Verifies every record against the signing key KMS returns for SIGNING_KEY_ID before release/restore act on it. */
 const reader = evidenceReaderFromEnv();
 /** The vault, where isolation stores console captures (artifacts/, write-once, locked like the records). */
@@ -135,83 +120,43 @@ const guardDutyFor = (region: string): GuardDutyClient => {
   return client;
 };
 
-const guarded = (event: unknown, context: LambdaContextLike, redriveOf?: ParkedEvent, caller?: ManualCaller): Promise<ResponseSummary> => {
-  const arn = context.invokedFunctionArn.split(':');
-  const homeAccount = arn[4] ?? '';
-  return runGuarded({
-    event,
-    context,
-    responder: ISOLATION_RESPONDER,
-    guardrails,
-    ...(idempotency ? { idempotency } : {}),
-    ...(parking ? { parking } : {}),
-    ...(redriveOf ? { redriveOf } : {}),
-    evidence,
-    logger,
-    respond: (checked) =>
-      respond(
-        event,
-        {
-          evidence,
-          guardrails: checked,
-          ...(notifier ? { notifier } : {}),
-          clientsFor,
-          sts,
-          homeAccount,
-          homeRegion: env.AWS_REGION,
-          ...(env.MEMBER_ROLE_NAME ? { memberRoleName: env.MEMBER_ROLE_NAME } : {}),
-          ...(arn[1] ? { partition: arn[1] } : {}),
-          config,
-          actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId, ...(caller ? { caller } : {}) },
-          reader,
-          artifacts: vault,
-          guardDutyFor,
-          logger,
-        },
-        { requestId: context.awsRequestId },
-      ),
-  });
-};
-
 /**
  * A function URL request (the manual request URL, auth type AWS_IAM) is answered as HTTP; any other
- * event as the responder's result. Manual requests carry their caller into every record
- * (lambdas/manual/entry.ts); force, release, restore and patterns need an authenticated one.
+ * event as the responder's result (lambdas/pipeline/entry.ts).
  */
-export async function handler(event: FunctionUrlEvent, context: LambdaContextLike): Promise<UrlResponse>;
-export async function handler(event: unknown, context: LambdaContextLike): Promise<ResponseSummary>;
-export async function handler(event: unknown, context: LambdaContextLike): Promise<ResponseSummary | UrlResponse> {
-  logger.appendKeys({ requestId: context.awsRequestId });
-  if (isHeartbeat(event)) {
-    return runHeartbeat({
-      guardrails,
-      logger,
-      responder: ISOLATION_RESPONDER,
-      ...(parking ? { parking } : {}),
-      redriveLimit: redriveBatchFromEnv(),
-      rerun: (p) => guarded(p.event, context, p),
-      ...(notifier ? { notifier } : {}),
-      evidence,
-      actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId },
-    });
-  }
-  return manualEntry<ResponseSummary>(event, {
-    privileged: isolationPrivileged,
-    evidence,
-    mode: () => guardrails.mode(),
-    context,
-    logger,
-    run: (e, caller) => respondTo(e, context, caller),
-  });
-}
-
-const respondTo = async (event: unknown, context: LambdaContextLike, caller: ManualCaller | undefined): Promise<ResponseSummary> => {
-  const summary = await guarded(event, context, undefined, caller);
-  logger.info('isolate-instance done', {
-    decision: summary.decision,
-    reason: summary.reason,
-    incidentId: summary.incidentId,
-    failed: summary.steps.filter((s) => s.status !== 'succeeded').length,
-  });
-  return summary;
-};
+export const handler = responderHandler<ResponseSummary>({
+  ...wired,
+  logger,
+  privileged: isolationPrivileged,
+  respond: (event, checked, actor, context) => {
+    const arn = context.invokedFunctionArn.split(':');
+    return respond(
+      event,
+      {
+        evidence,
+        guardrails: checked,
+        ...(notifier ? { notifier } : {}),
+        clientsFor,
+        sts,
+        homeAccount: arn[4] ?? '',
+        homeRegion: env.AWS_REGION,
+        ...(env.MEMBER_ROLE_NAME ? { memberRoleName: env.MEMBER_ROLE_NAME } : {}),
+        ...(arn[1] ? { partition: arn[1] } : {}),
+        config,
+        actor,
+        reader,
+        artifacts: vault,
+        guardDutyFor,
+        logger,
+      },
+      { requestId: context.awsRequestId },
+    );
+  },
+  done: (summary) =>
+    logger.info('isolate-instance done', {
+      decision: summary.decision,
+      reason: summary.reason,
+      incidentId: summary.incidentId,
+      failed: summary.steps.filter((s) => s.status !== 'succeeded').length,
+    }),
+});

@@ -11,16 +11,10 @@ import { DynamoCredentialLedger, MemoryCredentialLedger } from '../credentials/l
 import { DEFAULT_PATTERN_CONCURRENCY } from '../credentials/pattern-flow';
 import { StepFunctionsSessionWriter } from '../credentials/sessions';
 import type { CredentialsConfig } from '../credentials/types';
-import { evidenceFromEnv } from '../evidence/from-env';
 import { evidenceReaderFromEnv } from '../evidence/reader-from-env';
-import { guardrailsFromEnv } from '../guardrails/from-env';
-import { isHeartbeat, runGuarded, runHeartbeat } from '../guardrails/handle';
-import { idempotencyFromEnv, parkingFromEnv, redriveBatchFromEnv } from '../guardrails/idempotency-from-env';
-import { isFinalResult, type ParkedEvent } from '../guardrails/park';
-import { notifierFromEnv } from '../notify/from-env';
-import type { ManualCaller } from '../evidence/types';
-import { credentialsPrivileged, manualEntry } from '../manual/entry';
-import type { FunctionUrlEvent, UrlResponse } from '../manual/url';
+import { credentialsPrivileged } from '../manual/entry';
+import { responderHandler } from '../pipeline/entry';
+import { entryFromEnv } from '../pipeline/from-env';
 import { accountAccess, type AccountAccess } from '../shared/assume';
 
 /**
@@ -76,13 +70,7 @@ export const configFromEnv = (env: NodeJS.ProcessEnv): { env: CredentialsEnv; co
   };
 };
 
-/** The subset of the Lambda context used here. */
-export interface LambdaContextLike {
-  readonly invokedFunctionArn: string;
-  readonly awsRequestId: string;
-  /** Bounds an idempotency record's INPROGRESS state to this invocation. */
-  getRemainingTimeInMillis?(): number;
-}
+export type { LambdaContextLike } from '../pipeline/entry';
 
 /** Throttling is retried with client-side rate limiting (adaptive), not only backoff. */
 export { RETRY };
@@ -94,84 +82,43 @@ const ledger = env.GUARDRAILS_TABLE
   ? new DynamoCredentialLedger(new DynamoDBClient({ region: env.AWS_REGION, ...RETRY }), env.GUARDRAILS_TABLE)
   : new MemoryCredentialLedger();
 const sts = new STSClient({ region: env.AWS_REGION, ...RETRY });
-const evidence = evidenceFromEnv();
-const guardrails = guardrailsFromEnv();
+/** Evidence, guardrails, notifier, idempotency and parking (lambdas/pipeline/from-env.ts). */
+const wired = entryFromEnv<RespondResult>(CREDENTIALS_RESPONDER);
+const { evidence, notifier } = wired;
 /** Verifies every record against the signing key KMS returns for SIGNING_KEY_ID before release/restore act on it. */
 const reader = evidenceReaderFromEnv();
 const logger = new Logger({ serviceName: 'cordon-revoke-credentials' });
-const notifier = notifierFromEnv();
-/** A decision that depended on an outage is decided again on the next delivery. */
-const idempotency = idempotencyFromEnv<RespondResult>(CREDENTIALS_RESPONDER, { isFinal: isFinalResult });
-const parking = parkingFromEnv();
 
 /** The home IAM client, or one signed with the member role's credentials. */
 const iamFor = (access: AccountAccess): IAMClient =>
   access.credentials ? new IAMClient({ region: env.AWS_REGION, credentials: access.credentials, ...RETRY }) : iam;
 
-const guarded = (event: unknown, context: LambdaContextLike, redriveOf?: ParkedEvent, caller?: ManualCaller): Promise<RespondResult> => {
-  const [, partition = 'aws', , , account = ''] = context.invokedFunctionArn.split(':');
-  return runGuarded({
-    event,
-    context,
-    responder: CREDENTIALS_RESPONDER,
-    guardrails,
-    ...(idempotency ? { idempotency } : {}),
-    ...(parking ? { parking } : {}),
-    ...(redriveOf ? { redriveOf } : {}),
-    evidence,
-    logger,
-    respond: (checked) =>
-      respond(event, {
-        evidence,
-        reader,
-        guardrails: checked,
-        ...(notifier ? { notifier } : {}),
-        config: { ...config, partition },
-        clock: () => new Date(),
-        homeAccount: account,
-        homeRegion: env.AWS_REGION,
-        access: (incidentId) =>
-          accountAccess({ sts, homeAccount: account, partition, ...(env.MEMBER_ROLE_NAME ? { memberRoleName: env.MEMBER_ROLE_NAME } : {}) }, incidentId),
-        iamFor,
-        sessions,
-        ledger,
-        patternConcurrency: env.PATTERN_CONCURRENCY,
-        actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId, ...(caller ? { caller } : {}) },
-        logger,
-      }),
-  });
-};
-
 /**
  * A function URL request (the manual request URL, auth type AWS_IAM) is answered as HTTP; any other
- * event as the responder's result. Manual requests carry their caller into every record
- * (lambdas/manual/entry.ts); force, release, restore and patterns need an authenticated one.
+ * event as the responder's result (lambdas/pipeline/entry.ts).
  */
-export async function handler(event: FunctionUrlEvent, context: LambdaContextLike): Promise<UrlResponse>;
-export async function handler(event: unknown, context: LambdaContextLike): Promise<RespondResult>;
-export async function handler(event: unknown, context: LambdaContextLike): Promise<RespondResult | UrlResponse> {
-  logger.appendKeys({ requestId: context.awsRequestId });
-  if (isHeartbeat(event)) {
-    return runHeartbeat({
-      guardrails,
-      logger,
-      responder: CREDENTIALS_RESPONDER,
-      ...(parking ? { parking } : {}),
-      redriveLimit: redriveBatchFromEnv(),
-      rerun: (p) => guarded(p.event, context, p),
-      ...(notifier ? { notifier } : {}),
+export const handler = responderHandler<RespondResult>({
+  ...wired,
+  logger,
+  privileged: credentialsPrivileged,
+  respond: (event, checked, actor, context) => {
+    const [, partition = 'aws', , , account = ''] = context.invokedFunctionArn.split(':');
+    return respond(event, {
       evidence,
-      actor: { arn: context.invokedFunctionArn, requestId: context.awsRequestId },
+      reader,
+      guardrails: checked,
+      ...(notifier ? { notifier } : {}),
+      config: { ...config, partition },
+      clock: () => new Date(),
+      homeAccount: account,
+      homeRegion: env.AWS_REGION,
+      access: (incidentId) => accountAccess({ sts, homeAccount: account, partition, ...(env.MEMBER_ROLE_NAME ? { memberRoleName: env.MEMBER_ROLE_NAME } : {}) }, incidentId),
+      iamFor,
+      sessions,
+      ledger,
+      patternConcurrency: env.PATTERN_CONCURRENCY,
+      actor,
+      logger,
     });
-  }
-  return manualEntry<RespondResult>(event, {
-    privileged: credentialsPrivileged,
-    evidence,
-    mode: () => guardrails.mode(),
-    context,
-    logger,
-    run: (e, caller) => respondTo(e, context, caller),
-  });
-}
-
-const respondTo = (event: unknown, context: LambdaContextLike, caller: ManualCaller | undefined): Promise<RespondResult> => guarded(event, context, undefined, caller);
+  },
+});
