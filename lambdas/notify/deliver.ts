@@ -1,6 +1,6 @@
 import type { Actor, EvidenceWriter, Mode, TargetRef, Trigger } from '../evidence/types';
 import { errorMessage } from '../shared/errors';
-import { NotificationError, type IncidentDecision, type Notifier } from './notifier';
+import { NotificationError, type IncidentDecision, type Notifier } from './decision';
 
 export interface DeliveryLogger {
   error(message: string, extra: Record<string, unknown>): void;

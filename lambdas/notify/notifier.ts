@@ -1,188 +1,20 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { BatchUpdateFindingsCommand, type SecurityHubClient } from '@aws-sdk/client-securityhub';
-import type { Mode, TargetRef, Trigger } from '../evidence/types';
 import { errorMessage } from '../shared/errors';
 import { passingStateOf } from '../guardrails/passing-state';
+import { NotificationError, type AbandonedWriteBack, type FlushReport, type IncidentDecision, type Notifier } from './decision';
 import type { SecurityHubFindingRef } from './findings';
+import { noteText, publishInput, workflowStatusOf } from './render';
 import { stormPublishInput, type StormDigest } from './storm';
-import { WRITE_BACK_GIVE_UP_MINUTES, type PendingWriteBack, type WriteBackQueue } from './write-back';
+import { WRITE_BACK_GIVE_UP_MINUTES, type WriteBackQueue } from './write-back';
 
-/** One step of a decision, as both responders summarise it. */
-export interface DecisionStep {
-  readonly id: string;
-  readonly action: string;
-  readonly status: string;
-  readonly error?: string;
-}
-
-/** One incident decision: what was decided, why, which steps succeeded or failed, the evidence. */
-export interface IncidentDecision {
-  /** `isolate-instance` | `revoke-credentials`. */
-  readonly responder: string;
-  readonly incidentId: string;
-  /** `act`, `skip`, `escalate`, `dry-run`. */
-  readonly decision: string;
-  readonly reason?: string;
-  readonly mode: Mode | 'unreadable';
-  readonly trigger: Trigger;
-  readonly target?: TargetRef;
-  /** Manual requests: who asked. */
-  readonly requestedBy?: string;
-  readonly steps: readonly DecisionStep[];
-  readonly evidenceKeys: readonly string[];
-  /** Where the decision is written back to Security Hub; empty = nowhere. */
-  readonly findings: readonly SecurityHubFindingRef[];
-}
-
-/** Tells people (and Security Hub) about a decision. Throws `NotificationError` when any part of
- * the delivery failed; callers evidence that and carry on (see deliver.ts). */
-export interface Notifier {
-  notify(decision: IncidentDecision): Promise<void>;
-  /** The heartbeat: publishes the storm digests that are due and retries queued write-backs. */
-  flush?(): Promise<FlushReport>;
-}
-
-export const noopNotifier: Notifier = { notify: async () => undefined };
-
-export class NotificationError extends Error {
-  override readonly name = 'NotificationError';
-  constructor(readonly failures: readonly string[]) {
-    super(`notification failed: ${failures.join('; ')}`);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Rendering (pure)
-// ---------------------------------------------------------------------------------------------
-
-export const NOTE_MAX = 512;
-const SUBJECT_MAX = 100;
-
-/** RESOLVED only when the containment ran and every step succeeded; otherwise a human must look. */
-/**
- * The workflow status written back: `NOTIFIED` (a person still has to investigate), and
- * `RESOLVED` only for a fully successful containment when the deployment asks for it
- * (`notifications.resolveContainedFindings`): containment is not investigation.
- */
-export const workflowStatusOf = (d: IncidentDecision, resolveContained = false): 'RESOLVED' | 'NOTIFIED' =>
-  resolveContained && d.decision === 'act' && d.steps.length > 0 && d.steps.every((s) => s.status === 'succeeded') ? 'RESOLVED' : 'NOTIFIED';
+export { noopNotifier, NotificationError, type AbandonedWriteBack, type DecisionStep, type FlushReport, type IncidentDecision, type Notifier } from './decision';
 
 /** Unprocessed-finding codes worth another try: the finding is not imported yet (GuardDuty
  * findings reach Security Hub within minutes), or another writer raced this one. */
 const RETRYABLE = new Set(['FindingNotFound', 'ConcurrentUpdateError', 'InternalFailure']);
 /** Back-off between write-back attempts (ms); bounded so an invocation never idles for long. */
 export const WRITE_BACK_BACKOFF_MS: readonly number[] = [1000, 2000, 4000];
-
-const count = (d: IncidentDecision, status: string): number => d.steps.filter((s) => s.status === status).length;
-
-const stepLine = (d: IncidentDecision): string => {
-  if (d.steps.length === 0) return 'no step run';
-  const failed = d.steps.filter((s) => s.status === 'failed').length;
-  const parts = [`${count(d, 'succeeded')} of ${d.steps.length} steps succeeded`];
-  if (failed) parts.push(`${failed} failed`);
-  const other = d.steps.length - count(d, 'succeeded') - failed;
-  if (other) parts.push(`${other} ${d.decision === 'dry-run' ? 'planned' : 'not run'}`);
-  return parts.join(', ');
-};
-
-const targetText = (t: TargetRef | undefined): string =>
-  t ? `${t.type} ${t.id}${t.account ? ` in ${t.account}` : ''}${t.region ? `/${t.region}` : ''}` : 'no target';
-
-const truncate = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 3)}...`);
-
-/** The Security Hub note: decision and evidence keys, at most 512 characters. */
-export const noteText = (d: IncidentDecision): string => {
-  const head = `cordon ${d.responder}: ${d.decision}${d.reason ? ` (${d.reason})` : ''}; ${stepLine(d)}; incident ${d.incidentId}; evidence:`;
-  let text = head;
-  for (const [i, key] of d.evidenceKeys.entries()) {
-    const more = d.evidenceKeys.length - i - 1;
-    const next = `${text} ${key}${more ? ',' : ''}`;
-    const tail = more ? ` +${more} more` : '';
-    if (next.length + tail.length > NOTE_MAX) {
-      return truncate(`${text} +${d.evidenceKeys.length - i} more`, NOTE_MAX);
-    }
-    text = next;
-  }
-  if (d.evidenceKeys.length === 0) text = `${text} none`;
-  return truncate(text, NOTE_MAX);
-};
-
-/** SNS subjects: ASCII, no line breaks, at most 100 characters. */
-export const subjectOf = (d: IncidentDecision): string =>
-  truncate(`Cordon ${d.decision}: ${d.responder} ${d.target?.id ?? d.incidentId}`.replace(/[^\x20-\x7e]/g, '?'), SUBJECT_MAX);
-
-/** The e-mail body: readable without any tool. */
-export const emailText = (d: IncidentDecision): string =>
-  [
-    `Decision: ${d.decision}${d.reason ? ` (${d.reason})` : ''}`,
-    `Responder: ${d.responder} (mode ${d.mode})`,
-    `Target: ${targetText(d.target)}`,
-    `Trigger: ${d.trigger.source}${d.trigger.findingType ? ` ${d.trigger.findingType}` : ''}${d.trigger.findingId ? ` finding ${d.trigger.findingId}` : ''}${d.trigger.severity !== undefined ? ` severity ${d.trigger.severity}` : ''}`,
-    ...(d.requestedBy ? [`Requested by: ${d.requestedBy}`] : []),
-    `Incident: ${d.incidentId}`,
-    `Steps: ${stepLine(d)}`,
-    ...d.steps.map((s) => `  ${s.status.padEnd(9)} ${s.action} ${s.id}${s.error ? `: ${s.error}` : ''}`),
-    `Evidence (${d.evidenceKeys.length} records):`,
-    ...d.evidenceKeys.map((k) => `  ${k}`),
-  ].join('\n');
-
-/** AWS Chatbot custom notification (https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html). */
-export const chatbotMessage = (d: IncidentDecision): Record<string, unknown> => ({
-  version: '1.0',
-  source: 'custom',
-  id: d.incidentId,
-  content: {
-    textType: 'client-markdown',
-    title: subjectOf(d),
-    description: truncate(
-      [
-        `*${d.decision}*${d.reason ? ` (${d.reason})` : ''} on ${targetText(d.target)}, mode ${d.mode}`,
-        `${stepLine(d)}${d.steps.some((s) => s.status === 'failed') ? `; failed: ${d.steps.filter((s) => s.status === 'failed').map((s) => s.id).join(', ')}` : ''}`,
-        `incident \`${d.incidentId}\`, ${d.evidenceKeys.length} evidence records`,
-      ].join('\n'),
-      8000,
-    ),
-    keywords: [d.responder, d.decision],
-  },
-  metadata: { threadId: d.incidentId, summary: subjectOf(d), eventType: 'cordon-decision' },
-});
-
-/** The machine-readable message other subscribers (SQS, Lambda) receive. */
-export const decisionJson = (d: IncidentDecision): Record<string, unknown> => ({
-  kind: 'cordon-decision',
-  responder: d.responder,
-  incidentId: d.incidentId,
-  decision: d.decision,
-  ...(d.reason ? { reason: d.reason } : {}),
-  mode: d.mode,
-  trigger: d.trigger,
-  ...(d.target ? { target: d.target } : {}),
-  ...(d.requestedBy ? { requestedBy: d.requestedBy } : {}),
-  steps: d.steps,
-  evidenceKeys: d.evidenceKeys,
-  workflowStatus: workflowStatusOf(d),
-});
-
-/** The exact SNS Publish input for a decision: one message, rendered per protocol. */
-export const publishInput = (topicArn: string, d: IncidentDecision) => ({
-  TopicArn: topicArn,
-  Subject: subjectOf(d),
-  MessageStructure: 'json',
-  Message: JSON.stringify({
-    default: JSON.stringify(decisionJson(d)),
-    email: emailText(d),
-    https: JSON.stringify(chatbotMessage(d)),
-  }),
-  MessageAttributes: {
-    decision: { DataType: 'String', StringValue: d.decision },
-    responder: { DataType: 'String', StringValue: d.responder },
-    incidentId: { DataType: 'String', StringValue: d.incidentId },
-  },
-});
-
-// ---------------------------------------------------------------------------------------------
-// AWS implementation
-// ---------------------------------------------------------------------------------------------
 
 export interface AwsNotifierOptions {
   readonly sns?: Pick<SNSClient, 'send'>;
@@ -333,19 +165,6 @@ export class AwsNotifier implements Notifier {
     }
     return report;
   }
-}
-
-/** What one heartbeat did. */
-export interface FlushReport {
-  readonly digests: number;
-  /** Queued write-backs that landed, still wait, or were given up (to be evidenced). */
-  readonly landed: number;
-  readonly waiting: number;
-  readonly abandoned: readonly AbandonedWriteBack[];
-}
-
-export interface AbandonedWriteBack extends PendingWriteBack {
-  readonly failures: readonly string[];
 }
 
 /** Queued write-backs one heartbeat retries at most. */

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { windowStartOf } from '../guardrails/breaker';
-import type { IncidentDecision } from './notifier';
+import type { IncidentDecision } from './decision';
 
 /**
  * Storm mode (DESIGN.md, Guardrails). When the blast-radius breaker opens, every further automatic
