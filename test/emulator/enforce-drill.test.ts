@@ -76,13 +76,14 @@ if (HAS_MOTO) {
         ['iam-stolen-instance-credentials-outside-aws', 'credentials', '210987654321', 'act', []],
         ['ec2-asg-backdoor-cc-activity (member account, via AssumeRole)', 'isolation', '222222222222', 'act', []],
         ['iam-user-leaked-key-malicious-ip-custom (member account, via AssumeRole)', 'credentials', '222222222222', 'act', []],
+        ['two findings on one instance, then release (state per instance)', 'isolation', '210987654321', 'act', []],
       ]);
       for (const s of report.scenarios) expect(s.judgement.checks.filter((c) => !c.ok)).toEqual([]);
       expect(report.ok).toBe(true);
     });
 
     it('asserts the isolation outcome read back from the emulator, on every ENI, in both accounts', () => {
-      for (const s of report.scenarios.filter((x) => x.responder === 'isolation')) {
+      for (const s of report.scenarios.filter((x) => x.name.startsWith('ec2-asg-backdoor-cc-activity'))) {
         const what = s.judgement.checks.map((c) => c.what);
         expect(what.filter((w) => /^ENI eni-\w+ only on the isolation group$/.test(w))).toHaveLength(3);
         expect(what).toEqual(
@@ -126,6 +127,37 @@ if (HAS_MOTO) {
       expect(() => process.kill(report.pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
     });
 
+    it('isolates once for two findings on one instance, and release plus the listed commands restore exactly the pre-incident state read back from moto', () => {
+      const s = report.scenarios.find((x) => x.name.startsWith('two findings'));
+      const what = s?.judgement.checks.map((c) => c.what) ?? [];
+      expect(s?.judgement.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(what).toEqual(
+        expect.arrayContaining([
+          'second finding: skip, already isolated',
+          'second finding evidenced in its own incident as skip:already-isolated, linked to the isolating incident',
+          'second finding changed nothing',
+          'release: act in the isolating incident, every step made',
+          'released: instance profile as before',
+          'released: instance back in payments-api-asg',
+          'release lists what it leaves, each with its command: both target groups, the classic load balancer, the Elastic IP',
+          'finally: instance profile as before',
+          'finally: targets of payments-api-https as before the incident',
+          'finally: targets of payments-api-health as before the incident',
+          'finally: classic ELB payments-api-classic as before the incident',
+          'finally: Elastic IP associated as before the incident',
+          'payments-api-asg: desired capacity one more (AttachInstances adds the instance; the replacement launched at the detach stays)',
+        ]),
+      );
+      expect(what.filter((w) => /^finally: ENI eni-\w+ on its original groups$/.test(w))).toHaveLength(3);
+      expect(what.filter((w) => /^released: ENI eni-\w+ on its original groups$/.test(w))).toHaveLength(3);
+      // The operator's commands ran where AWS CLI v2 is installed (CI installs it); else the scenario says so.
+      const ran = what.filter((w) => w.startsWith('operator ran: aws '));
+      expect(ran.length === 4 || s?.notes.some((n) => n.startsWith('AWS CLI v2 not found'))).toBe(true);
+      // Nothing else differs from the pre-incident state but what is claimed, each for its reason.
+      expect(s?.judgement.unexpected).toEqual([]);
+      expect(s?.judgement.claimed.map((c) => c.path).filter((p) => /\/(profile|targets)$|:address\/|:elb\//.test(p))).toEqual([]);
+    });
+
     it('evaluates every call of the responders against the synthesized policies of the principal it ran as: none refused', () => {
       expect(report.authorization.refused).toEqual([]);
       expect(Object.keys(report.authorization.byPrincipal).sort()).toEqual(['credentials', 'isolation', 'member-credentials', 'member-isolation', 'member-session-writer', 'session-revoker']);
@@ -149,7 +181,7 @@ if (HAS_MOTO) {
       const text = report.scenarios.map(formatScenario).join('') + formatEmulatorTotals(report);
       expect(text).toMatch(/^PASS {2}ec2-asg-backdoor-cc-activity {2}\(isolation, account 210987654321, \d+ ms\)$/m);
       expect(text).toMatch(/ok {4}web-frontend-asg capacity unchanged/);
-      expect(text).toMatch(/EMULATOR DRILL PASSED {2}6\/6 scenarios in enforce mode on moto/);
+      expect(text).toMatch(/EMULATOR DRILL PASSED {2}7\/7 scenarios in enforce mode on moto/);
       expect(text).toContain(`authorization  ${report.authorization.evaluated} IAM requests evaluated against the synthesized policies, 0 refused; `);
       expect(text).toMatch(/^ {2}authz {5}\d+ IAM requests evaluated against the synthesized policies, 0 refused$/m);
       expect(text).toMatch(/evidence {2}s3:\/\/cordon-evidence-emulator-drill: VALID/);

@@ -98,7 +98,7 @@ export interface EmulatorAws {
   /** IAM acting in `account`, signed as a Cordon principal other than a function (the session revoker's stand-in). */
   iamAs(principal: string, account: string): IAMClient;
   /** Clients acting directly in `account`: for seeding and reading state back, never for Cordon's calls. */
-  seeder(account: string, region?: string): { ec2: Ec2Clients; iam: IAMClient };
+  seeder(account: string, region?: string): { ec2: Ec2Clients; iam: IAMClient; sts: STSClient };
   /** S3 acting in `account` (the log-archive account of the anchor). */
   s3In(account: string): S3Client;
   destroy(): void;
@@ -143,7 +143,11 @@ export const emulatorAws = (endpoint: string, homeAccount: string, region: strin
     },
     iamWith: (credentials) => (credentials ? make(new IAMClient(options(region, credentials)), undefined, 'assumed') : iam),
     iamAs: (principal, account) => make(new IAMClient(options(region)), account, { principal, account }),
-    seeder: (account, r = region) => ({ ec2: family(r, 'harness', undefined, account), iam: make(new IAMClient(options(region)), account, 'harness') }),
+    seeder: (account, r = region) => ({
+      ec2: family(r, 'harness', undefined, account),
+      iam: make(new IAMClient(options(region)), account, 'harness'),
+      sts: make(new STSClient(options(region)), account, 'harness'),
+    }),
     s3In: (account) => retentionFromHead(make(new S3Client({ ...options(region), forcePathStyle: true }), account, 'own')),
     destroy: () => {
       for (const c of built) c.destroy();

@@ -12,7 +12,6 @@ import { defaultIsolationConfig } from '../../../lambdas/isolation/types';
 import { accountAccess } from '../../../lambdas/shared/assume';
 import { parseConfig } from '../../config';
 import type { EmulatorAws } from './clients';
-import type { ResponderName } from './scenarios';
 import { EmulatorSessionRevoker } from './sessions';
 import { VAULT, type Vault } from './vault';
 
@@ -40,6 +39,8 @@ const CREDENTIALS_CONFIG = {
   ownRolePrefix: 'Cordon',
   partition: 'aws',
 };
+
+export type ResponderName = 'isolation' | 'credentials';
 
 /** The home function role each responder runs as (lib/authz's names). */
 export const FUNCTION_PRINCIPAL: Readonly<Record<ResponderName, string>> = { isolation: 'isolation', credentials: 'credentials' };

@@ -8,6 +8,7 @@ import { check, diff, judge, type Judgement } from './diff';
 import { DEPLOYED, MEMBER_ROLES, configuredNames, invokeResponder } from './invoke';
 import { startMoto } from './moto';
 import { EMULATOR_SCENARIOS, seedNetworkOnce, type EmulatorScenario, type ScenarioContext, type Seeded } from './scenarios';
+import { twoFindingsThenRelease } from './scenario-release';
 import { seedRole } from './seed-iam';
 import { readEc2, readIam, type State } from './state';
 import { createAnchor, createVault, type Vault } from './vault';
@@ -27,6 +28,8 @@ export const EMULATOR_MEMBER_ACCOUNT = '222222222222';
 export const EMULATOR_REGION = 'eu-west-1';
 export { MEMBER_ROLES };
 const ACCOUNTS = [EMULATOR_HOME_ACCOUNT, EMULATOR_MEMBER_ACCOUNT];
+/** The shipped scenarios, then issue 12's state per instance (two findings, then release). */
+export const DRILLED: readonly EmulatorScenario[] = [...EMULATOR_SCENARIOS, twoFindingsThenRelease];
 
 export interface ScenarioReport {
   readonly name: string;
@@ -129,11 +132,24 @@ const runScenario = async (d: Drilled, scenario: EmulatorScenario, seeded: Seede
   const from = new Date();
   const requestId = `emulator-${String(index + 1).padStart(2, '0')}`;
   const r = await invokeResponder(aws, vault, scenario.responder, seeded.event, requestId);
+  let invocations = 1;
+  const followed = seeded.followUp
+    ? await seeded.followUp(
+        {
+          account,
+          before: inAccount(before, account),
+          invoke: (event, o) => invokeResponder(aws, vault, scenario.responder, event, `${requestId}-${++invocations}`, o),
+          read: (incidentId) => vault.reader.read(incidentId),
+          state: async () => readEc2(aws.seeder(account, aws.region).ec2),
+        },
+        r,
+      )
+    : { checks: [], notes: [] as string[] };
   const to = new Date();
   const authorization = await authorizeRecorded(d);
   const after = await snapshot(aws, ACCOUNTS, aws.region);
   const e = seeded.expect(inAccount(before, account), inAccount(after, account), r, { from, to });
-  const prefixed = e.rules.map((rule) => (c: Parameters<typeof rule>[0]) => (c.path.startsWith(`${account}:`) ? rule({ ...c, path: c.path.slice(account.length + 1) }) : undefined));
+  const prefixed = [...e.rules, ...(followed.rules ?? [])].map((rule) => (c: Parameters<typeof rule>[0]) => (c.path.startsWith(`${account}:`) ? rule({ ...c, path: c.path.slice(account.length + 1) }) : undefined));
   const decided = { what: `decision ${scenario.decision} (enforce)`, ok: r.decision === scenario.decision, ...(r.decision === scenario.decision ? {} : { detail: `${r.decision}: ${r.reason ?? ''}` }) };
   // moto 5.2.1 does not implement GetConsoleScreenshot (it answers an HTML 404 page): that capture
   // fails on the emulator by design, and the cut must not wait for it (which the other checks prove).
@@ -149,7 +165,7 @@ const runScenario = async (d: Drilled, scenario: EmulatorScenario, seeded: Seede
     authorization.refused.length === 0,
     authorization.refused.join('\n'),
   );
-  const judgement = judge(diff(before, after), prefixed, [decided, stepsOk, authorized, ...e.checks]);
+  const judgement = judge(diff(before, after), prefixed, [decided, stepsOk, authorized, ...e.checks, ...followed.checks]);
   const report: ScenarioReport = {
     name: scenario.name,
     responder: scenario.responder,
@@ -161,7 +177,7 @@ const runScenario = async (d: Drilled, scenario: EmulatorScenario, seeded: Seede
     steps: r.steps,
     evidenceKeys: r.evidenceKeys,
     judgement,
-    notes: e.notes,
+    notes: [...e.notes, ...followed.notes],
     authorization,
     ok: judgement.ok,
     elapsedMs: Date.now() - t0,
@@ -200,7 +216,7 @@ export const runEmulatorDrill = async (options: EmulatorDrillOptions = {}): Prom
       ctx.network(EMULATOR_HOME_ACCOUNT),
       ctx.network(EMULATOR_MEMBER_ACCOUNT),
     ]);
-    const list = options.scenarios ?? EMULATOR_SCENARIOS;
+    const list = options.scenarios ?? DRILLED;
     const seeded: (Seeded | Error)[] = [];
     for (const scenario of list) seeded.push(await scenario.seed(ctx).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
     const authz = await authzP;

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetRoleCommand } from '@aws-sdk/client-iam';
+import type { EvidenceRecordView } from '../../../lambdas/evidence/reader';
 import type { EmulatorAws } from './clients';
 import type { Check, Rule } from './diff';
+import type { Invocation, InvokeOptions, ResponderName } from './invoke';
 import { expectIsolation } from './expect-isolation';
 import { expectRoleSessions, expectUserKey } from './expect-credentials';
-import { instanceProfile, seedCompromisedInstance, seedNetwork, seedWorker, type NetworkWorld } from './seed-ec2';
+import { instanceProfile, seedCompromisedInstance, seedNetwork, seedWorker, type Ec2World, type NetworkWorld } from './seed-ec2';
 import { seedRole, seedUser } from './seed-iam';
 import type { State } from './state';
 
@@ -16,7 +18,7 @@ import type { State } from './state';
  * its own), and, for the member-account case, the member account in place of the event's.
  */
 
-export type ResponderName = 'isolation' | 'credentials';
+export type { ResponderName };
 
 export interface ScenarioContext {
   readonly aws: EmulatorAws;
@@ -40,10 +42,33 @@ export interface Expectation {
   readonly notes: string[];
 }
 
+/** What a scenario can do after its first invocation, before the final state is read back. */
+export interface FollowUpContext {
+  /** The account the scenario's target lives in. */
+  readonly account: string;
+  /** The scenario account's state before the first invocation (paths without the account prefix). */
+  readonly before: State;
+  /** Invokes the scenario's responder again (a second finding, a release), recorded and authorized like the first. */
+  invoke(event: unknown, options?: InvokeOptions): Promise<Invocation>;
+  /** The incident's evidence records, read back from the vault and their signatures checked. */
+  read(incidentId: string): Promise<readonly EvidenceRecordView[]>;
+  /** The scenario account's EC2 state now (paths without the account prefix). */
+  state(): Promise<State>;
+}
+
+export interface FollowUp {
+  readonly checks: readonly Check[];
+  readonly notes: readonly string[];
+  /** Changes the follow-up accounts for (claimed like the expectation's rules). */
+  readonly rules?: readonly Rule[];
+}
+
 export interface Seeded {
   readonly event: unknown;
   /** The account the target lives in. */
   readonly account: string;
+  /** Runs after the first invocation (more invocations, an operator's commands): its checks are the scenario's too. */
+  followUp?(ctx: FollowUpContext, first: Invocation): Promise<FollowUp>;
   expect(before: State, after: State, outcome: Outcome, window: { from: Date; to: Date }): Expectation;
 }
 
@@ -61,7 +86,7 @@ const obj = (v: unknown): Json => (typeof v === 'object' && v !== null ? (v as J
 const list = (v: unknown): Json[] => (Array.isArray(v) ? v.map(obj) : []);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-const load = (ctx: ScenarioContext, file: string): string => readFileSync(join(ctx.scenariosDir, file), 'utf8');
+export const load = (ctx: ScenarioContext, file: string): string => readFileSync(join(ctx.scenariosDir, file), 'utf8');
 
 /** Replaces every occurrence of each `from` with its `to` (longest first), then parses. */
 export const rewrite = (text: string, pairs: readonly (readonly [string, string])[]): unknown => {
@@ -87,28 +112,40 @@ const networkPairs = (found: ReturnType<typeof instanceIdsOf>, net: NetworkWorld
     ...n.groups.map(([name, id]): [string, string] => [id, net.groups[name] ?? id]),
   ]);
 
+/**
+ * The shipped C&C finding about `w`'s instance: its ids put in place of the event's, and for a
+ * member account the account; a finding id of its own for the member account or with `findingSuffix`.
+ */
+export const isolationEventFor = (ctx: ScenarioContext, account: string, w: Ec2World, net: NetworkWorld, findingSuffix?: string): unknown => {
+  const text = load(ctx, ASG_FILE);
+  const shipped = JSON.parse(text) as unknown;
+  const found = instanceIdsOf(shipped);
+  const findingId = str(obj(obj(shipped).detail).id);
+  const pairs: [string, string][] = [
+    [found.instanceId, w.instanceId],
+    ...found.enis.map((n, i): [string, string] => [n.id, w.eniIds[i] ?? n.id]),
+    ...networkPairs(found, net, (i) => net.subnetIds[i] ?? net.subnetIds[0]),
+    ...(account !== ctx.homeAccount ? ([[str(obj(shipped).account), account]] as [string, string][]) : []),
+    // A finding of its own (idempotency is by finding): the member account's, or the caller's.
+    ...(account !== ctx.homeAccount || findingSuffix ? ([[findingId, `${findingId.slice(0, -6)}${findingSuffix ?? '00face'}`]] as [string, string][]) : []),
+  ];
+  return rewrite(text, pairs);
+};
+
+export const ASG_FILE = 'ec2-asg-backdoor-cc-activity.json';
+
 const asgScenario = (where: 'home' | 'member'): EmulatorScenario => ({
   name: where === 'home' ? 'ec2-asg-backdoor-cc-activity' : 'ec2-asg-backdoor-cc-activity (member account, via AssumeRole)',
-  file: 'ec2-asg-backdoor-cc-activity.json',
+  file: ASG_FILE,
   responder: 'isolation',
   decision: 'act',
   seed: async (ctx) => {
     const account = where === 'home' ? ctx.homeAccount : ctx.memberAccount;
-    const text = load(ctx, 'ec2-asg-backdoor-cc-activity.json');
-    const shipped = JSON.parse(text) as unknown;
     const net = await ctx.network(account);
     const seeder = ctx.aws.seeder(account, ctx.region);
     const w = await seedCompromisedInstance(seeder.ec2, seeder.iam, net);
-    const found = instanceIdsOf(shipped);
-    const findingId = str(obj(obj(shipped).detail).id);
-    const pairs: [string, string][] = [
-      [found.instanceId, w.instanceId],
-      ...found.enis.map((n, i): [string, string] => [n.id, w.eniIds[i] ?? n.id]),
-      ...networkPairs(found, net, (i) => net.subnetIds[i] ?? net.subnetIds[0]),
-      ...(where === 'member' ? ([[str(obj(shipped).account), account], [findingId, `${findingId.slice(0, -6)}00face`]] as [string, string][]) : []),
-    ];
     return {
-      event: rewrite(text, pairs),
+      event: isolationEventFor(ctx, account, w, net),
       account,
       expect: (before, after, outcome) => {
         const e = expectIsolation(w, outcome.incidentId, before, after);

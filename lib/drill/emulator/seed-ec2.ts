@@ -147,16 +147,29 @@ export const seedWorker = async ({ ec2 }: Ec2Clients, net: NetworkWorld, profile
   return { instanceId: must(instance.InstanceId, 'worker id'), eniId: must(instance.NetworkInterfaces?.[0]?.NetworkInterfaceId, 'worker eni') };
 };
 
-export const seedCompromisedInstance = async (clients: Ec2Clients, iam: IAMClient, net: NetworkWorld): Promise<Ec2World> => {
+export interface SeedOptions {
+  /** Prefixes every name the instance's world takes (ASG, profile, role, target groups, load balancer): one world per name and account. @default 'web-frontend' */
+  readonly name?: string;
+  /**
+   * Launch with a network-interface spec (the groups on the primary ENI) instead of SubnetId +
+   * SecurityGroupIds. moto 5.2.1 then has no launch groups to add to every attached ENI's groups
+   * (state.ts), so what the isolation records as an ENI's original groups is exactly its own, as in
+   * AWS: the release scenario restores them. @default false
+   */
+  readonly interfaceSpec?: boolean;
+}
+
+export const seedCompromisedInstance = async (clients: Ec2Clients, iam: IAMClient, net: NetworkWorld, options: SeedOptions = {}): Promise<Ec2World> => {
+  const name = options.name ?? 'web-frontend';
   const { ec2, autoScaling, elbv2, elb } = clients;
   const g = (name: string) => must(net.groups[name], `group ${name}`);
-  const asgName = 'web-frontend-asg';
-  const profileArn = await instanceProfile(iam, 'web-frontend-instance', 'web-frontend-role');
-  await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web-frontend', LaunchTemplateData: { ImageId: net.imageId, InstanceType: 'm6i.large', SecurityGroupIds: [g('web-frontend')] } }));
+  const asgName = `${name}-asg`;
+  const profileArn = await instanceProfile(iam, `${name}-instance`, `${name}-role`);
+  await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: { ImageId: net.imageId, InstanceType: 'm6i.large', SecurityGroupIds: [g('web-frontend')] } }));
   await autoScaling.send(
     new CreateAutoScalingGroupCommand({
       AutoScalingGroupName: asgName,
-      LaunchTemplate: { LaunchTemplateName: 'web-frontend', Version: '$Latest' },
+      LaunchTemplate: { LaunchTemplateName: name, Version: '$Latest' },
       MinSize: 1,
       MaxSize: 4,
       DesiredCapacity: 1,
@@ -172,9 +185,10 @@ export const seedCompromisedInstance = async (clients: Ec2Clients, iam: IAMClien
       MinCount: 1,
       MaxCount: 1,
       IamInstanceProfile: { Arn: profileArn },
-      SubnetId: net.subnetIds[0],
-      SecurityGroupIds: [g('web-frontend'), g('ssh-from-bastion')],
-      TagSpecifications: tags('instance', { Name: 'web-frontend', Environment: 'production' }),
+      ...(options.interfaceSpec
+        ? { NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: net.subnetIds[0], Groups: [g('web-frontend'), g('ssh-from-bastion')] }] }
+        : { SubnetId: net.subnetIds[0], SecurityGroupIds: [g('web-frontend'), g('ssh-from-bastion')] }),
+      TagSpecifications: tags('instance', { Name: name, Environment: 'production' }),
     }),
   );
   const instance = must(run.Instances?.[0], 'instance');
@@ -201,8 +215,8 @@ export const seedCompromisedInstance = async (clients: Ec2Clients, iam: IAMClien
       (await elbv2.send(new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: port, VpcId: net.vpcId, TargetType: 'instance' }))).TargetGroups?.[0]?.TargetGroupArn,
       `target group ${name}`,
     );
-  const targetGroupArns = await Promise.all([tg('web-frontend-https', 443), tg('web-frontend-health', 8081)]);
-  const classicElb = 'web-frontend-classic';
+  const targetGroupArns = await Promise.all([tg(`${name}-https`, 443), tg(`${name}-health`, 8081)]);
+  const classicElb = `${name}-classic`;
   await elb.send(
     new CreateLoadBalancerCommand({
       LoadBalancerName: classicElb,

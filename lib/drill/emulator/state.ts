@@ -133,8 +133,11 @@ export const readEc2 = async (clients: Ec2Clients): Promise<Map<string, unknown>
   for (const g of groups.SecurityGroups ?? []) {
     state.set(`sg/${g.GroupId ?? '?'}`, { name: g.GroupName, vpcId: g.VpcId, tags: tagMap(g.Tags), ingress: rules(g.IpPermissions), egress: rules(g.IpPermissionsEgress) });
   }
+  // moto 5.2.1 reports no InstanceId for an address associated by ENI id; AWS reports the ENI's instance.
+  const instanceOfEni = new Map((enis.NetworkInterfaces ?? []).map((n) => [n.NetworkInterfaceId, n.Attachment?.InstanceId]));
   for (const a of addresses.Addresses ?? []) {
-    state.set(`address/${a.AllocationId ?? a.PublicIp ?? '?'}`, a.AssociationId ? { instanceId: a.InstanceId, eniId: a.NetworkInterfaceId } : 'unassociated');
+    const instanceId = a.InstanceId || instanceOfEni.get(a.NetworkInterfaceId);
+    state.set(`address/${a.AllocationId ?? a.PublicIp ?? '?'}`, a.AssociationId ? { instanceId, eniId: a.NetworkInterfaceId } : 'unassociated');
   }
   for (const v of volumes.Volumes ?? []) {
     state.set(`volume/${v.VolumeId ?? '?'}`, { state: v.State, attachments: (v.Attachments ?? []).map((a) => `${a.InstanceId ?? ''}:${a.Device ?? ''}`).sort() });

@@ -5,6 +5,9 @@ import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { AnchorTarget } from '../../../lambdas/evidence/anchor';
 import { DynamoChainHeads, EvidenceChain, S3EvidenceStore } from '../../../lambdas/evidence';
+import { StoreEvidenceReader } from '../../../lambdas/evidence/reader';
+import { pinnedKmsKey } from '../../../lambdas/evidence/reader-from-env';
+import { KmsSigner } from '../../../lambdas/evidence/signer';
 import { DynamoBreaker } from '../../../lambdas/guardrails/breaker';
 import { GuardrailsPersistenceLayer, IdempotentResponder } from '../../../lambdas/guardrails/idempotency';
 import { ssmModeReader } from '../../../lambdas/guardrails/mode';
@@ -41,6 +44,8 @@ export interface Vault {
   readonly heads: DynamoChainHeads;
   readonly chain: EvidenceChain;
   readonly guardrails: Guardrails;
+  /** The harness's reader of the vault (records checked against the signing key), to judge what was evidenced. */
+  readonly reader: StoreEvidenceReader;
   idempotency<R>(responder: string, isFinal: (r: R) => boolean): IdempotentResponder<R>;
 }
 
@@ -110,6 +115,7 @@ export const createVault = async (aws: EmulatorAws): Promise<Vault> => {
     heads,
     chain,
     guardrails,
+    reader: new StoreEvidenceReader(store, pinnedKmsKey(new KmsSigner(aws.kms, keyArn))),
     idempotency: <R>(responder: string, isFinal: (r: R) => boolean) => new IdempotentResponder<R>({ responder, automatic: layer(), manual: layer(), isFinal }),
   };
 };
