@@ -6,7 +6,7 @@ import {
   releasePayload,
   restorePayload,
   revokePayload,
-} from '../../lib/cli/invoke';
+} from '../../lib/cli/payloads';
 import { runMode } from '../../lib/cli/mode';
 import { buildProgram } from '../../lib/cli/program';
 
