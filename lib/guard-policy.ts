@@ -11,6 +11,9 @@ import { sessionRevokerName } from './constructs/session-revoker';
  *   this state machine's definition runs with them. Step Functions has no resource policy, so
  *   changing, deleting (then re-creating under the same name, which the role's trust names) or
  *   re-versioning the definition is denied here.
+ * - Cordon's functions: their code and configuration (a layer or an environment variable such as
+ *   NODE_OPTIONS runs other code), concurrency, permissions and URLs. Every responder runs as an
+ *   evidence writer: new code there signs forged records.
  * - Cordon's roles: their trust and policies, and passing them to a service
  *   (`iam:UpdateAssumeRolePolicy` on the session revoker's role would let its new trustee write any
  *   document in every member account; an evidence writer passed to a function of one's own, or
@@ -72,6 +75,20 @@ export const ROLE_CHANGES = [
   'iam:DeleteRole',
 ] as const;
 
+/** Every change to a function's code, configuration (layers, environment), concurrency, permissions or URL. */
+export const FUNCTION_CHANGES = [
+  'lambda:UpdateFunctionCode',
+  'lambda:UpdateFunctionConfiguration',
+  'lambda:PutFunctionConcurrency',
+  'lambda:DeleteFunctionConcurrency',
+  'lambda:DeleteFunction',
+  'lambda:AddPermission',
+  'lambda:RemovePermission',
+  'lambda:CreateFunctionUrlConfig',
+  'lambda:UpdateFunctionUrlConfig',
+  'lambda:DeleteFunctionUrlConfig',
+] as const;
+
 /** The principals the guard does not apply to. */
 export const guardKeepers = (s: GuardScope): string[] => [
   `arn:${s.partition}:iam::*:role/cdk-${s.bootstrapQualifier}-cfn-exec-role-*`,
@@ -99,6 +116,13 @@ export const guardStatements = (s: GuardScope): ScpStatement[] => {
       Effect: 'Deny',
       Action: [...ROLE_CHANGES],
       Resource: [...s.stacks.map((stack) => role(`${stack}-*`)), cordonPath],
+      Condition: unlessKeeper,
+    },
+    {
+      Sid: 'CordonFunctions',
+      Effect: 'Deny',
+      Action: [...FUNCTION_CHANGES],
+      Resource: s.stacks.map((stack) => `arn:${s.partition}:lambda:*:*:function:${stack}-*`),
       Condition: unlessKeeper,
     },
     {

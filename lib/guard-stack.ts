@@ -26,7 +26,7 @@ export class GuardStack extends Stack {
     this.policy = new organizations.CfnPolicy(this, 'GuardPolicy', {
       name: GUARD_POLICY_NAME,
       type: 'SERVICE_CONTROL_POLICY',
-      description: 'Cordon guard: the session revoker, Cordon roles and the evidence-writer path change only through Cordon deploys or break-glass',
+      description: 'Cordon guard: the session revoker, Cordon roles and functions, and the /cordon/ role path change only through Cordon deploys or break-glass',
       content: { Version: '2012-10-17', Statement: guardStatements({ ...props.scope, partition: this.partition }) },
       targetIds: [...props.targetIds],
     });

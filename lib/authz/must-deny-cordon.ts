@@ -67,6 +67,18 @@ export const CORDON_ENTRIES: readonly MustDeny[] = [
     request: (c) => ({ action: 'iam:PassRole', resource: c.evidenceWriterRole, context: { 'iam:PassedToService': 'lambda.amazonaws.com' } }),
   },
   {
+    id: 'replace-writer-code',
+    what: 'replace the code of a responder, an evidence writer (new code signs forged records as it)',
+    audience: 'cordon+admin',
+    request: (c) => ({ action: 'lambda:UpdateFunctionCode', resource: c.manualFunction }),
+  },
+  {
+    id: 'reconfigure-writer',
+    what: 'change a responder’s configuration (a layer or NODE_OPTIONS runs other code as an evidence writer)',
+    audience: 'cordon+admin',
+    request: (c) => ({ action: 'lambda:UpdateFunctionConfiguration', resource: c.manualFunction }),
+  },
+  {
     id: 'invoke-manual-url-as-non-responder',
     what: 'invoke a manual-request URL as a non-responder (force, release, restore or a pattern revocation as an authenticated caller)',
     audience: 'cordon',

@@ -23,7 +23,7 @@ describe('the guard SCP in the harness', () => {
     expect(scp!.targetIds).toEqual([CORPUS_HOME.account]);
   });
 
-  it('lets CloudFormation’s execution role deploy Cordon: change the session revoker, pass and re-trust its roles, create writer roles', async () => {
+  it('lets CloudFormation’s execution role deploy Cordon: change the session revoker, pass and re-trust its roles, create writer roles, update functions', async () => {
     const cfnExec = administrator(CORPUS_HOME.account, `cdk-hnb659fds-cfn-exec-role-${CORPUS_HOME.account}-${CORPUS_HOME.region}`);
     const c = corpusContext(authz.deployment(CORPUS_MEMBER), CORPUS_HOME, CORPUS_HOME.account);
     const requests = [
@@ -32,6 +32,7 @@ describe('the guard SCP in the harness', () => {
       { action: 'iam:PassRole', resource: c.sessionRevokerRole, context: { 'iam:PassedToService': 'states.amazonaws.com' } },
       { action: 'iam:UpdateAssumeRolePolicy', resource: c.evidenceWriterRole },
       { action: 'iam:CreateRole', resource: `arn:aws:iam::${CORPUS_HOME.account}:role/cordon/evidence-writer/cordon-checkpoint-writer` },
+      { action: 'lambda:UpdateFunctionCode', resource: c.manualFunction },
     ];
     const verdicts = await Promise.all(requests.map((r) => authz.evaluate(cfnExec, r)));
     expect(verdicts.map((v) => [v.action, v.allowed, v.explanation])).toEqual(

@@ -38,6 +38,8 @@ describe('must-deny corpus', () => {
         'create-evidence-writer-role',
         'retrust-evidence-writer',
         'pass-evidence-writer-role',
+        'replace-writer-code',
+        'reconfigure-writer',
       ]),
     );
     const byEntry = new Map(results.map((r) => [r.entry.id, r.verdicts.map((v) => v.principal)]));
@@ -55,9 +57,9 @@ describe('must-deny corpus', () => {
     expect([...r.allowed].sort()).toEqual([...r.known].sort());
   });
 
-  it('refuses every one of its 537 evaluations: no known failure is left', () => {
+  it('refuses every one of its 563 evaluations: no known failure is left', () => {
     const verdicts = results.flatMap((r) => r.verdicts);
-    expect(verdicts).toHaveLength(537);
+    expect(verdicts).toHaveLength(563);
     expect(verdicts.filter((v) => v.allowed).map((v) => `${v.principal} ${v.action}`)).toEqual([]);
     expect(KNOWN_FAILURES).toEqual({});
   });
@@ -67,6 +69,8 @@ describe('must-deny corpus', () => {
     expect(admin('change-session-revoker-definition')).toBe('denied by scp policy cordon-guard statement CordonSessionRevokerDefinition');
     expect(admin('delete-session-revoker')).toBe('denied by scp policy cordon-guard statement CordonSessionRevokerDefinition');
     expect(admin('create-evidence-writer-role')).toBe('denied by scp policy cordon-guard statement CordonEvidenceWriterPath');
+    expect(admin('replace-writer-code')).toBe('denied by scp policy cordon-guard statement CordonFunctions');
+    expect(admin('reconfigure-writer')).toBe('denied by scp policy cordon-guard statement CordonFunctions');
     for (const id of ['retrust-session-revoker-role', 'pass-session-revoker-role', 'retrust-evidence-writer', 'pass-evidence-writer-role']) {
       expect(admin(id)).toBe('denied by scp policy cordon-guard statement CordonRoles');
     }

@@ -45,7 +45,7 @@ describe('CordonGuard stack', () => {
     guard.hasResourceProperties('AWS::Organizations::Policy', { Name: 'cordon-guard', Type: 'SERVICE_CONTROL_POLICY', TargetIds: [SECURITY] });
   });
 
-  it('denies every change to the session revoker, its versions and aliases, to all but the CloudFormation execution role and break-glass', () => {
+  it('denies every change to the session revoker, Cordon’s roles and functions, and new roles under /cordon/, to all but the CloudFormation execution role and break-glass', () => {
     expect(content()).toEqual({
       Version: '2012-10-17',
       Statement: [
@@ -91,6 +91,29 @@ describe('CordonGuard stack', () => {
           Condition: { ArnNotLike: { 'aws:PrincipalArn': KEEPERS } },
         },
         {
+          Sid: 'CordonFunctions',
+          Effect: 'Deny',
+          Action: [
+            'lambda:UpdateFunctionCode',
+            'lambda:UpdateFunctionConfiguration',
+            'lambda:PutFunctionConcurrency',
+            'lambda:DeleteFunctionConcurrency',
+            'lambda:DeleteFunction',
+            'lambda:AddPermission',
+            'lambda:RemovePermission',
+            'lambda:CreateFunctionUrlConfig',
+            'lambda:UpdateFunctionUrlConfig',
+            'lambda:DeleteFunctionUrlConfig',
+          ],
+          Resource: [
+            'arn:aws:lambda:*:*:function:CordonEvidence-*',
+            'arn:aws:lambda:*:*:function:CordonResponse-*',
+            'arn:aws:lambda:*:*:function:CordonDetection-*',
+            'arn:aws:lambda:*:*:function:CordonOrganization-*',
+          ],
+          Condition: { ArnNotLike: { 'aws:PrincipalArn': KEEPERS } },
+        },
+        {
           Sid: 'CordonEvidenceWriterPath',
           Effect: 'Deny',
           Action: ['iam:CreateRole'],
@@ -114,7 +137,7 @@ describe('CordonGuard stack', () => {
     app.node.setContext('@aws-cdk/core:bootstrapQualifier', 'cordon01');
     const cordon = new CordonApp(app, { config: parseConfig({ organization: { guard: { account: MANAGEMENT, targetIds: ['ou-ab12-cdef3456'] } } }) });
     const scp = content(Template.fromStack(cordon.guard!)) as { Statement: { Condition: unknown }[] };
-    expect(scp.Statement.map((s) => s.Condition)).toEqual(Array(3).fill({ ArnNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::*:role/cdk-cordon01-cfn-exec-role-*'] } }));
+    expect(scp.Statement.map((s) => s.Condition)).toEqual(Array(4).fill({ ArnNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::*:role/cdk-cordon01-cfn-exec-role-*'] } }));
     Template.fromStack(cordon.guard!).hasResourceProperties('AWS::Organizations::Policy', { TargetIds: ['ou-ab12-cdef3456'] });
   });
 
