@@ -1,4 +1,4 @@
-import { sessionRevokerName } from './constructs/session-revoker';
+import { CORDON_PATH, sessionRevokerName } from '../lambdas/shared/names';
 
 /**
  * The guard: a service control policy on the security account that denies what no resource
@@ -25,9 +25,6 @@ import { sessionRevokerName } from './constructs/session-revoker';
  */
 
 export const GUARD_POLICY_NAME = 'cordon-guard';
-
-/** The IAM path every Cordon role with a path lives under (lib/evidence-stack.ts, lib/forwarder-stack.ts). */
-export const CORDON_ROLE_PATH = '/cordon/';
 
 export interface GuardScope {
   readonly partition: string;
@@ -102,7 +99,7 @@ export const guardStatements = (s: GuardScope): ScpStatement[] => {
   const role = (pattern: string) => `arn:${s.partition}:iam::*:role/${pattern}`;
   // Every role under Cordon's IAM path: the evidence writers (/cordon/evidence-writer/, which the
   // signing key lets sign) and the forwarders (/cordon/forwarder/).
-  const cordonPath = role(`${CORDON_ROLE_PATH.slice(1)}*`);
+  const cordonPath = role(`${CORDON_PATH.slice(1)}*`);
   return [
     {
       Sid: 'CordonSessionRevokerDefinition',

@@ -33,6 +33,8 @@ export const CHECKPOINT_WRITER_ROLE_NAME = 'cordon-checkpoint-writer';
 export const SESSION_WRITER_ROLE_NAME = 'CordonMemberSessionRevoker';
 /** Default names of the roles Cordon assumes in member accounts, one per responder (config `memberRoleNames`). */
 export const DEFAULT_MEMBER_ROLE_NAMES = { isolation: 'CordonMemberIsolation', credentials: 'CordonMemberCredentials' } as const;
+/** The session revoker state machine's fixed name in the response stack `stackName` (its role trusts that ARN; the guard SCP names it). */
+export const sessionRevokerName = (stackName: string): string => `${stackName}-SessionRevoker`;
 /** The one inline policy Cordon writes on a principal to revoke its sessions (lambdas/credentials/policies.ts). */
 export const REVOKE_SESSIONS_POLICY_NAME = 'cordon-revoke-sessions';
 

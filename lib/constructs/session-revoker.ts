@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { REVOKE_SESSIONS_POLICY_NAME, SESSION_WRITER_ROLE_NAME } from '../../lambdas/shared/names';
+import { REVOKE_SESSIONS_POLICY_NAME, SESSION_WRITER_ROLE_NAME, sessionRevokerName } from '../../lambdas/shared/names';
 import { acknowledge, acknowledgeGrants } from '../nag';
 import type { CordonConfig } from '../config';
 import { SESSION_WRITER_REASONS, sessionWriterStatements } from '../credential-policy';
@@ -32,9 +32,6 @@ import { acknowledgeWildcards } from '../nag';
  *   service-linked and Identity Center roles are denied to the writer by IAM.
  * Express + StartSyncExecution: one round trip for the caller, after the key is already inactive.
  */
-
-/** The state machine's fixed name in `stackName` (the guard SCP names it too: lib/guard-policy.ts). */
-export const sessionRevokerName = (stackName: string): string => `${stackName}-SessionRevoker`;
 
 export interface SessionRevokerDefinitionProps {
   readonly partition: string;
