@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACCOUNT_ID, list, OU_ID, pattern } from './config-fields';
 
 /**
  * `cordon.organization.guard`: Cordon's guard, a service control policy (lib/guard-stack.ts)
@@ -7,21 +8,16 @@ import { z } from 'zod';
  * security account or its OU. Unset `account`: no guard (the CordonGuard stage is not synthesized).
  */
 
-const ACCOUNT_ID = /^\d{12}$/;
 /** An account id, an OU id or a root id: what an SCP can be attached to. */
-const TARGET_ID = /^(\d{12}|ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
+const TARGET_ID = new RegExp(`${ACCOUNT_ID.source}|${OU_ID.source}`);
 
 export const guardSchema = z
   .strictObject(
     {
       /** Where the SCP is created: the management account or a delegated policy administrator, never the security account. */
-      account: z.string({ error: 'must be a 12-digit account id' }).regex(ACCOUNT_ID, { error: 'must be a 12-digit account id' }).optional(),
+      account: pattern(ACCOUNT_ID, 'a 12-digit account id').optional(),
       /** What it is attached to: the security account's id, or the id of its OU. */
-      targetIds: z
-        .array(z.string({ error: 'must be an account id, an OU id (ou-...) or a root id (r-...)' }).regex(TARGET_ID, { error: 'must be an account id, an OU id (ou-...) or a root id (r-...)' }), {
-          error: 'must be a list',
-        })
-        .default([]),
+      targetIds: list(pattern(TARGET_ID, 'an account id, an OU id (ou-...) or a root id (r-...)')).default([]),
     },
     { error: 'must be an object' },
   )
