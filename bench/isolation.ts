@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { EvidenceWriter } from '../lambdas/evidence/types';
 import { respond, type RespondDeps } from '../lambdas/isolation/respond';
 import { defaultIsolationConfig, type Ec2Clients } from '../lambdas/isolation/types';
-import { JIT_WARM_UP, percentile } from './stats';
+import { allocatedPerCall, JIT_WARM_UP, percentile } from './stats';
 import type { BenchRow } from './types';
 
 /**
@@ -288,6 +288,8 @@ export async function benchIsolation(): Promise<BenchRow[]> {
   rows.push({ name: 'isolation wall time per finding p99 (zero-latency stubs, no signing)', value: ms(percentile(wall, 99)), unit: 'ms' });
   rows.push({ name: 'isolation CPU time per finding p50 (zero-latency stubs, no signing)', value: ms(percentile(cpu, 50)), unit: 'ms' });
   rows.push({ name: 'isolation CPU time per finding p99 (zero-latency stubs, no signing)', value: ms(percentile(cpu, 99)), unit: 'ms', goal: '<= 2 ms' });
+  const bytes = await allocatedPerCall(() => once({ latency: 0, groupsExist: true, crossAccount: false }));
+  rows.push({ name: 'isolation heap allocated per finding, median (stubs included)', value: Math.round(bytes / 1024), unit: 'KiB' });
   return rows;
 }
 

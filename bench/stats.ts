@@ -1,4 +1,5 @@
 /** Statistics shared by the bench modules. */
+import { getHeapStatistics } from 'node:v8';
 
 /** Median (the upper one of an even count). */
 export const median = (values: readonly number[]): number => {
@@ -16,3 +17,21 @@ export const percentile = (sorted: readonly number[], p: number): number =>
  * ms each here, and process CPU counts that thread: a once-per-container cost, not a per-finding one.
  */
 export const JIT_WARM_UP = 4000;
+
+/**
+ * Heap bytes one call of `run` allocates, median of `samples` calls: the growth of V8's used heap
+ * size across the call, over the calls no garbage collection interrupted (the heap did not
+ * shrink). Unlike CPU time, it does not move with the load of a shared machine, and it is what
+ * drives the scavenges that make the CPU p99.
+ */
+export const allocatedPerCall = async (run: () => Promise<unknown>, samples = 301): Promise<number> => {
+  const used = () => getHeapStatistics().used_heap_size;
+  const grown: number[] = [];
+  while (grown.length < samples) {
+    const before = used();
+    await run();
+    const delta = used() - before;
+    if (delta > 0) grown.push(delta);
+  }
+  return median(grown);
+};
