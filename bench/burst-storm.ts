@@ -8,8 +8,7 @@ import dynalite from 'dynalite';
 import { windowStartOf } from '../lambdas/guardrails/breaker';
 import { HEARTBEAT_EVENT } from '../lambdas/guardrails/handle';
 import { PARKED_INDEX } from '../lambdas/guardrails/park';
-import type { Handler, Traffic } from './burst';
-import type { World } from './burst-world';
+import type { Handler, Traffic, World } from './burst-world';
 
 /** dynalite with the tables; the guardrails table has the sparse index of parked events (park.ts). */
 export const startDynalite = async (tables: string[]): Promise<{ endpoint: string; ddb: DynamoDBClient; stop: () => Promise<void> }> => {

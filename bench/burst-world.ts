@@ -226,3 +226,18 @@ const eni = (instanceId: string) => ({
   PrivateIpAddresses: [{ PrivateIpAddress: '10.0.0.1' }],
   Ipv6Addresses: [],
 });
+
+/** What the burst's clients sent, counted as it happened (bench/burst.ts intercepts every send). */
+export interface Traffic {
+  readonly calls: Map<string, number>;
+  readonly inflight: Map<string, number>;
+  readonly peak: Map<string, number>;
+  /** API -> second -> calls started in it. */
+  readonly perSecond: Map<string, Map<number, number>>;
+  /** Approximate item bytes of every DynamoDB write (for write request units). */
+  readonly dynamoWriteBytes: number[];
+  readonly start: number;
+}
+
+/** A responder's Lambda handler as the burst invokes it. */
+export type Handler = (event: unknown, context: { invokedFunctionArn: string; awsRequestId: string; getRemainingTimeInMillis(): number }) => Promise<{ decision: string; reason?: string }>;

@@ -38,7 +38,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { BREAKER_PREFIX } from '../lambdas/guardrails/breaker';
-import { ACCOUNTS, accountOf, answer, finding, type World } from './burst-world';
+import { ACCOUNTS, accountOf, answer, finding, type Handler, type Traffic, type World } from './burst-world';
 import { costOf, PRICES, QUOTAS } from './burst-prices';
 import { afterTheWindow, startDynalite, type Storm } from './burst-storm';
 import type { BenchRow } from './types';
@@ -67,17 +67,6 @@ const CLIENTS: [string, { prototype: object }][] = [
   ['S3', S3Client], ['SSM', SSMClient], ['SNS', SNSClient], ['SecurityHub', SecurityHubClient], ['GuardDuty', GuardDutyClient],
   ['SFN', SFNClient], ['DynamoDB', DynamoDBClient],
 ];
-
-export interface Traffic {
-  readonly calls: Map<string, number>;
-  readonly inflight: Map<string, number>;
-  readonly peak: Map<string, number>;
-  /** API -> second -> calls started in it. */
-  readonly perSecond: Map<string, Map<number, number>>;
-  /** Approximate item bytes of every DynamoDB write (for write request units). */
-  readonly dynamoWriteBytes: number[];
-  readonly start: number;
-}
 
 type Command = { constructor: { name: string }; input: Record<string, unknown> };
 type Send = (this: unknown, command: Command) => Promise<unknown>;
@@ -140,8 +129,6 @@ interface Outcome {
   attempts: number;
   readonly durations: number[];
 }
-
-export type Handler = (event: unknown, context: { invokedFunctionArn: string; awsRequestId: string; getRemainingTimeInMillis(): number }) => Promise<{ decision: string; reason?: string }>;
 
 export async function benchBurst(): Promise<BenchRow[]> {
   const saved = { ...process.env };

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { examine, type Examined } from './envelope';
-import type { ObjectSink } from './sources';
+import type { ObjectSink } from './verify-report';
 import type { Problem, Verifier } from './verify';
 
 /**

@@ -8,7 +8,10 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { MAX_OBJECT_BYTES } from './envelope';
-import type { Problem, Verifier } from './verify';
+import type { Verifier } from './verify';
+import type { ObjectSink } from './verify-report';
+
+export type { ObjectSink } from './verify-report';
 
 /** The input cannot be verified at all (exit 2): no such folder, no objects, unreadable key, ... */
 export class UnusableInputError extends Error {
@@ -19,13 +22,6 @@ const EVIDENCE_DIRS = ['records', 'checkpoints'];
 /** `records/{incident}/{seq}.json` is two levels deep; deeper folders are not the writer's. */
 const MAX_DEPTH = 3;
 
-/** Where read objects go: a `Verifier`, its anchor side, or a pool of worker threads. */
-export interface ObjectSink {
-  add(key: string, body: Buffer): void;
-  /** An object that cannot be read as evidence (not a regular file, too large, ...). */
-  reject(key: string, why: string): void;
-  report(problem: Problem): void;
-}
 
 export interface ReadOptions {
   /** @default MAX_OBJECT_BYTES */

@@ -91,3 +91,11 @@ export interface VerifyReport {
   readonly elapsedMs: number;
   readonly perSecond: number;
 }
+
+/** Where read objects go: a `Verifier`, its anchor side, or a pool of worker threads. */
+export interface ObjectSink {
+  add(key: string, body: Buffer): void;
+  /** An object that cannot be read as evidence (not a regular file, too large, ...). */
+  reject(key: string, why: string): void;
+  report(problem: Problem): void;
+}

@@ -2,9 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import { gaps, links, push, trusted, type Ref } from './chain-analysis';
 import { headsRoot } from './checkpoint';
 import { MAX_OBJECT_BYTES, examine, type Entry, type Examined } from './envelope';
-import type { ObjectSink } from './sources';
 import { CHECKPOINT_CHAIN, checkpointKey, recordKey } from './schema';
-import type { LatestCheckpoint, Problem, ProblemCode, VerifyOptions, VerifyReport } from './verify-report';
+import type { LatestCheckpoint, ObjectSink, Problem, ProblemCode, VerifyOptions, VerifyReport } from './verify-report';
 
 export * from './verify-report';
 
