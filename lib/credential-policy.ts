@@ -2,7 +2,7 @@ import type { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { CordonConfig } from './config';
 import { quarantinePolicyArn } from '../lambdas/credentials/policies';
-import { acknowledgeWildcards } from './nag';
+import { reviewedPolicy } from './nag';
 
 /**
  * The AWS permissions of the credential responder and of the session revoker's writer roles, as
@@ -165,11 +165,8 @@ export const SESSION_WRITER_REASONS: Record<string, string> = {
 };
 
 /** The credential responder's policy, with a reason for each wildcard cdk-nag reports. */
-export const credentialPolicy = (stack: Stack, config: CordonConfig): iam.ManagedPolicy => {
-  const policy = new iam.ManagedPolicy(stack, 'CredentialPolicy', {
+export const credentialPolicy = (stack: Stack, config: CordonConfig): iam.ManagedPolicy =>
+  reviewedPolicy(stack, 'CredentialPolicy', CREDENTIAL_REASONS, {
     description: 'Cordon: deactivate leaked keys and revoke sessions in this account; never delete',
     statements: credentialStatements(stack, config),
   });
-  acknowledgeWildcards(stack, policy, CREDENTIAL_REASONS);
-  return policy;
-};

@@ -31,25 +31,16 @@ export interface EvidenceStackProps extends StackProps {
  * Deployed with termination protection; every resource is retained when removed.
  */
 export class EvidenceStack extends Stack implements EvidenceVault {
-  /** Object Lock (COMPLIANCE) bucket holding records, checkpoints and the public key. */
+  // The vault's parts, as EvidenceVault (lib/constructs/evidence-vault.ts) documents them.
   readonly bucket: s3.IBucket;
+  readonly dataKey: kms.IKey;
+  readonly signingKey: kms.IKey;
+  readonly chainHeads: dynamodb.ITable;
+  readonly auditorRole: iam.IRole;
+  readonly retention: Duration;
+  readonly bucketArnExportName: string;
   /** Where the evidence bucket's access logs go (an Object Lock bucket cannot be a log target). */
   readonly accessLogBucket: s3.IBucket;
-  /** Symmetric key encrypting the bucket and the table; rotation on. */
-  readonly dataKey: kms.IKey;
-  /** ECC_NIST_P256 SIGN_VERIFY key that signs every record and checkpoint. */
-  readonly signingKey: kms.IKey;
-  /** One item per incident: the head of its hash chain (seq, hash). */
-  readonly chainHeads: dynamodb.ITable;
-  /** Read-only auditor: object versions, retention, kms:GetPublicKey / Verify. */
-  readonly auditorRole: iam.IRole;
-  /** COMPLIANCE retention applied to every record. */
-  readonly retention: Duration;
-  /**
-   * Name of the export holding the bucket ARN. Grants in other stacks import it by this name, so
-   * their policies (and the cdk-nag findings on their prefixes) name the bucket stably.
-   */
-  readonly bucketArnExportName: string;
 
   constructor(scope: Construct, id: string, props: EvidenceStackProps) {
     super(scope, id, props);

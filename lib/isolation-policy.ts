@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { CordonConfig } from './config';
 import { ISOLATION_ROLES } from '../lambdas/isolation/types';
 import { INCIDENT_TAG, ISOLATION_TAG, RELEASED_TAG } from '../lambdas/shared/names';
-import { acknowledgeWildcards } from './nag';
+import { reviewedPolicy } from './nag';
 
 /**
  * The AWS permissions of the isolation responder, as a customer-managed policy. Describe calls
@@ -247,11 +247,8 @@ const ISOLATION_REASONS: Record<string, string> = {
 };
 
 /** The isolation responder's policy, with a reason for each wildcard cdk-nag reports. */
-export const isolationPolicy = (stack: Stack, config: CordonConfig): iam.ManagedPolicy => {
-  const policy = new iam.ManagedPolicy(stack, 'IsolationPolicy', {
+export const isolationPolicy = (stack: Stack, config: CordonConfig): iam.ManagedPolicy =>
+  reviewedPolicy(stack, 'IsolationPolicy', ISOLATION_REASONS, {
     description: 'Cordon: observe and isolate EC2 instances in this account and Cordon’s regions',
     statements: isolationStatements(stack, config),
   });
-  acknowledgeWildcards(stack, policy, ISOLATION_REASONS);
-  return policy;
-};

@@ -143,3 +143,15 @@ export const acknowledgeWildcards = (stack: Stack, policy: IConstruct, reasons: 
     }),
   );
 };
+
+/** A customer-managed policy with a reason for each wildcard cdk-nag reports (`acknowledgeWildcards`). */
+export const reviewedPolicy = (
+  stack: Stack,
+  id: string,
+  reasons: Record<string, string>,
+  props: { readonly description: string; readonly statements: iam.PolicyStatement[] },
+): iam.ManagedPolicy => {
+  const policy = new iam.ManagedPolicy(stack, id, props);
+  acknowledgeWildcards(stack, policy, reasons);
+  return policy;
+};

@@ -29,6 +29,8 @@ const guardDutyTarget = (f: GuardDutyFinding, account: string, details: AccessKe
   const userName = details.userName ?? undefined;
   const userType = details.userType ?? '(none)';
   const opt = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : { [key]: value } as Record<K, V>);
+  /** Whatever the finding names of a principal Cordon cannot act on (federated, unknown types). */
+  const named = { ...opt('principalId', principalId), ...opt('userName', userName), ...opt('accessKeyId', accessKeyId) };
   switch (userType) {
     case 'IAMUser':
       if (accessKeyId) {
@@ -64,16 +66,9 @@ const guardDutyTarget = (f: GuardDutyFinding, account: string, details: AccessKe
       return { kind: 'root', account, ...opt('accessKeyId', accessKeyId) };
     case 'Federated':
     case 'FederatedUser':
-      return { kind: 'federated', account, ...opt('principalId', principalId), ...opt('userName', userName), ...opt('accessKeyId', accessKeyId) };
+      return { kind: 'federated', account, ...named };
     default:
-      return {
-        kind: 'unknown-principal',
-        account,
-        userType,
-        ...opt('principalId', principalId),
-        ...opt('userName', userName),
-        ...opt('accessKeyId', accessKeyId),
-      };
+      return { kind: 'unknown-principal', account, userType, ...named };
   }
 };
 

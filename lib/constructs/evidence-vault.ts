@@ -11,7 +11,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 export interface EvidenceVault {
   /** Object Lock (COMPLIANCE) bucket holding records, checkpoints and the public key. */
   readonly bucket: s3.IBucket;
-  /** Symmetric key encrypting the bucket and the table. */
+  /** Symmetric key encrypting the bucket and the table; rotation on. */
   readonly dataKey: kms.IKey;
   /** ECC_NIST_P256 SIGN_VERIFY key that signs every record and checkpoint. */
   readonly signingKey: kms.IKey;
@@ -21,7 +21,10 @@ export interface EvidenceVault {
   readonly auditorRole: iam.IRole;
   /** COMPLIANCE retention applied to every record. */
   readonly retention: Duration;
-  /** Name of the export holding the bucket ARN (grants in other stacks import it by this name). */
+  /**
+   * Name of the export holding the bucket ARN. Grants in other stacks import it by this name, so
+   * their policies (and the cdk-nag findings on their prefixes) name the bucket stably.
+   */
   readonly bucketArnExportName: string;
   /** Sign with the signing key, put under `records/`, update chain heads: nothing more. */
   grantAppend(grantee: iam.IGrantable): void;
