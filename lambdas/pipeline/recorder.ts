@@ -1,6 +1,16 @@
-import type { EvidenceInput, EvidenceWriter, Mode, StoredRecord } from '../evidence/types';
+import type { Actor, EvidenceInput, EvidenceWriter, Mode, StoredRecord, TargetRef, Trigger } from '../evidence/types';
 import type { AccountAccess } from '../shared/assume';
-import type { Frame, RecordFields } from './types';
+
+/** One evidence record, without what the recorder fills in: mode, trigger, actor and (by default) the target. */
+export type RecordFields = Omit<EvidenceInput, 'mode' | 'trigger' | 'actor' | 'target'> & { readonly target?: TargetRef };
+
+/** Whom the records of one target are about, and who acts. */
+export interface Frame {
+  readonly incidentId: string;
+  readonly trigger: Trigger;
+  readonly target?: TargetRef;
+  readonly actor: Actor;
+}
 
 /**
  * The evidence of one target's response: every record carries the frame's trigger, actor and

@@ -1,6 +1,8 @@
-import type { Actor, EvidenceInput, Mode, TargetRef, Trigger } from '../evidence/types';
+import type { Mode, TargetRef, Trigger } from '../evidence/types';
 import type { BreakerAdmission } from '../guardrails/types';
-import type { Recorder } from './recorder';
+import type { Frame, Recorder, RecordFields } from './recorder';
+
+export type { Frame, RecordFields } from './recorder';
 
 /**
  * The contract between the pipeline (run.ts: guard -> observe -> plan -> intent -> execute ->
@@ -13,17 +15,6 @@ export type LiveMode = Exclude<Mode, 'off'>;
 
 /** The kill switch as read once per invocation: its value, or why it could not be read. */
 export type ModeRead = { readonly ok: true; readonly mode: Mode } | { readonly ok: false; readonly error: string };
-
-/** One evidence record, without what the recorder fills in: mode, trigger, actor and (by default) the target. */
-export type RecordFields = Omit<EvidenceInput, 'mode' | 'trigger' | 'actor' | 'target'> & { readonly target?: TargetRef };
-
-/** Whom the records of one target are about, and who acts. */
-export interface Frame {
-  readonly incidentId: string;
-  readonly trigger: Trigger;
-  readonly target?: TargetRef;
-  readonly actor: Actor;
-}
 
 /** Nothing is changed: the records that say why (written in parallel, in this order), then the decision. */
 export interface Stop<P> {

@@ -1,5 +1,4 @@
 import type { Synthesized } from './synth';
-import type { ScpFacts } from './scp';
 import { exportsOf, resolveIn, type CfnTemplate, type Env, type Json, type ResolveScope } from './resolve';
 
 /**
@@ -12,6 +11,13 @@ import { exportsOf, resolveIn, type CfnTemplate, type Env, type Json, type Resol
 export const isMemberRole = (name: string): boolean => name.startsWith('member-');
 
 export type PolicyDocument = { readonly Version?: string; readonly Statement: readonly Json[] } & Record<string, Json>;
+
+/** An SCP of the deployment (lib/guard-stack.ts) and what it is attached to. */
+export interface ScpFacts {
+  readonly name: string;
+  readonly targetIds: readonly string[];
+  readonly policy: PolicyDocument;
+}
 
 export interface RoleFacts {
   /** `isolation`, `credentials`, `checkpoint`, `auditor`, `session-revoker`, `tamper`, `member-isolation`, `member-credentials`, `member-session-writer`, or `{stack}/{logicalId}`. */

@@ -1,18 +1,13 @@
 import type { SimulationOrgPolicies } from '@cloud-copilot/iam-simulate';
-import type { PolicyDocument } from './model';
+import type { ScpFacts } from './model';
+
+export type { ScpFacts } from './model';
 
 /**
  * The service control policies in force for a principal, in the shape iam-simulate evaluates:
  * one level per node of the organization from the root down to the account, each needing an
  * Allow (AWS attaches FullAWSAccess to every node by default) and none a matching Deny.
  */
-
-/** An SCP of the deployment (lib/guard-stack.ts) and what it is attached to. */
-export interface ScpFacts {
-  readonly name: string;
-  readonly targetIds: readonly string[];
-  readonly policy: PolicyDocument;
-}
 
 /** The AWS-managed SCP every root, OU and account has unless removed. */
 export const FULL_AWS_ACCESS = { name: 'FullAWSAccess', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } };
