@@ -1,7 +1,6 @@
-import { createPublicKey } from 'node:crypto';
 import { resolve } from 'node:path';
-import { anchorCheckpoint, type AnchorResult } from '../../../lambdas/evidence/anchor';
-import { Verifier, addS3, publishPublicKey, writeCheckpoint, type VerifyReport } from '../../../lambdas/evidence';
+import type { AnchorResult } from '../../../lambdas/evidence/anchor';
+import type { VerifyReport } from '../../../lambdas/evidence';
 import { authorizeEmulatorCalls, emulatorAuthorizer, sumAuthorizations, type EmulatorAuthorization, type EmulatorAuthorizer, type EmulatorAuthorizerOptions } from './authorize';
 import { emulatorAws, type EmulatorAws } from './clients';
 import { check, diff, judge, type Judgement } from './diff';
@@ -11,7 +10,7 @@ import { EMULATOR_SCENARIOS, seedNetworkOnce, type EmulatorScenario, type Scenar
 import { twoFindingsThenRelease } from './scenario-release';
 import { seedRole } from './seed-iam';
 import { readEc2, readIam, type State } from './state';
-import { createAnchor, createVault, type Vault } from './vault';
+import { checkpointAndVerify, createAnchor, createVault, type Vault } from './vault';
 
 /**
  * `cordon drill --emulator`: the scenarios in ENFORCE mode against moto in server mode, over HTTP.
@@ -244,14 +243,8 @@ export const runEmulatorDrill = async (options: EmulatorDrillOptions = {}): Prom
       options.onScenario?.(report);
     }
     const t3 = Date.now();
-    const checkpoint = await writeCheckpoint({ chain: vault.chain, heads: vault.heads, settleMs: 0 });
-    const anchor = await anchorCheckpoint(checkpoint, { anchor: anchorTarget, evidence: vault.chain, actor: { arn: 'cordon-emulator-drill' } });
-    await publishPublicKey(vault.signer, vault.store);
-    const identity = await vault.signer.identity();
-    const verifier = new Verifier({ publicKeys: [{ key: createPublicKey({ key: identity.publicKeyDer, format: 'der', type: 'spki' }), fingerprint: identity.keyFingerprint }] });
-    await addS3(aws.s3, { bucket: vault.bucket, prefix: '' }, verifier, { minRetentionDays: 2555 });
-    await addS3(anchorTarget.s3, { bucket: anchorTarget.bucket, prefix: '' }, verifier.anchorSink(), { minRetentionDays: 2555 });
-    const verify = verifier.finish();
+    const { verify, anchor } = await checkpointAndVerify(aws, vault, anchorTarget);
+    if (!anchor) throw new Error('emulator: no anchor result for an anchor target');
     const t4 = Date.now();
     const authorization = { ...sumAuthorizations(scenarios.map((s) => s.authorization)), harnessCalls: aws.log.harnessCalls };
     return {

@@ -3,8 +3,9 @@ import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, PutObjectLockConfigurationCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { AnchorTarget } from '../../../lambdas/evidence/anchor';
-import { DynamoChainHeads, EvidenceChain, S3EvidenceStore } from '../../../lambdas/evidence';
+import { createPublicKey } from 'node:crypto';
+import { anchorCheckpoint, type AnchorResult, type AnchorTarget } from '../../../lambdas/evidence/anchor';
+import { DynamoChainHeads, EvidenceChain, S3EvidenceStore, Verifier, addS3, publishPublicKey, writeCheckpoint, type VerifyReport } from '../../../lambdas/evidence';
 import { StoreEvidenceReader } from '../../../lambdas/evidence/reader';
 import { pinnedKmsKey } from '../../../lambdas/evidence/reader-from-env';
 import { KmsSigner } from '../../../lambdas/evidence/signer';
@@ -118,4 +119,24 @@ export const createVault = async (aws: EmulatorAws): Promise<Vault> => {
     reader: new StoreEvidenceReader(store, pinnedKmsKey(new KmsSigner(aws.kms, keyArn))),
     idempotency: <R>(responder: string, isFinal: (r: R) => boolean) => new IdempotentResponder<R>({ responder, automatic: layer(), manual: layer(), isFinal }),
   };
+};
+
+/**
+ * What the checkpoint function and an auditor do after the responders: a checkpoint over the
+ * chain heads (copied to the anchor when there is one), the public key published, then the bucket
+ * (and the anchor's copies) verified in S3 mode by the code of `cordon verify s3://...`.
+ */
+export const checkpointAndVerify = async (
+  aws: EmulatorAws,
+  vault: Vault,
+  anchorTarget?: AnchorTarget & { readonly s3: S3Client; readonly bucket: string },
+): Promise<{ verify: VerifyReport; anchor?: AnchorResult }> => {
+  const checkpoint = await writeCheckpoint({ chain: vault.chain, heads: vault.heads, settleMs: 0 });
+  const anchor = anchorTarget ? await anchorCheckpoint(checkpoint, { anchor: anchorTarget, evidence: vault.chain, actor: { arn: 'cordon-emulator-drill' } }) : undefined;
+  await publishPublicKey(vault.signer, vault.store);
+  const identity = await vault.signer.identity();
+  const verifier = new Verifier({ publicKeys: [{ key: createPublicKey({ key: identity.publicKeyDer, format: 'der', type: 'spki' }), fingerprint: identity.keyFingerprint }] });
+  await addS3(aws.s3, { bucket: vault.bucket, prefix: '' }, verifier, { minRetentionDays: VAULT.retentionDays });
+  if (anchorTarget) await addS3(anchorTarget.s3, { bucket: anchorTarget.bucket, prefix: '' }, verifier.anchorSink(), { minRetentionDays: VAULT.retentionDays });
+  return { verify: verifier.finish(), ...(anchor ? { anchor } : {}) };
 };
