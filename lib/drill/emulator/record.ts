@@ -16,8 +16,7 @@ import { serviceOfClient } from '../../authz/sdk-clients';
  * - `harness`: seeding the world and reading it back (`x-moto-account-id` clients): never Cordon's,
  *   only counted.
  * A record is taken at the `initialize` step, before retries: one per call the code sends, as the
- * handler tests' hook counts them, with the answer when the call succeeded. The same middleware
- * injects faults (`log.fault`): a call of Cordon's can be failed before it reaches moto.
+ * handler tests' hook counts them, with the answer when the call succeeded.
  */
 
 export type Signer = 'own' | 'assumed' | 'harness' | { readonly principal: string; readonly account: string };
@@ -42,11 +41,6 @@ export class EmulatorCallLog {
   readonly assumed = new Map<string, string>();
   /** Calls of the harness (seeding, reading state back, vault set-up, checkpoint, verify): not Cordon's responders'. */
   harnessCalls = 0;
-  /**
-   * Fault injection: an error to fail a recorded call with instead of sending it to moto, as AWS
-   * answers a failed request (the SDK throws it to the caller; the responder's own retries see it).
-   */
-  fault?: (call: RecordedCall) => Error | undefined;
 
   /** The function whose invocation is running, if any. */
   get acting(): string | undefined {
@@ -62,11 +56,6 @@ export class EmulatorCallLog {
     } finally {
       this.actingAs = undefined;
     }
-  }
-
-  /** The calls recorded since the last take (a fault injector may look at what came before). */
-  get recorded(): readonly RecordedCall[] {
-    return this.pending;
   }
 
   push(call: RecordedCall): void {
@@ -106,11 +95,6 @@ export const recorded = <C extends Host>(client: C, log: EmulatorCallLog, signer
       sender,
     };
     log.push(call);
-    const injected = log.fault?.(call);
-    if (injected) {
-      call.error = errorName(injected);
-      throw injected;
-    }
     try {
       const result = await next(args);
       call.output = result.output;
