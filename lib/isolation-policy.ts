@@ -22,7 +22,6 @@ export const ISOLATION_MUTATIONS = {
     'ec2:ModifyNetworkInterfaceAttribute',
     'ec2:ReplaceIamInstanceProfileAssociation',
     'ec2:DisassociateIamInstanceProfile',
-    'ec2:AssociateIamInstanceProfile',
     'ec2:CreateSecurityGroup',
     'ec2:AuthorizeSecurityGroupIngress',
     'ec2:AuthorizeSecurityGroupEgress',
@@ -84,7 +83,7 @@ export const isolationStatements = (stack: Stack, config: CordonConfig, account 
     }),
     new iam.PolicyStatement({
       sid: 'SwapInstanceProfile',
-      actions: ['ec2:ReplaceIamInstanceProfileAssociation', 'ec2:DisassociateIamInstanceProfile', 'ec2:AssociateIamInstanceProfile'],
+      actions: ['ec2:ReplaceIamInstanceProfileAssociation', 'ec2:DisassociateIamInstanceProfile'],
       resources: ec2('instance/*'),
     }),
     new iam.PolicyStatement({

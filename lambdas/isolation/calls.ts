@@ -1,6 +1,5 @@
 import { AttachInstancesCommand, DetachInstancesCommand, SetInstanceProtectionCommand } from '@aws-sdk/client-auto-scaling';
 import {
-  AssociateIamInstanceProfileCommand,
   AuthorizeSecurityGroupEgressCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -247,12 +246,6 @@ export const run = async (
     case 'disassociate-profile': {
       const out = await ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: step.associationId }));
       return { requestIds: rid(out), before: { profileArn: step.before }, after: { profileArn: null } };
-    }
-    case 'associate-profile': {
-      const out = await ec2.send(
-        new AssociateIamInstanceProfileCommand({ InstanceId: step.instanceId, IamInstanceProfile: { Arn: step.profileArn } }),
-      );
-      return { requestIds: rid(out), before: { profileArn: null }, after: { profileArn: step.profileArn } };
     }
     case 'snapshot-volumes': {
       const out = await ec2.send(

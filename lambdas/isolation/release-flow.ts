@@ -43,7 +43,7 @@ const observeRelease = async (target: ManualReleaseTarget, deps: RespondDeps): P
 };
 
 const notRestoredOf = (target: ManualReleaseTarget, deps: RespondDeps, plan: ReleasePlan, executed?: Executed) =>
-  notRestored(target.instance.instanceId, regionOf(target, deps), plan.isolation, target.reattachAsg, executed?.results);
+  notRestored(target.instance.instanceId, regionOf(target, deps), plan.isolation, target.reattachAsg, executed?.results, plan.state.profileAssociation);
 
 export const releaseResponder = (deps: RespondDeps): Responder<ManualReleaseTarget, ReleaseObserved, ReleasePlan, Executed, ResponseSummary> => ({
   ...ec2Responder(deps),

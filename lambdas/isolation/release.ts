@@ -2,13 +2,16 @@ import type { ManualReleaseTarget } from '../findings/ec2';
 import { INCIDENT_TAG, RELEASED_TAG, type InstanceState, type ObservedAddress, type ObservedDevice, type ObservedTargetGroup, type Step, type StepResult } from './types';
 
 /**
- * Release (undo) from the evidence of the isolation: each ENI's original groups, the original
- * instance profile, and (only on request) the Auto Scaling group with its scale-in protection;
+ * Release (undo) from the evidence of the isolation: each ENI's original groups and (only on
+ * request) the Auto Scaling group with its scale-in protection;
  * then the instance is tagged released and the incident tag is removed, so the instance is no longer
  * "isolated", and the next automatic finding on it escalates instead of isolating it again.
  * Target groups, load balancers, Elastic IPs and evidence protection stay as the isolation left
  * them (putting an instance back in service is a service owner's decision): `notRestored` lists
  * each, and each step release could not make, with the command an operator runs for it.
+ * The original instance profile is listed too, never re-associated by Cordon: associating a profile
+ * passes its role (AWS authorizes iam:PassRole on it), and a Cordon role that could pass an
+ * application's role could hand any role to any instance. Cordon may pass only the quarantine role.
  */
 
 /** What an isolation changed, as read back from its evidence (see evidence-reader.ts). */
@@ -54,21 +57,6 @@ export const planRelease = (
       groupIds: eni.groupIds,
       before: now.groupIds,
     });
-  }
-  if (isolation.profileArn) {
-    const association = state.profileAssociation;
-    if (!association) {
-      steps.push({ id: 'associate-profile', action: 'ec2:AssociateIamInstanceProfile', kind: 'associate-profile', instanceId, profileArn: isolation.profileArn });
-    } else if (association.arn !== isolation.profileArn) {
-      steps.push({
-        id: 'replace-profile',
-        action: 'ec2:ReplaceIamInstanceProfileAssociation',
-        kind: 'replace-profile',
-        associationId: association.associationId,
-        before: association.arn,
-        profileArn: isolation.profileArn,
-      });
-    }
   }
   if (target.reattachAsg && isolation.autoScalingGroupName && !state.autoScalingGroup) {
     const autoScalingGroupName = isolation.autoScalingGroupName;
@@ -125,10 +113,6 @@ const commandFor = (step: Step, region: string): string | undefined => {
   switch (step.kind) {
     case 'restore-eni-groups':
       return `aws ec2 modify-network-interface-attribute ${r} --network-interface-id ${q(step.eniId)} --groups ${step.groupIds.map(q).join(' ')}`;
-    case 'associate-profile':
-      return `aws ec2 associate-iam-instance-profile ${r} --instance-id ${q(step.instanceId)} --iam-instance-profile Arn=${q(step.profileArn)}`;
-    case 'replace-profile':
-      return `aws ec2 replace-iam-instance-profile-association ${r} --association-id ${q(step.associationId)} --iam-instance-profile Arn=${q(step.profileArn)}`;
     case 'attach-asg':
       return `aws autoscaling attach-instances ${r} --instance-ids ${q(step.instanceId)} --auto-scaling-group-name ${q(step.autoScalingGroupName)}`;
     case 'protect-scale-in':
@@ -149,6 +133,7 @@ export const notRestored = (
   isolation: IsolationRecord,
   reattachAsg: boolean,
   results: readonly StepResult[] = [],
+  profileAssociation?: InstanceState['profileAssociation'],
 ): NotRestored[] => {
   const r = `--region ${q(region)}`;
   const out: NotRestored[] = results
@@ -157,6 +142,16 @@ export const notRestored = (
       const command = commandFor(x.step, region);
       return { what: x.step.id, why: `${x.status}: ${x.error ?? 'not run'}`, ...(command ? { command } : {}) };
     });
+  if (isolation.profileArn && profileAssociation?.arn !== isolation.profileArn) {
+    const profile = `--iam-instance-profile Arn=${q(isolation.profileArn)}`;
+    out.push({
+      what: `instance profile ${isolation.profileArn}`,
+      why: 'associating it passes its role (iam:PassRole), which no Cordon role may do for an application role',
+      command: profileAssociation
+        ? `aws ec2 replace-iam-instance-profile-association ${r} --association-id ${q(profileAssociation.associationId)} ${profile}`
+        : `aws ec2 associate-iam-instance-profile ${r} --instance-id ${q(instanceId)} ${profile}`,
+    });
+  }
   const service = 'putting an instance back in service is the service owner’s decision';
   for (const tg of isolation.targetGroups) {
     const targets = tg.targets.map((t) => `Id=${q(t.id)}${t.port !== undefined ? `,Port=${t.port}` : ''}${t.availabilityZone ? `,AvailabilityZone=${q(t.availabilityZone)}` : ''}`);

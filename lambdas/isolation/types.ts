@@ -209,7 +209,6 @@ export type Step = StepBase &
     | { readonly kind: 'disassociate-address'; readonly address: ObservedAddress }
     | { readonly kind: 'replace-profile'; readonly associationId: string; readonly before: string; readonly profileArn: string }
     | { readonly kind: 'disassociate-profile'; readonly associationId: string; readonly before: string }
-    | { readonly kind: 'associate-profile'; readonly instanceId: string; readonly profileArn: string }
     | ({ readonly kind: 'revoke-instance-sessions' } & InstanceSessionsRequest)
     | { readonly kind: 'snapshot-volumes'; readonly instanceId: string; readonly volumeIds: readonly string[]; readonly incidentId: string }
     | { readonly kind: 'tag-instance'; readonly instanceId: string; readonly tags: Readonly<Record<string, string>> }

@@ -28,19 +28,12 @@ export interface KnownDenial {
   readonly reason: string;
 }
 
-export const KNOWN_DENIALS: readonly KnownDenial[] = [
-  {
-    id: 'release-restores-original-profile',
-    principals: ['isolation', 'member-isolation'],
-    action: 'iam:PassRole',
-    resource: /:role\/(?!cordon-quarantine$)/,
-    reason:
-      'release re-associates the instance’s original profile (AssociateIamInstanceProfile / ReplaceIamInstanceProfileAssociation): ' +
-      'AWS authorizes iam:PassRole on the role inside it, and the isolation policy may pass only the quarantine role. ' +
-      'Allowing PassRole on any role would let the role hand any role to any instance; issue 11 decides (e.g. pass only roles ' +
-      'recorded in the isolation evidence via a dedicated release principal).',
-  },
-];
+/**
+ * Empty: the last one (release re-associating the original instance profile, which AWS authorizes
+ * as iam:PassRole on the application's role) is gone: release no longer sends that call and lists
+ * the profile with its command instead.
+ */
+export const KNOWN_DENIALS: readonly KnownDenial[] = [];
 
 /** The known denial a refused request is, if any. */
 export const knownDenial = (v: Verdict): KnownDenial | undefined =>

@@ -202,10 +202,9 @@ const auditor: Call[] = [
 ];
 
 /**
- * Calls Cordon sends that AWS refuses by design, each a KNOWN_DENIALS entry (lib/authz/known.ts):
- * release asks to put the original instance profile back, which needs iam:PassRole on its role;
- * the refusal is evidenced with the command to run. Not required calls: the required-calls test
- * asserts they are still refused for exactly that reason, so the list cannot go stale.
+ * Calls Cordon never sends because no Cordon role may make them: putting an application's instance
+ * profile back passes its role (iam:PassRole), so release lists it under `notRestored` with the
+ * command instead (lambdas/isolation/release.ts). The required-calls test asserts they stay refused.
  */
 export const DENIED_BY_DESIGN: readonly Call[] = [
   ...[undefined, MEMBER].map(

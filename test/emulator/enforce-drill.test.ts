@@ -137,10 +137,9 @@ if (HAS_MOTO) {
           'second finding evidenced in its own incident as skip:already-isolated, linked to the isolating incident',
           'second finding changed nothing',
           'release: act in the isolating incident, every step made',
-          'released: instance profile as before',
           'released: instance back in payments-api-asg',
-          'release lists what it leaves, each with its command: both target groups, the classic load balancer, the Elastic IP',
-          'finally: instance profile as before',
+          'release lists what it leaves, each with its command: the instance profile (passing its role is not Cordon’s), both target groups, the classic load balancer, the Elastic IP',
+          'finally: instance profile as before the incident (the operator ran the listed command)',
           'finally: targets of payments-api-https as before the incident',
           'finally: targets of payments-api-health as before the incident',
           'finally: classic ELB payments-api-classic as before the incident',
@@ -152,7 +151,7 @@ if (HAS_MOTO) {
       expect(what.filter((w) => /^released: ENI eni-\w+ on its original groups$/.test(w))).toHaveLength(3);
       // The operator's commands ran where AWS CLI v2 is installed (CI installs it); else the scenario says so.
       const ran = what.filter((w) => w.startsWith('operator ran: aws '));
-      expect(ran.length === 4 || s?.notes.some((n) => n.startsWith('AWS CLI v2 not found'))).toBe(true);
+      expect(ran.length === 5 || s?.notes.some((n) => n.startsWith('AWS CLI v2 not found'))).toBe(true);
       // Nothing else differs from the pre-incident state but what is claimed, each for its reason.
       expect(s?.judgement.unexpected).toEqual([]);
       expect(s?.judgement.claimed.map((c) => c.path).filter((p) => /\/(profile|targets)$|:address\/|:elb\//.test(p))).toEqual([]);

@@ -559,7 +559,7 @@ describe('isolation response', () => {
   describe('release', () => {
     const release = releaseRequest;
 
-    it('restores every ENI\'s groups and the instance profile from the evidence, in the same incident', async () => {
+    it('restores every ENI\'s groups from the evidence, in the same incident, and lists the instance profile with its command', async () => {
       const s = setup();
       const isolated = await respond(guardDutyEvent(), s.deps);
       expect(s.world.profile).toBeUndefined();
@@ -571,11 +571,18 @@ describe('isolation response', () => {
         ['eni-0bbb', ['sg-0app']],
         ['eni-0ccc', ['sg-0db']],
       ]);
-      expect(s.world.profile?.arn).toBe('arn:aws:iam::111111111111:instance-profile/web');
+      // Associating the profile passes its role: no Cordon role may, so release never asks.
+      expect(s.world.profile).toBeUndefined();
+      expect(s.calls.filter((c) => c.command === 'AssociateIamInstanceProfile')).toEqual([]);
       expect(s.world.asg).toBeUndefined();
       const records = await s.evidence.read(isolated.incidentId);
       const releaseRecords = records.filter((r) => r.seq > (records.find((x) => x.kind === 'outcome')?.seq ?? 0));
-      expect(releaseRecords.map((r) => r.kind)).toEqual(['intent', 'step', 'step', 'step', 'step', 'step', 'step', 'outcome']);
+      expect(releaseRecords.map((r) => r.kind)).toEqual(['intent', 'step', 'step', 'step', 'step', 'step', 'outcome']);
+      expect((releaseRecords.at(-1)?.detail?.notRestored as unknown[])[0]).toEqual({
+        what: 'instance profile arn:aws:iam::111111111111:instance-profile/web',
+        why: 'associating it passes its role (iam:PassRole), which no Cordon role may do for an application role',
+        command: `aws ec2 associate-iam-instance-profile --region ${REGION} --instance-id ${INSTANCE_ID} --iam-instance-profile Arn=arn:aws:iam::111111111111:instance-profile/web`,
+      });
       expect(s.world.tags['cordon:incident']).toBeUndefined();
       expect(s.world.tags['cordon:released']).toBe(isolated.incidentId);
       expect(releaseRecords[0]).toMatchObject({ action: 'release-instance', actor: { requestedBy: 'alice@example.com' } });
@@ -590,15 +597,20 @@ describe('isolation response', () => {
       expect(s.calls.find((c) => c.command === 'AttachInstances')?.input).toEqual({ AutoScalingGroupName: 'web-asg', InstanceIds: [INSTANCE_ID] });
     });
 
-    it('restores the original profile over the quarantine profile', async () => {
+    it('leaves the quarantine profile on and lists replacing it by the original, with the association id', async () => {
       const quarantine = 'arn:aws:iam::111111111111:instance-profile/cordon-quarantine';
       const s = setup({ config: { quarantineProfileArn: quarantine } });
-      await respond(guardDutyEvent(), s.deps);
+      const isolated = await respond(guardDutyEvent(), s.deps);
       await respond(release(), s.deps);
-      expect(s.calls.filter((c) => c.command === 'ReplaceIamInstanceProfileAssociation').map((c) => c.input.IamInstanceProfile)).toEqual([
-        { Arn: quarantine },
-        { Arn: 'arn:aws:iam::111111111111:instance-profile/web' },
-      ]);
+      expect(s.calls.filter((c) => c.command === 'ReplaceIamInstanceProfileAssociation').map((c) => c.input.IamInstanceProfile)).toEqual([{ Arn: quarantine }]);
+      const association = s.world.profile?.associationId;
+      expect(s.world.profile?.arn).toBe(quarantine);
+      const outcome = (await s.evidence.read(isolated.incidentId)).at(-1);
+      expect((outcome?.detail?.notRestored as unknown[])[0]).toEqual({
+        what: 'instance profile arn:aws:iam::111111111111:instance-profile/web',
+        why: 'associating it passes its role (iam:PassRole), which no Cordon role may do for an application role',
+        command: `aws ec2 replace-iam-instance-profile-association --region ${REGION} --association-id ${association} --iam-instance-profile Arn=arn:aws:iam::111111111111:instance-profile/web`,
+      });
     });
 
     it('restores only what the isolation actually changed', async () => {

@@ -47,8 +47,9 @@ describe('isolation state per instance', () => {
     const released = await respond(releaseRequest({ reattachAsg: true }), s.deps);
     expect(released).toMatchObject({ decision: 'act', incidentId: first.incidentId });
     expect(released.reason).toBeUndefined();
-    // Exactly as before, plus the mark that a person released it.
-    expect(restorable(s.world)).toEqual({ ...before, tags: { ...before.tags, 'cordon:released': first.incidentId } });
+    // Exactly as before, plus the mark that a person released it; the instance profile is listed
+    // below (putting it back passes its role, which no Cordon role may do).
+    expect(restorable(s.world)).toEqual({ ...before, profile: undefined, tags: { ...before.tags, 'cordon:released': first.incidentId } });
     expect(s.calls.find((c) => c.command === 'SetInstanceProtection')?.input).toEqual({
       AutoScalingGroupName: 'web-asg',
       InstanceIds: [INSTANCE_ID],
@@ -60,6 +61,11 @@ describe('isolation state per instance', () => {
     expect(outcome).toMatchObject({ kind: 'outcome', action: 'release-instance' });
     const r = `--region ${REGION}`;
     expect(outcome?.detail?.notRestored).toEqual([
+      {
+        what: `instance profile ${before.profile}`,
+        why: 'associating it passes its role (iam:PassRole), which no Cordon role may do for an application role',
+        command: `aws ec2 associate-iam-instance-profile ${r} --instance-id ${INSTANCE_ID} --iam-instance-profile Arn=${before.profile}`,
+      },
       {
         what: 'target group arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/web/1',
         why: 'putting an instance back in service is the service owner’s decision',
@@ -111,28 +117,22 @@ describe('isolation state per instance', () => {
     expect(s.evidence.ofKind('intent').at(-1)?.detail?.plan).toContainEqual(expect.objectContaining({ id: 'eni-isolate:eni-0aaa', before: ['sg-0web', 'sg-0ssh'] }));
   });
 
-  it('says what it could not restore and the command, when passing the original role is not allowed', async () => {
-    const s = setup({
-      fail: (c) => (c.command === 'AssociateIamInstanceProfile' ? awsError('UnauthorizedOperation', 'not authorized to perform iam:PassRole') : undefined),
-    });
+  it('never asks to put the original profile back: it lists it, and still marks the instance released', async () => {
+    const s = setup();
     const isolated = await respond(guardDutyEvent(), s.deps);
     const released = await respond(releaseRequest(), s.deps);
-    expect(released).toMatchObject({ decision: 'act', reason: 'some-steps-failed' });
+    expect(released).toMatchObject({ decision: 'act' });
+    expect(released.reason).toBeUndefined();
+    expect(s.calls.filter((c) => /^(Associate|Replace)IamInstanceProfile/.test(c.command))).toEqual([]);
     const outcome = (await s.evidence.read(isolated.incidentId)).at(-1);
-    expect((outcome?.detail?.notRestored as unknown[]).slice(0, 2)).toEqual([
-      {
-        what: 'associate-profile',
-        why: 'failed: UnauthorizedOperation: not authorized to perform iam:PassRole',
-        command: `aws ec2 associate-iam-instance-profile --region ${REGION} --instance-id ${INSTANCE_ID} --iam-instance-profile Arn=arn:aws:iam::111111111111:instance-profile/web`,
-      },
-      {
-        what: 'mark-released',
-        why: 'not-run: not run: step associate-profile it needs failed',
-        command: `aws ec2 create-tags --region ${REGION} --resources ${INSTANCE_ID} --tags Key=cordon:released,Value=${isolated.incidentId}`,
-      },
-    ]);
-    // Still tagged: the instance is not fully released, so a new finding finds the isolation.
-    expect(s.world.tags['cordon:incident']).toBe(isolated.incidentId);
+    expect((outcome?.detail?.notRestored as unknown[])[0]).toEqual({
+      what: 'instance profile arn:aws:iam::111111111111:instance-profile/web',
+      why: 'associating it passes its role (iam:PassRole), which no Cordon role may do for an application role',
+      command: `aws ec2 associate-iam-instance-profile --region ${REGION} --instance-id ${INSTANCE_ID} --iam-instance-profile Arn=arn:aws:iam::111111111111:instance-profile/web`,
+    });
+    // Released: no longer read as isolated, so the next automatic finding escalates instead of skipping.
+    expect(s.world.tags['cordon:incident']).toBeUndefined();
+    expect(s.world.tags['cordon:released']).toBe(isolated.incidentId);
   });
 
   it('continues an isolation whose cut failed, and release restores what the first one changed', async () => {
@@ -150,9 +150,11 @@ describe('isolation state per instance', () => {
     expect(second.decision).toBe('act');
     expect(s.evidence.ofKind('intent').at(-1)?.detail?.previousIsolation).toBe(failed.incidentId);
 
-    await respond(releaseRequest(), s.deps);
+    const released = await respond(releaseRequest(), s.deps);
     expect(s.world.enis.map((e) => e.groups)).toEqual([['sg-0web', 'sg-0ssh'], ['sg-0app'], ['sg-0db']]);
-    expect(s.world.profile?.arn).toBe('arn:aws:iam::111111111111:instance-profile/web');
+    // The profile the first isolation removed is listed for a person to put back.
+    const outcome = (await s.evidence.read(released.incidentId)).at(-1);
+    expect((outcome?.detail?.notRestored as { what: string }[])[0]?.what).toBe('instance profile arn:aws:iam::111111111111:instance-profile/web');
   });
 
   it('restores nothing from an incident about another instance, whatever the tag says', async () => {

@@ -13,7 +13,7 @@ import type { State } from './state';
  * `skip:already-isolated` linked to the first incident and changes nothing; a person releases it
  * (through the manual request URL, reattaching the Auto Scaling group); then an operator runs the
  * commands the release lists under `notRestored` for what putting the instance back in service
- * needs (target groups, classic load balancer, Elastic IP), with AWS CLI v2 against moto. Read
+ * needs (instance profile, target groups, classic load balancer, Elastic IP), with AWS CLI v2 against moto. Read
  * back from moto, each ENI's groups, the instance profile, the targets, the load balancer and the
  * Elastic IP are exactly as before the incident (no rule claims them: any difference fails).
  * Claimed, each with its check: Cordon's own groups, the evidence snapshots and protections (kept
@@ -30,7 +30,7 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? (v as unknown[]).m
 const RESPONDER = { via: 'function-url', arn: 'arn:aws:sts::210987654321:assumed-role/IncidentResponder/alice', accountId: '210987654321' } as const;
 
 /** What an operator runs from `notRestored` to put the instance back in service. */
-const IN_SERVICE = /^(target group |classic load balancer |elastic ip )/;
+const IN_SERVICE = /^(target group |classic load balancer |elastic ip |instance profile )/;
 
 const releaseRequest = (instanceId: string) => ({
   action: 'release',
@@ -50,10 +50,8 @@ const restoredPaths = (w: Ec2World): Set<string> =>
     `address/${w.allocationId}`,
   ]);
 
-const restoredChecks = (w: Ec2World, before: State, now: State, what: string): Check[] => [
-  ...w.eniIds.map((e) => equals(`${what}: ENI ${e} on its original groups`, now.get(`eni/${e}/groups`), before.get(`eni/${e}/groups`))),
-  equals(`${what}: instance profile as before`, now.get(`instance/${w.instanceId}/profile`), before.get(`instance/${w.instanceId}/profile`)),
-];
+const restoredChecks = (w: Ec2World, before: State, now: State, what: string): Check[] =>
+  w.eniIds.map((e) => equals(`${what}: ENI ${e} on its original groups`, now.get(`eni/${e}/groups`), before.get(`eni/${e}/groups`)));
 
 const secondFinding = (first: unknown): { event: unknown; id: string } => {
   const text = JSON.stringify(first);
@@ -89,15 +87,15 @@ const followUp = async (ctx: FollowUpContext, w: Ec2World, event: unknown, first
   checks.push(
     equals('release outcome recorded last in the isolating incident', outcome?.action, 'release-instance'),
     equals(
-      'release lists what it leaves, each with its command: both target groups, the classic load balancer, the Elastic IP',
+      'release lists what it leaves, each with its command: the instance profile (passing its role is not Cordon’s), both target groups, the classic load balancer, the Elastic IP',
       notRestored.filter((n) => IN_SERVICE.test(n.what) && n.command).map((n) => n.what.split(' ').slice(0, -1).join(' ')),
-      ['target group', 'target group', 'classic load balancer', 'elastic ip'],
+      ['instance profile', 'target group', 'target group', 'classic load balancer', 'elastic ip'],
     ),
   );
   const bin = awsCliV2();
   if (!bin) {
-    notes.push('AWS CLI v2 not found: the operator’s commands were not run, so targets, load balancer and Elastic IP stay as the release left them');
-    const left = [...w.targetGroupArns.map((arn) => `tg/${arn}/targets`), `elb/${w.classicElb}/instances`, `address/${w.allocationId}`];
+    notes.push('AWS CLI v2 not found: the operator’s commands were not run, so profile, targets, load balancer and Elastic IP stay as the release left them');
+    const left = [`instance/${w.instanceId}/profile`, ...w.targetGroupArns.map((arn) => `tg/${arn}/targets`), `elb/${w.classicElb}/instances`, `address/${w.allocationId}`];
     return { checks, notes, rules: left.map((p) => pinned(p, 'left by release (listed with its command; no AWS CLI v2 to run it)')) };
   }
   const runs = await runAsOperator(aws, bin, ctx.account, notRestored.filter((n) => IN_SERVICE.test(n.what) && n.command).map((n) => n.command ?? ''));
@@ -135,6 +133,7 @@ export const twoFindingsThenRelease: EmulatorScenario = {
         const tagsAfter = record(after.get(`instance/${i}/tags`));
         const checks: Check[] = [
           ...restoredChecks(w, before, after, 'finally'),
+          equals('finally: instance profile as before the incident (the operator ran the listed command)', after.get(`instance/${i}/profile`), before.get(`instance/${i}/profile`)),
           ...w.targetGroupArns.map((arn) => equals(`finally: targets of ${arn.split('/')[1] ?? arn} as before the incident`, after.get(`tg/${arn}/targets`), before.get(`tg/${arn}/targets`))),
           equals(`finally: classic ELB ${w.classicElb} as before the incident`, after.get(`elb/${w.classicElb}/instances`), before.get(`elb/${w.classicElb}/instances`)),
           equals('finally: Elastic IP associated as before the incident', after.get(`address/${w.allocationId}`), before.get(`address/${w.allocationId}`)),
