@@ -16,7 +16,8 @@ import { fleetWorld } from '../test/support/iam-fleet';
 import { defaultCredentialsConfig } from '../lambdas/credentials/types';
 import type { EvidenceWriter, StoredRecord } from '../lambdas/evidence/types';
 import { accountAccess } from '../lambdas/shared/assume';
-import { JIT_WARM_UP, percentile } from './stats';
+import { cpuRows } from './deployed';
+import { allocatedPerCall, figures, JIT_WARM_UP, type CpuFigures } from './stats';
 import type { BenchRow } from './types';
 
 const HOME = '111122223333';
@@ -162,18 +163,21 @@ const roundTrips = async (account: string, latencyMs: number, runs: number): Pro
 
 
 /** CPU (user + system, every thread of the process) per finding, zero-latency stubs, after JIT_WARM_UP findings. */
-const cpuPerFinding = async (n: number): Promise<{ p50: number; p99: number }> => {
+export const credentialsCpu = async (n: number): Promise<CpuFigures> => {
   const d = deps(0);
   for (let i = 0; i < JIT_WARM_UP; i += 1) await respond(event(HOME, `warm-${i}`), d);
-  const samples: number[] = [];
+  const cpu: number[] = [];
+  const wall: number[] = [];
   for (let i = 0; i < n; i += 1) {
     const before = process.cpuUsage();
+    const start = performance.now();
     await respond(event(HOME, `cpu-${i}`), d);
+    wall.push(performance.now() - start);
     const used = process.cpuUsage(before);
-    samples.push((used.user + used.system) / 1000);
+    cpu.push((used.user + used.system) / 1000);
   }
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+  let i = 0;
+  return figures(cpu, wall, await allocatedPerCall(() => respond(event(HOME, `alloc-${(i += 1)}`), d)));
 };
 
 /**
@@ -200,14 +204,12 @@ export async function benchCredentials(): Promise<BenchRow[]> {
   const latency = 50;
   const home = await roundTrips(HOME, latency, 7);
   const member = await roundTrips(MEMBER, latency, 7);
-  const cpu = await cpuPerFinding(2000);
   const pattern = await patternPeak(300, 10);
   return [
     { name: `credentials: pattern revocation of 300 users, peak IAM calls + session writes in flight (limit 10, ${pattern.calls} calls)`, value: pattern.peak, unit: 'calls', goal: '<= 10' },
     { name: `credentials: round trips event -> key inactive (home, ${latency} ms stubs)`, value: home, unit: 'trips', goal: '<= 4' },
     { name: `credentials: round trips event -> key inactive (member account, ${latency} ms stubs)`, value: member, unit: 'trips', goal: '<= 4' },
-    { name: 'credentials: CPU per finding p50 (zero-latency stubs)', value: cpu.p50, unit: 'ms' },
-    { name: 'credentials: CPU per finding p99 (zero-latency stubs)', value: cpu.p99, unit: 'ms', goal: '<= 2 ms' },
+    ...(await cpuRows('credentials', 'credentials:')),
   ];
 }
 

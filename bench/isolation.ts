@@ -7,7 +7,8 @@ import { performance } from 'node:perf_hooks';
 import type { EvidenceWriter } from '../lambdas/evidence/types';
 import { respond, type RespondDeps } from '../lambdas/isolation/respond';
 import { defaultIsolationConfig, type Ec2Clients } from '../lambdas/isolation/types';
-import { allocatedPerCall, JIT_WARM_UP, percentile } from './stats';
+import { cpuRows } from './deployed';
+import { allocatedPerCall, figures, JIT_WARM_UP, type CpuFigures } from './stats';
 import type { BenchRow } from './types';
 
 /**
@@ -249,6 +250,25 @@ export const roundTrips = async (
   return { cut: run.cutAt / latency, end: run.elapsed / latency, capture: run.captureAt / latency };
 };
 
+/**
+ * CPU per finding: wall time of one finding with zero-latency stubs, and the process CPU time it
+ * used (robust to other processes on a shared machine; includes the GC's and the JIT's helper
+ * threads), after JIT_WARM_UP findings; `n` findings, percentiles in ms.
+ */
+export const isolationCpu = async (n: number): Promise<CpuFigures> => {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < JIT_WARM_UP + n; i += 1) {
+    const before = process.cpuUsage();
+    const { elapsed } = await once({ latency: 0, groupsExist: true, crossAccount: false });
+    const used = process.cpuUsage(before);
+    if (i < JIT_WARM_UP) continue;
+    wall.push(elapsed);
+    cpu.push((used.user + used.system) / 1000);
+  }
+  return figures(cpu, wall, await allocatedPerCall(() => once({ latency: 0, groupsExist: true, crossAccount: false })));
+};
+
 export async function benchIsolation(): Promise<BenchRow[]> {
   const latency = 20;
   const rows: BenchRow[] = [];
@@ -268,28 +288,8 @@ export async function benchIsolation(): Promise<BenchRow[]> {
     rows.push({ name: `isolation round trips to the end: ${s.label}`, value: trips.end, unit: 'round trips', ...(s.goals ? { goal: '<= 8' } : {}) });
   }
 
-  // CPU per finding: wall time of one finding with zero-latency stubs, and the process CPU time it
-  // used (robust to other processes on a shared machine; includes the GC's and the JIT's helper
-  // threads), after JIT_WARM_UP findings.
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < JIT_WARM_UP + 2000; i += 1) {
-    const before = process.cpuUsage();
-    const { elapsed } = await once({ latency: 0, groupsExist: true, crossAccount: false });
-    const used = process.cpuUsage(before);
-    if (i < JIT_WARM_UP) continue;
-    wall.push(elapsed);
-    cpu.push((used.user + used.system) / 1000);
-  }
-  wall.sort((a, b) => a - b);
-  cpu.sort((a, b) => a - b);
-  const ms = (x: number) => Number(x.toFixed(3));
-  rows.push({ name: 'isolation wall time per finding p50 (zero-latency stubs, no signing)', value: ms(percentile(wall, 50)), unit: 'ms' });
-  rows.push({ name: 'isolation wall time per finding p99 (zero-latency stubs, no signing)', value: ms(percentile(wall, 99)), unit: 'ms' });
-  rows.push({ name: 'isolation CPU time per finding p50 (zero-latency stubs, no signing)', value: ms(percentile(cpu, 50)), unit: 'ms' });
-  rows.push({ name: 'isolation CPU time per finding p99 (zero-latency stubs, no signing)', value: ms(percentile(cpu, 99)), unit: 'ms', goal: '<= 2 ms' });
-  const bytes = await allocatedPerCall(() => once({ latency: 0, groupsExist: true, crossAccount: false }));
-  rows.push({ name: 'isolation heap allocated per finding, median (stubs included)', value: Math.round(bytes / 1024), unit: 'KiB' });
+  // CPU per finding: in a fresh process per function, as deployed and with V8's defaults (bench/deployed.ts).
+  rows.push(...(await cpuRows('isolation', 'isolation')));
   return rows;
 }
 

@@ -34,7 +34,8 @@ export const lazyBundleCommand = (handlerFile: string, outdir: string): string =
 
 /**
  * NodejsFunction bundling of `entry`: its own one-file build (same format and targets) is replaced
- * by the split build. No NODE_OPTIONS: source maps stay off at run time.
+ * by the split build. No --enable-source-maps: source maps stay off at run time (NODE_OPTIONS carries
+ * only the young-generation size, lib/function-runtime.ts).
  */
 export const lazyBundling = (entry: string): BundlingOptions => ({
   format: OutputFormat.ESM,

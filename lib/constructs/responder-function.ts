@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVIDENCE_WRITER_PATH } from '../../lambdas/shared/names';
+import { FUNCTION_MEMORY_MB, youngGenerationFlag } from '../function-runtime';
 import { acknowledge, acknowledgeGrants } from '../nag';
 import { lazyBundling } from './lazy-bundle';
 
@@ -21,7 +22,7 @@ export interface ResponderFunctionProps {
   readonly environment?: Record<string, string>;
   /** @default Duration.minutes(2) */
   readonly timeout?: Duration;
-  /** @default 512 */
+  /** @default FUNCTION_MEMORY_MB (lib/function-runtime.ts) */
   readonly memorySize?: number;
   /**
    * Caps how many copies run at once: a containment storm cannot exhaust account concurrency,
@@ -70,13 +71,14 @@ export class ResponderFunction extends NodejsFunction {
     });
 
     const entry = path.join(HANDLERS, `${props.handler}.ts`);
+    const memorySize = props.memorySize ?? FUNCTION_MEMORY_MB;
     super(scope, id, {
       entry,
       handler: 'handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
+      memorySize,
       timeout: props.timeout ?? Duration.minutes(2),
       tracing: lambda.Tracing.ACTIVE,
       role,
@@ -88,6 +90,7 @@ export class ResponderFunction extends NodejsFunction {
       environment: {
         POWERTOOLS_SERVICE_NAME: 'cordon',
         POWERTOOLS_LOGGER_LOG_EVENT: 'false',
+        NODE_OPTIONS: youngGenerationFlag(memorySize),
         ...props.environment,
       },
       bundling: lazyBundling(entry),

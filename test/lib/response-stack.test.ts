@@ -36,6 +36,10 @@ describe('response stack', () => {
         DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [expect.stringMatching(/Dlq/), 'Arn'] } },
       });
     }
+    // 1,024 MB (CPU in proportion to memory) and the runtime's young-generation size for it, set in
+    // NODE_OPTIONS: what bench/deployed.ts measures the per-finding CPU under.
+    const isolate = Object.entries(functions).find(([id]) => id.startsWith('IsolateInstance'))?.[1] as { Properties: Record<string, unknown> };
+    expect(isolate.Properties).toMatchObject({ MemorySize: 1024, Environment: { Variables: { NODE_OPTIONS: '--max-semi-space-size=51' } } });
     response.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('IsolateInstanceDlq'), 'Arn'] } } },
     });
