@@ -120,6 +120,11 @@ export interface EvaluateCallsOptions {
    * gets in the same variable. @default process.env
    */
   readonly configured?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Which calls (by index) to decide; the others only teach the harness what they answered (a
+   * caller that already decided the same call elsewhere). @default every call
+   */
+  readonly decide?: (index: number) => boolean;
 }
 
 const withoutMemberRole = (environment: Record<string, string>): Record<string, string> =>
@@ -164,7 +169,8 @@ export const evaluateCalls = async (authz: Authorizer, calls: readonly SentCall[
   const verdicts: CallVerdict[] = [];
   for (const [index, call] of calls.entries()) {
     const where = whereOf(call);
-    for (const request of requestsOf(call.service, call.command, call.input, where).map((r) => rehome(r, call.principal.account, where.region))) {
+    const requests = options.decide?.(index) === false ? [] : requestsOf(call.service, call.command, call.input, where);
+    for (const request of requests.map((r) => rehome(r, call.principal.account, where.region))) {
       const context = { 'aws:RequestedRegion': where.region, ...request.context };
       verdicts.push({ ...(await authz.evaluate(call.principal, { ...request, context })), call: `${call.service}:${call.command}`, index });
     }

@@ -78,17 +78,22 @@ const principalOf = (authz: Authorizer, call: RecordedCall, assumed: ReadonlyMap
   return assumedRole(authz, roleArn) ?? `signed as ${roleArn}, a role the synthesized member stack does not declare`;
 };
 
-/** Evaluates one scenario's calls. */
+/**
+ * Evaluates one scenario's calls; `decide` may leave out calls the caller already had decided (the
+ * same call in a run on an identical world): they still teach the evaluator what they answered.
+ */
 export const authorizeEmulatorCalls = async (
   a: EmulatorAuthorizer,
   calls: readonly RecordedCall[],
   assumed: ReadonlyMap<string, string>,
   configured: Readonly<Record<string, string>>,
+  decide: (call: RecordedCall) => boolean = () => true,
 ): Promise<EmulatorAuthorization> => {
   const { authz } = a;
   if (!authz) return { evaluated: 0, byPrincipal: {}, refused: [], known: [], unavailable: UNAVAILABLE };
   const unknown: string[] = [];
   const sent: SentCall[] = [];
+  const decided: boolean[] = [];
   for (const [index, call] of calls.entries()) {
     const found = principalOf(authz, call, assumed);
     if (typeof found === 'string') {
@@ -97,8 +102,9 @@ export const authorizeEmulatorCalls = async (
     }
     const principal = a.standIn ? a.standIn(found) : found;
     sent.push({ service: call.service, command: call.command, input: call.input, ...(call.output !== undefined ? { output: call.output } : {}), principal, region: call.region });
+    decided.push(decide(call));
   }
-  const verdicts = await evaluateCalls(authz, sent, { configured });
+  const verdicts = await evaluateCalls(authz, sent, { configured, decide: (i) => decided[i] !== false });
   const byPrincipal: Record<string, number> = {};
   for (const v of verdicts) byPrincipal[v.principal] = (byPrincipal[v.principal] ?? 0) + 1;
   const refusedVerdicts = verdicts.filter((v) => !v.allowed);

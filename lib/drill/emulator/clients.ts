@@ -44,9 +44,20 @@ const inAccount = <C extends Host>(client: C, account: string): C => {
 
 /**
  * moto's threaded server does not make DynamoDB conditional writes atomic (lost updates under
- * parallel writers). Every DynamoDB request of the drill passes through this one queue, so moto
- * serves them one at a time and the chain heads' conditional writes mean what they mean in AWS.
+ * parallel writers). Every DynamoDB request sent to one moto server passes through one queue (per
+ * endpoint, shared by every set of clients built for it), so moto serves them one at a time and
+ * the chain heads' conditional writes mean what they mean in AWS.
  */
+const dynamoQueues = new Map<string, { tail: Promise<unknown> }>();
+const dynamoQueueOf = (endpoint: string): { tail: Promise<unknown> } => {
+  let queue = dynamoQueues.get(endpoint);
+  if (!queue) {
+    queue = { tail: Promise.resolve() };
+    dynamoQueues.set(endpoint, queue);
+  }
+  return queue;
+};
+
 const serialised = <C extends Host>(client: C, queue: { tail: Promise<unknown> }): C => {
   const oneAtATime: InitializeMiddleware<object, MetadataBearer> = (next) => (args) => {
     const run = queue.tail.then(
@@ -119,7 +130,7 @@ export const emulatorAws = (endpoint: string, homeAccount: string, region: strin
     elb: make(new ElasticLoadBalancingClient(options(r, credentials)), account, signer),
   });
   const homeFamilies = new Map<string, Ec2Clients>();
-  const queue = { tail: Promise.resolve() as Promise<unknown> };
+  const queue = dynamoQueueOf(endpoint);
   const iam = make(new IAMClient(options(region)), homeAccount, 'own');
   return {
     endpoint,

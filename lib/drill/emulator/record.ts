@@ -17,6 +17,11 @@ import { serviceOfClient } from '../../authz/sdk-clients';
  *   only counted.
  * A record is taken at the `initialize` step, before retries: one per call the code sends, as the
  * handler tests' hook counts them, with the answer when the call succeeded.
+ *
+ * The same middleware injects faults (`log.fault`): a call of Cordon's (never the harness's) can be
+ * failed there, before it reaches moto, as AWS fails a request; the SDK's own retries sit below
+ * this step, so each failure is one call the code sees fail. Every injected call is kept in
+ * `log.injected`, so a test can tell that an injection fired.
  */
 
 export type Signer = 'own' | 'assumed' | 'harness' | { readonly principal: string; readonly account: string };
@@ -29,6 +34,8 @@ export interface RecordedCall {
   output?: unknown;
   /** The error name, when the call failed. */
   error?: string;
+  /** The failure was injected by `EmulatorCallLog.fault` (the call never reached moto). */
+  injected?: boolean;
   readonly region: string;
   /** The function acting when the call was sent (own credentials), the fixed principal, or the access key id of assumed credentials. */
   readonly sender: { readonly own: string } | { readonly principal: string; readonly account: string } | { readonly accessKeyId: string };
@@ -41,6 +48,13 @@ export class EmulatorCallLog {
   readonly assumed = new Map<string, string>();
   /** Calls of the harness (seeding, reading state back, vault set-up, checkpoint, verify): not Cordon's responders'. */
   harnessCalls = 0;
+  /**
+   * Fault injection: the error to fail a call of Cordon's with instead of sending it to moto
+   * (undefined: send it). The call is recorded with that error, as a call AWS failed.
+   */
+  fault?: (call: RecordedCall) => Error | undefined;
+  /** The calls a fault was injected into, in the order they were sent. */
+  readonly injected: RecordedCall[] = [];
 
   /** The function whose invocation is running, if any. */
   get acting(): string | undefined {
@@ -56,6 +70,11 @@ export class EmulatorCallLog {
     } finally {
       this.actingAs = undefined;
     }
+  }
+
+  /** The calls recorded since the last take (a fault injector may look at what came before). */
+  get recorded(): readonly RecordedCall[] {
+    return this.pending;
   }
 
   push(call: RecordedCall): void {
@@ -95,6 +114,13 @@ export const recorded = <C extends Host>(client: C, log: EmulatorCallLog, signer
       sender,
     };
     log.push(call);
+    const fault = log.fault?.(call);
+    if (fault) {
+      call.error = errorName(fault);
+      call.injected = true;
+      log.injected.push(call);
+      throw fault;
+    }
     try {
       const result = await next(args);
       call.output = result.output;

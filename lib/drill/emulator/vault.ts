@@ -85,10 +85,15 @@ const table = (aws: EmulatorAws, name: string) =>
     }),
   );
 
-export const createVault = async (aws: EmulatorAws): Promise<Vault> => {
-  const bucket = VAULT.bucket;
+export interface VaultOptions {
+  /** The blast-radius breaker's limit per 60-minute window. @default 10 */
+  readonly maxContainments?: number;
+}
+
+/** Creates the vault's resources in the home account and wires Cordon's evidence code on them. */
+export const createVault = async (aws: EmulatorAws, options: VaultOptions = {}): Promise<Vault> => {
   const [, key] = await Promise.all([
-    lockedBucket(aws.s3, bucket, aws.region),
+    lockedBucket(aws.s3, VAULT.bucket, aws.region),
     aws.kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'Cordon evidence signing (emulator drill)' })),
     table(aws, VAULT.headsTable),
     table(aws, VAULT.guardrailsTable),
@@ -96,16 +101,23 @@ export const createVault = async (aws: EmulatorAws): Promise<Vault> => {
   ]);
   const keyArn = key.KeyMetadata?.Arn;
   if (!keyArn) throw new Error('emulator: CreateKey returned no key arn');
-  await Promise.all([
-    aws.kms.send(new CreateAliasCommand({ AliasName: VAULT.signingAlias, TargetKeyId: keyArn })),
-  ]);
+  await aws.kms.send(new CreateAliasCommand({ AliasName: VAULT.signingAlias, TargetKeyId: keyArn }));
+  return vaultOn(aws, keyArn, options);
+};
+
+/**
+ * Cordon's evidence, guardrail and idempotency code wired on an existing vault (its signing key
+ * `keyArn`) with `aws`'s clients: another set of clients (and call log) on the same vault.
+ */
+export const vaultOn = (aws: EmulatorAws, keyArn: string, options: VaultOptions = {}): Vault => {
+  const bucket = VAULT.bucket;
   const signer = new MotoRawKmsSigner(aws.kms, keyArn);
   const store = new S3EvidenceStore(aws.s3, { bucket, prefix: '', retentionDays: VAULT.retentionDays });
   const heads = new DynamoChainHeads(aws.ddb, { tableName: VAULT.headsTable });
   const chain = new EvidenceChain({ signer, store, heads });
   const guardrails: Guardrails = {
     mode: ssmModeReader({ ssm: aws.ssm, parameterName: VAULT.modeParameter, ttlMs: 30_000 }),
-    breaker: new DynamoBreaker({ ddb: aws.ddb, tableName: VAULT.guardrailsTable, maxContainments: 10, windowMinutes: 60 }),
+    breaker: new DynamoBreaker({ ddb: aws.ddb, tableName: VAULT.guardrailsTable, maxContainments: options.maxContainments ?? 10, windowMinutes: 60 }),
   };
   const layer = () => new GuardrailsPersistenceLayer({ ddb: aws.ddb, tableName: VAULT.guardrailsTable });
   return {
