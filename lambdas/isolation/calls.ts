@@ -34,7 +34,11 @@ export interface Sent {
 }
 
 type Output = { $metadata?: { requestId?: string } };
-const rid = (...outputs: Output[]): string[] => outputs.flatMap((o) => (o.$metadata?.requestId ? [o.$metadata.requestId] : []));
+const rid = (...outputs: Output[]): string[] => {
+  const ids: string[] = [];
+  for (const o of outputs) if (o.$metadata?.requestId) ids.push(o.$metadata.requestId);
+  return ids;
+};
 
 const errorCode = (error: unknown): string =>
   typeof error === 'object' && error !== null && 'name' in error ? String((error as { name: unknown }).name) : '';

@@ -45,18 +45,17 @@ export const stepSummary = (r: StepResult) => ({
 });
 
 /** The step record of one settled step (after storing its artifact, if it captured one). */
-const stepRecord = async (deps: RecordsDeps, rec: Recorder, mode: Mode, r: StepResult): Promise<StoredRecord> => {
-  const artifact = r.artifact ? await storeArtifact(deps.artifacts, rec.incidentId, r.artifact) : undefined;
-  const after = artifact ? { ...(r.after as object | undefined), artifact } : r.after;
-  return rec.append(mode, {
-    kind: 'step',
-    action: r.step.action,
-    ...(r.error ? { reason: r.error } : {}),
-    ...(r.before !== undefined ? { before: r.before } : {}),
-    ...(after !== undefined ? { after } : {}),
-    awsRequestIds: r.requestIds,
-    detail: { stepId: r.step.id, kind: r.step.kind, status: r.status, step: r.step, ...(r.error ? { error: r.error } : {}) },
-  });
+const stepRecord = (deps: RecordsDeps, rec: Recorder, mode: Mode, r: StepResult): Promise<StoredRecord> =>
+  r.artifact
+    ? storeArtifact(deps.artifacts, rec.incidentId, r.artifact).then((artifact) => appendStep(rec, mode, r, { ...(r.after as object | undefined), artifact }))
+    : appendStep(rec, mode, r, r.after);
+
+const appendStep = (rec: Recorder, mode: Mode, r: StepResult, after: unknown): Promise<StoredRecord> => {
+  const { step, error } = r;
+  const fields: RecordFields = error
+    ? { kind: 'step', action: step.action, reason: error, before: r.before, after, awsRequestIds: r.requestIds, detail: { stepId: step.id, kind: step.kind, status: r.status, step, error } }
+    : { kind: 'step', action: step.action, before: r.before, after, awsRequestIds: r.requestIds, detail: { stepId: step.id, kind: step.kind, status: r.status, step } };
+  return rec.append(mode, fields);
 };
 
 /** The steps as they settled, and the step records that could not be written. */

@@ -43,11 +43,16 @@ export const respond = async (event: unknown, deps: RespondDeps, context: ParseC
     actor: deps.actor,
     findings: securityHubFindingsOf(event),
   };
-  const isolate = isolateResponder(deps);
-  const release = releaseResponder(deps);
+  // Each responder is made only if a target needs it (most events are one isolation).
+  let isolate: ReturnType<typeof isolateResponder> | undefined;
+  let release: ReturnType<typeof releaseResponder> | undefined;
   const results = await Promise.all([
     ...skips.map((skip) => recordParseSkip(skip, mode, deps, logger)),
-    ...targets.map((target) => (target.kind === 'manual' && target.action === 'release' ? respondTo(release, target, env) : respondTo(isolate, target, env))),
+    ...targets.map((target) =>
+      target.kind === 'manual' && target.action === 'release'
+        ? respondTo((release ??= releaseResponder(deps)), target, env)
+        : respondTo((isolate ??= isolateResponder(deps)), target, env),
+    ),
   ]);
   if (results.length === 1 && results[0]) return results[0];
   const top = results.reduce((a, b) => (DECISION_RANK[b.decision] > DECISION_RANK[a.decision] ? b : a));

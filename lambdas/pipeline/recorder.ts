@@ -21,8 +21,8 @@ export class Recorder {
   readonly keys: string[] = [];
   /** Mutable: a release moves to the isolation's incident once it is known. */
   incidentId: string;
-  /** Member role assumed per account. */
-  private readonly assumed = new Map<string, string>();
+  /** Member role assumed per account (made on the first member account: most responses stay home). */
+  private assumed?: Map<string, string>;
   /** The first account access's region, named on records about an account (IAM is global). */
   private region?: string;
 
@@ -36,14 +36,14 @@ export class Recorder {
   /** From now on, records about `access.account` name the role assumed there (if any). */
   noteAccess(access: AccountAccess): void {
     this.region ??= access.region;
-    if (access.assumedRoleArn) this.assumed.set(access.account, access.assumedRoleArn);
+    if (access.assumedRoleArn) (this.assumed ??= new Map()).set(access.account, access.assumedRoleArn);
   }
 
   /** Adds the target's region and the assumed member role (when one was) to a record. */
   enrich(input: EvidenceInput): EvidenceInput {
     const account = input.target?.account;
     if (!input.target || !account) return input;
-    const role = input.actor.assumedRoleArn ? undefined : this.assumed.get(account);
+    const role = input.actor.assumedRoleArn ? undefined : this.assumed?.get(account);
     const region = input.target.region || !this.region ? undefined : this.region;
     // No copy when nothing is added: a copy per record is the largest CPU cost of a finding (bench/).
     if (!role && !region) return input;
@@ -70,9 +70,8 @@ export class Recorder {
 
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
+const fulfilled = <T>(value: T): Settled<T> => ({ ok: true, value });
+const rejected = (error: unknown): Settled<never> => ({ ok: false, error });
+
 /** A promise that never rejects: its value or its error. */
-export const settle = <T>(p: Promise<T>): Promise<Settled<T>> =>
-  p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
+export const settle = <T>(p: Promise<T>): Promise<Settled<T>> => p.then(fulfilled, rejected);
