@@ -72,6 +72,19 @@ describe('authorization harness', () => {
     expect(elsewhere[0]).toMatchObject({ allowed: false, explanation: 'no identity policy statement of isolation allows it' });
   });
 
+  it('decides only the calls `decide` names; an undecided call still teaches what it answered', async () => {
+    const verdicts = await evaluateCalls(
+      authz,
+      [
+        call({ service: 'iam', command: 'ListUserTags', input: { UserName: 'breakglass' }, output: { Tags: [{ Key: 'cordon:protected', Value: 'true' }] } }, 'credentials'),
+        call({ service: 'iam', command: 'UpdateAccessKey', input: { UserName: 'breakglass', AccessKeyId: 'AKIA1', Status: 'Inactive' } }, 'credentials'),
+      ],
+      { decide: (index) => index === 1 },
+    );
+    expect(verdicts.map((v) => [v.index, v.action, v.allowed])).toEqual([[1, 'iam:UpdateAccessKey', false]]);
+    expect(verdicts[0]?.explanation).toMatch(/statement NeverRevokeProtectedPrincipals$/);
+  });
+
   it('applies the resource policy: the vault bucket policy refuses an administrator’s delete', async () => {
     const d = authz.deployment();
     const bucket = d.environments[authz.role('isolation').arn]?.EVIDENCE_BUCKET;

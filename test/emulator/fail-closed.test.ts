@@ -153,11 +153,17 @@ const expectFailClosed = (run: FaultRun, label: string, inj?: Injection): void =
     enis: run.w.eniIds.map((e) => [e, cutBy(e)]),
   });
   // 3. An incomplete cut escalates network-not-cut, naming each ENI not cut; otherwise the response acts.
-  const notCut = enis.filter((e) => !e.cut).map((e) => `ENI ${e.eniId} is not cut (${e.note ?? 'unknown'})`);
-  expect({ ...where, decision: run.r.decision, reason: run.r.reason, last: [last?.kind, last?.action, last?.kind === 'escalation' ? last.reason : undefined] }).toEqual(
+  // The command for each names the isolation group moto holds (none when it could not be created).
+  const notCut = enis.filter((e) => !e.cut).map((e) => ({
+    reason: 'network-not-cut',
+    message: `ENI ${e.eniId} is not cut (${e.note ?? 'unknown'})`,
+    ...(isolation[0] ? { command: `aws ec2 modify-network-interface-attribute --region ${REGION} --network-interface-id ${e.eniId} --groups ${isolation[0]}` } : {}),
+  }));
+  const escalated = last?.kind === 'escalation' ? [last.reason, (last.detail as { escalations?: unknown } | undefined)?.escalations] : undefined;
+  expect({ ...where, decision: run.r.decision, reason: run.r.reason, last: [last?.kind, last?.action], escalated }).toEqual(
     cut
-      ? { ...where, decision: 'act', reason: 'some-steps-failed', last: ['outcome', 'isolate-instance', undefined] }
-      : { ...where, decision: 'escalate', reason: 'network-not-cut', last: ['escalation', 'escalate:network-not-cut', notCut.join('; ')] },
+      ? { ...where, decision: 'act', reason: 'some-steps-failed', last: ['outcome', 'isolate-instance'], escalated: undefined }
+      : { ...where, decision: 'escalate', reason: 'network-not-cut', last: ['escalation', 'escalate:network-not-cut'], escalated: [notCut.map((e) => e.message).join('; '), notCut] },
   );
 };
 

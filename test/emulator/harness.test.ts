@@ -1,5 +1,7 @@
+import { DescribeInstancesCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
+import { emulatorAws } from '../../lib/drill/emulator/clients';
 import { diff, judge, pinned, equals } from '../../lib/drill/emulator/diff';
 import { denyChecks } from '../../lib/drill/emulator/expect-credentials';
 import { EmulatorUnavailableError, motoInstalled, startMoto } from '../../lib/drill/emulator/moto';
@@ -92,5 +94,30 @@ describe('emulator harness: starting moto', () => {
     expect(motoInstalled({ python: '/nonexistent/python3' })).toBe(false);
     await expect(startMoto({ python: '/nonexistent/python3' })).rejects.toThrow(EmulatorUnavailableError);
     await expect(startMoto({ python: '/nonexistent/python3' })).rejects.toThrow("pip install 'moto[server]==5.2.1'");
+  });
+});
+
+describe('emulator harness: fault injection', () => {
+  it('fails the chosen call of Cordon’s before it is sent, records it as injected, and leaves every other call alone', async () => {
+    // Nothing answers on port 9: a call that is sent fails to connect; the injected one never tries.
+    const aws = emulatorAws('http://127.0.0.1:9', '210987654321', 'eu-west-1');
+    const injected = Object.assign(new Error('injected for the test'), { name: 'InternalError', $metadata: { httpStatusCode: 500, requestId: 'injected-1' } });
+    aws.log.fault = (c) => (c.command === 'DescribeInstances' ? injected : undefined);
+    try {
+      const { ec2 } = aws.ec2Family('eu-west-1');
+      await aws.log.during('isolation', async () => {
+        await expect(ec2.send(new DescribeInstancesCommand({}))).rejects.toBe(injected);
+        await expect(ec2.send(new DescribeVpcsCommand({}))).rejects.not.toBe(injected);
+      });
+      // The harness's own calls (seeding, reading back) are never failed by the hook.
+      await expect(aws.seeder('300000000001').ec2.ec2.send(new DescribeInstancesCommand({}))).rejects.not.toBe(injected);
+      expect(aws.log.injected.map((c) => [c.command, c.error, c.injected])).toEqual([['DescribeInstances', 'InternalError', true]]);
+      expect(aws.log.take().map((c) => [c.command, c.injected ?? false])).toEqual([
+        ['DescribeInstances', true],
+        ['DescribeVpcs', false],
+      ]);
+    } finally {
+      aws.destroy();
+    }
   });
 });
