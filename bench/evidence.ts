@@ -11,7 +11,7 @@
  * stub enforces the conditions and returns the current item on a failed condition, as DynamoDB
  * does); sequential round trips per append = depth of the longest chain of dependent calls.
  */
-import { generateKeyPairSync, hash, verify } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,7 @@ import {
 } from '../lambdas/evidence';
 import { runDrill } from '../lib/drill/run';
 import { verifyInParallel } from '../lambdas/evidence/pool';
+import { oneCoreShares } from './evidence-ceilings';
 import type { BenchRow } from './types';
 
 /**
@@ -248,38 +249,10 @@ export async function benchEvidence(): Promise<BenchRow[]> {
     );
   }
 
-  // The machine's ceilings on one core, same records, CPU time: one crypto.verify each; JSON.parse
-  // + SHA-256 of each payload. Verification on one core is reported beside them as a share.
-  const probe = big.slice(0, 20_000).map(({ body }) => {
-    const text = body.toString();
-    const at = text.lastIndexOf(',"signature":{');
-    const payload = Buffer.from(text.slice(11, at));
-    return { payload, sig: Buffer.from((JSON.parse(text.slice(at + 13, -1)) as { value: string }).value, 'base64') };
-  });
-  const perCpu = (work: () => void): number => {
-    const cpu = process.cpuUsage();
-    work();
-    const used = process.cpuUsage(cpu);
-    return probe.length / ((used.user + used.system) / 1e6);
-  };
-  const verifyCeiling = perCpu(() => {
-    for (const p of probe) verify('sha256', p.payload, key.key, p.sig);
-  });
-  const parseCeiling = perCpu(() => {
-    for (const p of probe) {
-      JSON.parse(p.payload.toString());
-      hash('sha256', p.payload, 'hex');
-    }
-  });
+  // One core beside the machine's ceilings (bench/evidence-ceilings.ts), on the same records.
+  const small = sets[0] ?? ['', []];
   const oneCore = sets[sets.length - 1]?.[0] ?? '';
-  const bigSig = measure(big, key, true);
-  const bigChain = measure(big, key, false);
-  rows.push(
-    { name: 'machine ceiling: crypto.verify P-256 alone (per CPU-s)', value: verifyCeiling, unit: 'op/s' },
-    { name: `evidence verify ${oneCore}, every signature, one core, share of the crypto.verify ceiling`, value: (100 * bigSig.perCpuSecond) / verifyCeiling, unit: '%', goal: '>= 90' },
-    { name: 'machine ceiling: JSON.parse + SHA-256 alone (per CPU-s)', value: parseCeiling, unit: 'op/s' },
-    { name: `evidence verify ${oneCore}, chain+checkpoint, one core, share of the JSON.parse + SHA-256 ceiling`, value: (100 * bigChain.perCpuSecond) / parseCeiling, unit: '%', goal: '>= 80' },
-  );
+  rows.push(...oneCoreShares({ signatures: small, chain: [oneCore, big] }, key));
 
   // Every core: objects handed to worker threads (lambdas/evidence/pool.ts), as `cordon verify` does.
   const cores = availableParallelism();

@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { examine, type Examined } from './envelope';
+import { examineAll, type Examined } from './envelope';
 import type { ObjectSink } from './verify-report';
 import type { Problem, Verifier } from './verify';
 
@@ -34,7 +34,8 @@ const serve = (): void => {
   const keys = new Map<string, KeyObject>(settings.keys.map(([fp, der]) => [fp, createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' })]));
   const done = new Int32Array(settings.done);
   parentPort?.on('message', (jobs: readonly Job[]) => {
-    const out = jobs.map((j) => examine(j.key, Buffer.from(j.body.buffer, j.body.byteOffset, j.body.byteLength), keys, settings.signatures, settings.maxObjectBytes));
+    const objects = jobs.map((j) => ({ key: j.key, body: Buffer.from(j.body.buffer, j.body.byteOffset, j.body.byteLength) }));
+    const out = examineAll(objects, keys, settings.signatures, settings.maxObjectBytes);
     Atomics.add(done, 0, jobs.length);
     parentPort?.postMessage(out);
   });

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { gaps, links, push, trusted, type Ref } from './chain-analysis';
 import { headsRoot } from './checkpoint';
-import { MAX_OBJECT_BYTES, examine, type Entry, type Examined } from './envelope';
+import { MAX_OBJECT_BYTES, examine, examineAll, type Entry, type Examined } from './envelope';
 import { CHECKPOINT_CHAIN, checkpointKey, recordKey } from './schema';
 import type { LatestCheckpoint, ObjectSink, Problem, ProblemCode, VerifyOptions, VerifyReport } from './verify-report';
 
@@ -17,6 +17,8 @@ export * from './verify-report';
 
 const RECORD_KEY = /^records\/([^/]+)\/(\d{8})\.json$/;
 const CHECKPOINT_KEY = /^checkpoints\/(\d{8})\.json$/;
+/** Objects examined together (`examineAll`: their signatures back to back). */
+const BATCH = 32;
 
 
 export class Verifier {
@@ -33,6 +35,8 @@ export class Verifier {
   private readonly corruptKeys: string[] = [];
   /** An anchor was read: the report says how many anchored checkpoints it held, even none. */
   private anchorGiven = false;
+  /** Objects added and not examined yet (at most BATCH), in order. */
+  private pending: { readonly key: string; readonly body: Buffer }[] = [];
   private objects = 0;
   private ignored = 0;
   private readonly started = performance.now();
@@ -54,6 +58,7 @@ export class Verifier {
   private readonly reporter = (problem: Problem): void => this.report(problem);
 
   report(problem: Problem): void {
+    this.flush();
     const id = `${problem.code}\u0000${problem.key ?? ''}\u0000${problem.chain ?? ''}\u0000${problem.seq ?? ''}\u0000${problem.message}`;
     if (this.seen.has(id)) return;
     this.seen.add(id);
@@ -62,11 +67,25 @@ export class Verifier {
 
   /** One stored object; `key` relative to the evidence root (`records/...`, `checkpoints/...`). */
   add(key: string, body: Buffer): void {
-    this.addExamined(examine(key, body, this.keys, this.signatures, this.maxObjectBytes));
+    this.pending.push({ key, body });
+    if (this.pending.length >= BATCH) this.flush();
+  }
+
+  /** Examines what was added so far; everything else that records a result flushes first, so the order stays that of the calls. */
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    for (const examined of examineAll(batch, this.keys, this.signatures, this.maxObjectBytes)) this.count(examined);
   }
 
   /** An object examined elsewhere (a worker thread) with this verifier's `settings`. */
   addExamined(examined: Examined): void {
+    this.flush();
+    this.count(examined);
+  }
+
+  private count(examined: Examined): void {
     this.objects += 1;
     const every = this.options.progressEvery ?? 10_000;
     if (this.options.onProgress && this.objects % every === 0) this.options.onProgress(this.objects);
@@ -89,6 +108,7 @@ export class Verifier {
    * counts as taken.
    */
   reject(key: string, why: string, count = true): void {
+    this.flush();
     if (count) this.objects += 1;
     const recordSlot = RECORD_KEY.exec(key);
     const checkpointSlot = CHECKPOINT_KEY.exec(key);
@@ -100,6 +120,7 @@ export class Verifier {
 
   /** A checkpoint copy from the outside anchor (`anchorKey` names it in problems, e.g. `anchor:checkpoints/00000007.json`). */
   addAnchor(anchorKey: string, body: Buffer): void {
+    this.flush();
     const examined = examine(anchorKey.replace(/^anchor:/, ''), body, this.keys, this.signatures, this.maxObjectBytes);
     if (examined.kind !== 'entry' || examined.entry.type !== 'checkpoint') {
       const why = examined.kind === 'corrupt' ? examined.why : 'not a checkpoint';
@@ -202,6 +223,7 @@ export class Verifier {
   }
 
   finish(): VerifyReport {
+    this.flush();
     this.placement();
     // Chains: position -> distinct entries.
     const chains = new Map<string, Map<number, Entry[]>>();

@@ -1,0 +1,118 @@
+/**
+ * The signature block of a stored evidence object, `,"signature":{"alg":…,"keyFingerprint":…,
+ * "keyId":…,"value":…}}`, exactly as the writer produces it (envelope.ts states the stored-file
+ * rule). Anything else is not the writer's bytes.
+ */
+
+type Latin1 = { latin1Slice?: (start: number, end: number) => string };
+/** Bytes as latin1 text; Buffer's own decoder where Node has it, without toString's dispatch (a third of the cost of a short slice). */
+export const latin1: (body: Buffer, start: number, end: number) => string =
+  typeof (Buffer.prototype as Latin1).latin1Slice === 'function'
+    ? (body, start, end) => (body as unknown as Required<Latin1>).latin1Slice(start, end)
+    : (body, start, end) => body.toString('latin1', start, end);
+
+const PAYLOAD_PREFIX_LENGTH = '{"payload":'.length;
+const SIGNATURE_MARK = Buffer.from(',"signature":{');
+/** The writer's signature block and closing brace (latin1, so a non-ASCII keyId is rejected, as it must be escaped by no one). */
+const CANONICAL_TAIL =
+  /^,"signature":\{"alg":"ECDSA_SHA_256","keyFingerprint":"([0-9a-f]{64})","keyId":("(?:[\x20-\x21\x23-\x5b\x5d-\x7e]|\\["\\/bfnrtu])*"),"value":"([A-Za-z0-9+/]+={0,2})"\}\}$/;
+
+/** The value of a JSON string literal if it is in canonical (JSON.stringify) form. */
+const jsonStringLiteral = (literal: string): string | undefined => {
+  if (!literal.includes('\\')) return literal.slice(1, -1);
+  try {
+    const value: unknown = JSON.parse(literal);
+    return typeof value === 'string' && JSON.stringify(value) === literal ? value : undefined;
+  } catch {
+    return undefined; // not a valid literal: not the writer's bytes
+  }
+};
+
+/** Bytes that may stand in a base64 value: 1 + their 6-bit value. */
+const BASE64 = new Uint8Array(256);
+[...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].forEach((c, i) => (BASE64[c.charCodeAt(0)] = 1 + i));
+const BLOCK_END_LENGTH = '"}}'.length;
+/** base64 of a DER ECDSA P-256 signature (70-72 bytes) is always 96 characters. */
+const SIGNATURE_CHARS = 96;
+
+/** `<base64>"}}` from `start` to the end of `body`, exactly: where the value ends, else -1. */
+const valueEnd = (body: Buffer, start: number): number => {
+  const end = body.length - BLOCK_END_LENGTH;
+  if (end <= start || body[end] !== 0x22 || body[end + 1] !== 0x7d || body[end + 2] !== 0x7d) return -1;
+  let i = start;
+  while (i < end && (BASE64[body[i] as number] as number) > 0) i += 1;
+  if (i === start || end - i > 2) return -1;
+  for (let k = i; k < end; k += 1) if (body[k] !== 0x3d) return -1;
+  return end;
+};
+
+export interface SignatureBlock {
+  /** Where `,"signature":{` starts (where the payload ends). */
+  readonly at: number;
+  readonly keyFingerprint: string;
+  readonly keyId: string;
+  /** The keyId as the JSON string literal stored (the payload's `signer.keyId` is the same text). */
+  readonly keyIdLiteral: string;
+  /** Where the base64 value stands in the object. */
+  readonly valueAt: number;
+  readonly valueEnd: number;
+}
+
+/**
+ * The block's bytes up to the value, and what they say, as last read: every object a key signs
+ * repeats them, so the common case is one comparison instead of a search and a regex. Anything
+ * else takes the full path, which is the rule.
+ */
+let lastHead: { readonly bytes: Buffer; readonly keyFingerprint: string; readonly keyId: string; readonly keyIdLiteral: string } | undefined;
+
+/** The signature block at the end of `body`, exactly as the writer produces it; else undefined. */
+export const signatureBlock = (body: Buffer): SignatureBlock | undefined => {
+  const head = lastHead;
+  if (head) {
+    const at = body.length - BLOCK_END_LENGTH - SIGNATURE_CHARS - head.bytes.length;
+    if (at > PAYLOAD_PREFIX_LENGTH && head.bytes.compare(body, at, at + head.bytes.length) === 0) {
+      // The head holds no `,"signature":{` after its start (the keyId literal escapes every quote), nor does base64: this is the last one.
+      const valueAt = at + head.bytes.length;
+      const end = valueEnd(body, valueAt);
+      if (end >= 0) return { at, keyFingerprint: head.keyFingerprint, keyId: head.keyId, keyIdLiteral: head.keyIdLiteral, valueAt, valueEnd: end };
+    }
+  }
+  const at = body.lastIndexOf(SIGNATURE_MARK);
+  const tail = at > PAYLOAD_PREFIX_LENGTH ? CANONICAL_TAIL.exec(body.toString('latin1', at)) : null;
+  const keyId = tail?.[2] === undefined ? undefined : jsonStringLiteral(tail[2]);
+  if (tail?.[1] === undefined || tail[2] === undefined || tail[3] === undefined || keyId === undefined) return undefined;
+  const end = body.length - BLOCK_END_LENGTH;
+  const valueAt = end - tail[3].length;
+  lastHead = { bytes: Buffer.from(body.subarray(at, valueAt)), keyFingerprint: tail[1], keyId, keyIdLiteral: tail[2] };
+  return { at, keyFingerprint: tail[1], keyId, keyIdLiteral: tail[2], valueAt, valueEnd: end };
+};
+
+/** Where the DER bytes of a signature go (96 base64 characters: at most 72 bytes); reused by every call. */
+const DER = Buffer.alloc(72);
+
+/**
+ * The DER bytes of the block's value if the value is their one canonical base64 text (as
+ * `Buffer.from(value, 'base64').toString('base64') === value`: whole quanta, no stray bits in the
+ * last character); the block already checked its characters. A view of a buffer the next call
+ * overwrites: use it at once.
+ */
+export const signatureDer = (body: Buffer, block: SignatureBlock): Buffer | undefined => {
+  const { valueAt, valueEnd: end } = block;
+  if ((end - valueAt) % 4 !== 0) return undefined;
+  const dataEnd = body[end - 1] !== 0x3d ? end : body[end - 2] !== 0x3d ? end - 1 : end - 2;
+  const out = ((end - valueAt) / 4) * 3 <= DER.length ? DER : Buffer.alloc(((end - valueAt) / 4) * 3);
+  let bits = 0;
+  let acc = 0;
+  let length = 0;
+  for (let i = valueAt; i < dataEnd; i += 1) {
+    acc = (acc << 6) | ((BASE64[body[i] as number] as number) - 1);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[length] = acc >> bits;
+      length += 1;
+      acc &= (1 << bits) - 1;
+    }
+  }
+  return acc === 0 ? out.subarray(0, length) : undefined;
+};
