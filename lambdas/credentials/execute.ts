@@ -1,6 +1,6 @@
 import { AttachUserPolicyCommand, DeleteLoginProfileCommand, DetachUserPolicyCommand, type IAMClient, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Actor, EvidenceWriter, Mode, Trigger } from '../evidence/types';
+import type { Actor, EvidenceInput, EvidenceWriter, Mode, Trigger } from '../evidence/types';
 import { errorMessage } from '../shared/errors';
 import type { CredentialLedger, PrincipalRef } from './ledger';
 import { isNoSuchEntity } from './observe';
@@ -105,19 +105,25 @@ const record = async (deps: ExecuteDeps, result: StepResult, sent: Sent, detail:
     deps.logger?.error('credential containment step failed', { stepsFailed: 1, step: result.step.id, action: actionOf(result.step), error: result.error });
   }
   try {
-    const stored = await deps.evidence.append(deps.incidentId, {
+    // One object, fields added only when present (the record is canonicalized: key order is free).
+    const stepDetail: Record<string, unknown> = { step: result.step, status: result.status, ...detail };
+    if (result.error) stepDetail.error = result.error;
+    if (result.note) stepDetail.note = result.note;
+    const input: { -readonly [K in keyof EvidenceInput]: EvidenceInput[K] } = {
       kind: 'step',
       mode: deps.mode,
       trigger: deps.trigger,
       target: stepTarget(result.step),
       action: actionOf(result.step),
-      ...(sent.before === undefined ? {} : { before: sent.before }),
-      ...(result.status === 'succeeded' && sent.after !== undefined ? { after: sent.after } : {}),
-      ...(result.requestId ? { awsRequestIds: [result.requestId] } : {}),
       actor: deps.actor,
-      ...(result.error ? { reason: result.error } : result.note ? { reason: result.note } : {}),
-      detail: { step: result.step, status: result.status, ...(result.error ? { error: result.error } : {}), ...(result.note ? { note: result.note } : {}), ...detail } as unknown as Record<string, unknown>,
-    });
+      detail: stepDetail,
+    };
+    if (sent.before !== undefined) input.before = sent.before;
+    if (result.status === 'succeeded' && sent.after !== undefined) input.after = sent.after;
+    if (result.requestId) input.awsRequestIds = [result.requestId];
+    if (result.error) input.reason = result.error;
+    else if (result.note) input.reason = result.note;
+    const stored = await deps.evidence.append(deps.incidentId, input);
     return { ...result, evidenceKey: stored.key };
   } catch (error) {
     deps.logger?.error('step evidence append failed', { step: result.step.id, error: errorMessage(error) });
@@ -182,7 +188,7 @@ export const execute = async (steps: readonly Step[], holds: readonly Hold[], de
   const sessionSteps = steps.filter((s): s is SessionStep => s.kind === 'revoke-sessions');
   // Holds of what actually stayed in place: a key whose deactivation failed is not held.
   const failed = new Set(round1.filter((r) => r.status === 'failed').map((r) => JSON.stringify([r.step.kind, r.step.account, 'accessKeyId' in r.step ? r.step.accessKeyId : '', 'userName' in r.step ? r.step.userName : ''])));
-  const kept = holds.filter((h) => !failed.has(JSON.stringify(h.kind === 'key' ? ['deactivate-key', h.account, h.accessKeyId ?? '', h.userName] : ['attach-quarantine', h.account, '', h.userName])));
+  const kept = failed.size === 0 ? holds : holds.filter((h) => !failed.has(JSON.stringify(h.kind === 'key' ? ['deactivate-key', h.account, h.accessKeyId ?? '', h.userName] : ['attach-quarantine', h.account, '', h.userName])));
   const holdsDone = kept.length === 0 ? Promise.resolve(undefined) : deps.ledger.addHolds(kept, deps.incidentId).then(() => undefined, (error: unknown) => errorMessage(error));
   if (sessionSteps.length === 0) {
     const error = await holdsDone;

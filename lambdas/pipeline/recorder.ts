@@ -50,22 +50,34 @@ export class Recorder {
     return { ...input, ...(region ? { target: { ...input.target, region } } : {}), ...(role ? { actor: { ...input.actor, assumedRoleArn: role } } : {}) };
   }
 
-  /** Appends one record of this response. Every EvidenceWriter snapshots its input before its first await. */
-  async append(mode: Mode, fields: RecordFields): Promise<StoredRecord> {
-    const input: EvidenceInput = { mode, trigger: this.frame.trigger, ...(this.frame.target ? { target: this.frame.target } : {}), actor: this.frame.actor, ...fields };
-    const stored = await this.evidence.append(this.incidentId, this.enrich(input));
+  /** Keeps a stored record's key, in order of completion (one callback per recorder, not per record). */
+  private readonly keep = (stored: StoredRecord): StoredRecord => {
     this.keys.push(stored.key);
     return stored;
+  };
+
+  /** Appends one record of this response. Every EvidenceWriter snapshots its input before its first await. */
+  append(mode: Mode, fields: RecordFields): Promise<StoredRecord> {
+    const { trigger, target, actor } = this.frame;
+    const input: EvidenceInput = target ? { mode, trigger, target, actor, ...fields } : { mode, trigger, actor, ...fields };
+    return this.store(this.incidentId, input);
   }
 
+  /** Never throws: a writer's synchronous throw is a rejection, as it was when append was async. */
+  private store(incidentId: string, input: EvidenceInput): Promise<StoredRecord> {
+    try {
+      return this.evidence.append(incidentId, this.enrich(input)).then(this.keep);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  private ownWriter?: EvidenceWriter;
+
   /** An EvidenceWriter for executors that build whole records themselves: enriched, keys kept. */
-  readonly writer: EvidenceWriter = {
-    append: async (incidentId, input) => {
-      const stored = await this.evidence.append(incidentId, this.enrich(input));
-      this.keys.push(stored.key);
-      return stored;
-    },
-  };
+  get writer(): EvidenceWriter {
+    return (this.ownWriter ??= { append: (incidentId, input) => this.store(incidentId, input) });
+  }
 }
 
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };

@@ -108,8 +108,8 @@ export const runPipeline = async <T, O, P, X, R extends Summary>(responder: Resp
   }
 
   // Write-ahead: the whole plan is evidenced before the first mutating call.
-  const alongside = Promise.all((next.alongside ?? []).map((r) => rec.append(live, r)));
-  alongside.catch(() => undefined); // awaited below; this only keeps an early throw from leaving it unhandled
+  const alongside = next.alongside?.length ? Promise.all(next.alongside.map((r) => rec.append(live, r))) : undefined;
+  alongside?.catch(() => undefined); // awaited below; this only keeps an early throw from leaving it unhandled
   await rec.append(live, describe.intent(planned));
   if (live === 'dry-run') {
     await alongside;
