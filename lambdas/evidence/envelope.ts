@@ -1,7 +1,7 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { sha256Hex } from './canonical';
 import { latin1, signatureBlock, signatureDer, type SignatureBlock } from './verify-block';
-import { checkPayload, isObject, namesSeq, safeIncidentId, type ParsedPayload } from './verify-payload';
+import { checkPayload, isObject, namesRecord, namesSeq, safeIncidentId, type ParsedPayload } from './verify-payload';
 import { signedRecordFields } from './verify-signed';
 import { CHECKPOINT_CHAIN, SIGNATURE_ALG, checkpointKey, recordKey, type CheckpointHead, type Signature } from './schema';
 
@@ -33,7 +33,8 @@ export interface Entry {
   /** Incident id, or `#checkpoints`. */
   readonly chain: string;
   readonly seq: number;
-  readonly prevHash: string;
+  /** Writable only to share the predecessor's equal hash string (Verifier). */
+  prevHash: string;
   readonly hash: string;
   readonly time: string;
   /** Where the payload says it belongs. */
@@ -195,7 +196,7 @@ const signedRecord = (body: Buffer, block: SignatureBlock): ParsedPayload | unde
   const fields = signedRecordFields(body, PAYLOAD_PREFIX.length, block);
   if (fields === undefined || !Number.isSafeInteger(fields.seq)) return undefined;
   const incidentId = safeIncidentId(fields.incidentId);
-  if (incidentId === undefined || !namesSeq(fields.recordId, `${incidentId}/`, fields.seq)) return undefined;
+  if (incidentId === undefined || !namesRecord(fields.recordId, incidentId, fields.seq)) return undefined;
   const { seq, prevHash, time } = fields;
   return { type: 'record', seq, prevHash, time, keyId: block.keyId, keyFingerprint: block.keyFingerprint, incidentId };
 };

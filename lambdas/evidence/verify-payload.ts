@@ -2,7 +2,14 @@ import { INCIDENT_ID_PATTERN, SCHEMA_VERSION, pad8, recordIdFor, type Checkpoint
 
 /** The fields of a payload that verification relies on, checked by hand (envelope.ts examines objects with it). */
 
-const HEX64 = /^[0-9a-f]{64}$/;
+const HEX_DIGIT = new Uint8Array(128);
+for (const c of '0123456789abcdef') HEX_DIGIT[c.charCodeAt(0)] = 1;
+/** `/^[0-9a-f]{64}$/.test`, without the expression (measured: the loop costs about half as much, once per record). */
+const isHex64 = (text: string): boolean => {
+  if (text.length !== 64) return false;
+  for (let i = 0; i < 64; i += 1) if (HEX_DIGIT[text.charCodeAt(i)] !== 1) return false;
+  return true;
+};
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 const RECORD_KINDS = new Set(['intent', 'step', 'outcome', 'skip', 'error', 'escalation', 'redrive']);
 
@@ -21,7 +28,7 @@ const checkHeads = (value: unknown): CheckpointHead[] | undefined => {
     if (!isObject(h)) return undefined;
     const { incidentId, seq, hash } = h;
     if (typeof incidentId !== 'string' || !INCIDENT_ID_PATTERN.test(incidentId)) return undefined;
-    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0 || typeof hash !== 'string' || !HEX64.test(hash)) return undefined;
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0 || typeof hash !== 'string' || !isHex64(hash)) return undefined;
     heads.push({ incidentId, seq, hash });
   }
   return heads;
@@ -58,6 +65,10 @@ export const namesSeq = (text: unknown, prefix: string, seq: number, suffix = ''
   return n === seq;
 };
 
+/** `text === `${incidentId}/${pad8(seq)}``, without building either string. */
+export const namesRecord = (text: unknown, incidentId: string, seq: number): boolean =>
+  typeof text === 'string' && text.startsWith(incidentId) && text.charCodeAt(incidentId.length) === 0x2f && namesSeq(text, '', seq, '', incidentId.length + 1);
+
 /**
  * The fields verification relies on, checked by hand (a full schema parse costs more than the
  * rest of verification). Everything else in the payload is covered by its hash and signature.
@@ -67,7 +78,7 @@ export const checkPayload = (p: Record<string, unknown>): ParsedPayload | string
   const seq = p.seq;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return 'payload.seq: expected a non-negative integer';
   const prevHash = str(p, 'prevHash');
-  if (prevHash === undefined || !HEX64.test(prevHash)) return 'payload.prevHash: expected 64 hex characters';
+  if (prevHash === undefined || !isHex64(prevHash)) return 'payload.prevHash: expected 64 hex characters';
   const time = str(p, 'time');
   if (time === undefined || !ISO_TIME.test(time)) return 'payload.time: expected an ISO UTC time';
   const signer = p.signer;
@@ -79,7 +90,7 @@ export const checkPayload = (p: Record<string, unknown>): ParsedPayload | string
   if (kind === 'checkpoint') {
     if (!namesSeq(p.checkpointId, 'checkpoints/', seq)) return `payload.checkpointId: expected checkpoints/${pad8(seq)}`;
     const merkleRoot = str(p, 'merkleRoot');
-    if (merkleRoot === undefined || !HEX64.test(merkleRoot)) return 'payload.merkleRoot: expected 64 hex characters';
+    if (merkleRoot === undefined || !isHex64(merkleRoot)) return 'payload.merkleRoot: expected 64 hex characters';
     const heads = checkHeads(p.heads);
     if (!heads) return 'payload.heads: expected {incidentId, seq, hash} entries';
     return { type: 'checkpoint', seq, prevHash, time, keyId, keyFingerprint, heads, merkleRoot };
@@ -88,7 +99,7 @@ export const checkPayload = (p: Record<string, unknown>): ParsedPayload | string
   const given = str(p, 'incidentId');
   const incidentId = given === undefined ? undefined : safeIncidentId(given);
   if (incidentId === undefined) return 'payload.incidentId: expected a safe incident id';
-  if (!namesSeq(p.recordId, `${incidentId}/`, seq)) return `payload.recordId: expected ${recordIdFor(incidentId, seq)}`;
+  if (!namesRecord(p.recordId, incidentId, seq)) return `payload.recordId: expected ${recordIdFor(incidentId, seq)}`;
   return { type: 'record', seq, prevHash, time, keyId, keyFingerprint, incidentId };
 };
 

@@ -1,9 +1,10 @@
 import type { KeyObject } from 'node:crypto';
 import { gaps, links, push, trusted, type Ref } from './chain-analysis';
+import { latestCheckpoint, placement } from './verify-placement';
 import { headsRoot } from './checkpoint';
 import { MAX_OBJECT_BYTES, examine, examineAll, type Entry, type Examined } from './envelope';
 import { CHECKPOINT_CHAIN, checkpointKey, recordKey } from './schema';
-import type { LatestCheckpoint, ObjectSink, Problem, ProblemCode, VerifyOptions, VerifyReport } from './verify-report';
+import type { ObjectSink, Problem, ProblemCode, VerifyOptions, VerifyReport } from './verify-report';
 
 export * from './verify-report';
 
@@ -99,6 +100,10 @@ export class Verifier {
     }
     const e = examined.entry;
     this.reportSignature(e, e.key);
+    // The next record of the same chain, as objects usually arrive: its prevHash is kept as the
+    // predecessor's hash string (equal text), one string per record kept instead of two.
+    const last = this.entries[this.entries.length - 1];
+    if (last !== undefined && last.seq + 1 === e.seq && last.chain === e.chain && last.hash === e.prevHash) e.prevHash = last.hash;
     this.entries.push(e);
   }
 
@@ -160,28 +165,6 @@ export class Verifier {
     }
   }
 
-  /** Entries at a key other than their own: REPLAYED when a copy is at home, else MOVED. */
-  private placement(): void {
-    const strays = this.entries.filter((e) => e.key !== e.canonicalKey);
-    if (strays.length === 0) return;
-    const strayHashes = new Set(strays.map((e) => e.hash));
-    const byHash = new Map<string, Entry[]>();
-    for (const e of this.entries) if (strayHashes.has(e.hash)) push(byHash, e.hash, e);
-    for (const list of byHash.values()) {
-      const home = list.find((e) => e.key === e.canonicalKey);
-      const away = list.filter((e) => e !== home).sort((a, b) => (a.key < b.key ? -1 : 1));
-      away.forEach((e, i) => {
-        const what = e.type === 'record' ? `incident ${e.chain} seq ${e.seq}` : `checkpoint ${e.seq}`;
-        if (home || i > 0) {
-          e.duplicate = true;
-          this.report({ code: 'REPLAYED', key: e.key, chain: e.chain, seq: e.seq, message: `copy of ${what}, which is present at ${(home ?? away[0])?.key ?? e.canonicalKey}` });
-        } else {
-          this.report({ code: 'MOVED', key: e.key, chain: e.chain, seq: e.seq, message: `holds ${what}, which belongs at ${e.canonicalKey}` });
-        }
-      });
-    }
-  }
-
   /** Checkpoint commitments (evidence and anchored): chain -> seq -> refs; chain -> highest seq committed. */
   private commitments(chains: Map<string, Map<number, Entry[]>>) {
     const refs = new Map<string, Map<number, Ref[]>>();
@@ -224,7 +207,7 @@ export class Verifier {
 
   finish(): VerifyReport {
     this.flush();
-    this.placement();
+    placement(this.entries, this.reporter);
     // Chains: position -> distinct entries.
     const chains = new Map<string, Map<number, Entry[]>>();
     for (const e of this.entries) {
@@ -274,7 +257,7 @@ export class Verifier {
     const counts: Partial<Record<ProblemCode, number>> = {};
     for (const p of this.problems) counts[p.code] = (counts[p.code] ?? 0) + 1;
     const elapsedMs = performance.now() - this.started;
-    const latest = this.latestCheckpoint(chains.get(CHECKPOINT_CHAIN));
+    const latest = latestCheckpoint(chains.get(CHECKPOINT_CHAIN));
     const anchoredSeqs = this.anchors.map((a) => a.seq);
     return {
       ok: this.problems.length === 0,
@@ -296,18 +279,6 @@ export class Verifier {
       perSecond: elapsedMs > 0 ? Math.round((this.objects / elapsedMs) * 1000) : 0,
     };
   }
-
-
-  private latestCheckpoint(chain: Map<number, Entry[]> | undefined): LatestCheckpoint | undefined {
-    let best: Entry | undefined;
-    for (const at of chain?.values() ?? []) {
-      const good = at.filter(trusted);
-      const e = good.length === 1 ? good[0] : undefined;
-      if (e && (!best || e.seq > best.seq)) best = e;
-    }
-    return best && { seq: best.seq, time: best.time, hash: best.hash, key: best.key };
-  }
-
 }
 
 /** Verifies objects already in memory. */
