@@ -93,11 +93,42 @@ const isolateEni = async (
   );
 };
 
+/**
+ * The steps that make the isolation groups ready are retried like an ENI's isolation: a transient
+ * failure, or EC2's eventual consistency right after CreateSecurityGroup (InvalidGroup.NotFound on
+ * the next call), must not leave the instance uncut. Each is idempotent on a retry: a duplicate
+ * group or rule, or a rule already gone, counts as done (calls.ts).
+ */
+const GROUP_SETUP: ReadonlySet<Step['kind']> = new Set(['create-security-group', 'authorize-allow-all', 'revoke-rules', 'verify-groups']);
+
+interface FailedAttempt {
+  readonly error: string;
+  readonly requestId?: string;
+}
+
+/** A group step, retried; the attempts that failed are kept for the evidence (`after.failedAttempts`). */
+const setUpGroup = async (step: Step, clients: Ec2Clients, group: (ref: GroupRef) => string, options: Required<ExecuteOptions>): Promise<Sent> => {
+  const failed: FailedAttempt[] = [];
+  for (let n = 0; ; n += 1) {
+    if (n > 0) await options.sleep(n * options.retryDelayMs);
+    try {
+      const sent = await run(step, clients, group, options.captureTimeoutMs);
+      if (failed.length === 0) return sent;
+      return { ...sent, requestIds: [...ids(failed), ...sent.requestIds], after: { ...(sent.after as object | undefined), failedAttempts: failed } };
+    } catch (error) {
+      const requestId = requestIdOf(error);
+      failed.push({ error: errorMessage(error), ...(requestId ? { requestId } : {}) });
+      // The last error as it was (its text is the step's reason); every attempt is in failedAttempts.
+      if (n >= options.retries) throw Object.assign(typeof error === 'object' && error !== null ? error : new Error(errorMessage(error)), { failedAttempts: failed });
+    }
+  }
+};
+
 const NONE: readonly string[] = [];
 const NO_RESULTS: readonly Promise<StepResult>[] = [];
 const NO_SETTLED: readonly StepResult[] = [];
 
-const ids = (attempts: readonly Attempt[]): string[] => attempts.flatMap((a) => (a.requestId ? [a.requestId] : []));
+const ids = (attempts: readonly { readonly requestId?: string }[]): string[] => attempts.flatMap((a) => (a.requestId ? [a.requestId] : []));
 
 /**
  * Executes `steps` and calls `onSettled` as each one settles (the caller appends its evidence
@@ -152,7 +183,12 @@ export const executePlan = async (
         };
       }
       try {
-        const sent = step.kind === 'eni-isolate' ? await isolateEni(step, clients, group, options) : await run(step, clients, group, options.captureTimeoutMs);
+        const sent =
+          step.kind === 'eni-isolate'
+            ? await isolateEni(step, clients, group, options)
+            : GROUP_SETUP.has(step.kind)
+              ? await setUpGroup(step, clients, group, options)
+              : await run(step, clients, group, options.captureTimeoutMs);
         if (sent.groupId) groupIds.set(step.id, sent.groupId);
         return {
           step,
@@ -164,15 +200,17 @@ export const executePlan = async (
           ...(sent.artifact ? { artifact: sent.artifact } : {}),
         };
       } catch (error) {
-        const e = error as { attempts?: Attempt[]; reverted?: boolean; revertTo?: readonly string[] };
+        const e = error as { attempts?: Attempt[]; reverted?: boolean; revertTo?: readonly string[]; failedAttempts?: FailedAttempt[] };
         const requestId = requestIdOf(error);
         return {
           step,
           status: 'failed',
-          requestIds: e.attempts ? ids(e.attempts) : requestId ? [requestId] : [],
+          requestIds: e.attempts ? ids(e.attempts) : e.failedAttempts ? ids(e.failedAttempts) : requestId ? [requestId] : [],
           ...(e.attempts
             ? { after: { ...(e.reverted ? { groups: e.revertTo, reverted: true } : { revertFailed: e.reverted === false }), attempts: e.attempts } }
-            : {}),
+            : e.failedAttempts
+              ? { after: { failedAttempts: e.failedAttempts } }
+              : {}),
           error: errorMessage(error),
         };
       }

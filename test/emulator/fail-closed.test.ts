@@ -74,6 +74,9 @@ const expectedStatuses = (plan: readonly Planned[], failed: ReadonlySet<string>)
   return out;
 };
 
+/** The group steps execute.ts retries like an ENI's isolation. */
+const GROUP_SETUP: ReadonlySet<string> = new Set(['create-security-group', 'authorize-allow-all', 'revoke-rules', 'verify-groups']);
+
 const same = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean => JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...(b ?? [])].sort());
 
 /** Every check of one run; `inj` absent for the clean run. */
@@ -98,16 +101,30 @@ const expectFailClosed = (run: FaultRun, label: string, inj?: Injection): void =
 
   // The step that made the injected call, found by the injected error in its record.
   const text = inj && `${inj.code}: ${inj.message}`;
-  const hit = inj ? steps.filter((x) => x.reason === text || ((x.after as { attempts?: { error?: string }[] } | undefined)?.attempts ?? []).some((a) => a.error === text)) : [];
+  const attemptsOf = (x: (typeof steps)[number]) => {
+    const after = x.after as { attempts?: { error?: string }[]; failedAttempts?: { error?: string }[] } | undefined;
+    return [...(after?.attempts ?? []), ...(after?.failedAttempts ?? [])];
+  };
+  const hit = inj ? steps.filter((x) => x.reason === text || attemptsOf(x).some((a) => a.error === text)) : [];
   expect({ ...where, injectedInSteps: hit.length }).toEqual({ ...where, injectedInSteps: inj ? 1 : 0 });
   const failedRecord = hit[0];
   const failedStep = plan.find((s) => s.id === (failedRecord?.detail as { stepId?: string } | undefined)?.stepId);
-  const retried = failedStep?.kind === 'eni-isolate';
+  const groupRetry = failedStep !== undefined && GROUP_SETUP.has(failedStep.kind);
+  const retried = failedStep?.kind === 'eni-isolate' || groupRetry;
   if (inj && failedStep && failedRecord) {
     expect({ ...where, action: failedRecord.action }).toEqual({ ...where, action: actionOf(run.injected[0]!) });
-    if (!retried) {
-      // Sent once (execute.ts retries only an ENI's isolation): one failure, recorded with its request id.
-      const status = (failedRecord.detail as { status?: string }).status;
+    const status = (failedRecord.detail as { status?: string }).status;
+    if (groupRetry) {
+      // The steps that ready the groups are retried too (execute.ts): the failed attempts are in the
+      // record; once succeeds on the retry, every time fails after 3 attempts with the last error.
+      const failing = { error: text, requestId: inj.requestId };
+      expect({ ...where, status, after: failedRecord.after, reason: failedRecord.reason, fired }).toEqual(
+        inj.mode === 'once'
+          ? { ...where, status: 'succeeded', after: expect.objectContaining({ failedAttempts: [failing] }), reason: undefined, fired: 1 }
+          : { ...where, status: 'failed', after: { failedAttempts: [failing, failing, failing] }, reason: text, fired: 3 },
+      );
+    } else if (!retried) {
+      // Sent once (execute.ts retries an ENI's isolation and the group steps only): one failure, recorded with its request id.
       expect({ ...where, status, ids: failedRecord.awsRequestIds, fired }).toEqual({ ...where, status: 'failed', ids: [inj.requestId], fired: 1 });
     } else {
       // 5. The isolation of an ENI is retried: every attempt is in the record; a lasting failure puts the ENI back.

@@ -85,6 +85,37 @@ describe('isolation fails closed', () => {
     expect(s.evidence.ofKind('outcome')[0]?.after).toMatchObject({ networkCut: true });
   });
 
+  it('retries a group step that fails once (EC2 eventual consistency right after CreateSecurityGroup) and cuts every ENI', async () => {
+    let failures = 0;
+    const s = setup({
+      world: plainWorld(),
+      fail: (c) => (c.command === 'AuthorizeSecurityGroupIngress' && failures++ < 1 ? awsError('InvalidGroup.NotFound', 'The security group does not exist', 400) : undefined),
+    });
+    const summary = await respond(guardDutyEvent(), s.deps);
+    expect(summary).toMatchObject({ decision: 'act' });
+    expect(s.calls.filter((c) => c.command === 'AuthorizeSecurityGroupIngress')).toHaveLength(2);
+    const retried = s.evidence.ofKind('step').filter((r) => (r.after as { failedAttempts?: unknown } | undefined)?.failedAttempts);
+    expect(retried.map((r) => r.detail?.step)).toEqual([expect.objectContaining({ kind: 'authorize-allow-all', direction: 'ingress' })]);
+    const record = retried[0];
+    expect(record?.detail).toMatchObject({ status: 'succeeded' });
+    expect((record?.after as { failedAttempts?: unknown }).failedAttempts).toEqual([
+      { error: 'InvalidGroup.NotFound: The security group does not exist', requestId: 'req-failed-InvalidGroup.NotFound' },
+    ]);
+    const isolation = s.world.securityGroups.find((g) => g.tags['cordon:isolation'] === 'isolation')?.id;
+    expect(s.world.enis.map((e) => e.groups)).toEqual(s.world.enis.map(() => [isolation]));
+    expect(s.evidence.ofKind('outcome')[0]?.after).toMatchObject({ networkCut: true });
+  });
+
+  it('touches no ENI when a group step keeps failing, with every attempt in its record', async () => {
+    const s = setup({ world: plainWorld(), fail: (c) => (c.command === 'CreateSecurityGroup' ? awsError('UnauthorizedOperation', 'denied') : undefined) });
+    const summary = await respond(guardDutyEvent(), s.deps);
+    expect(summary).toMatchObject({ decision: 'escalate', reason: 'network-not-cut' });
+    const failed = { error: 'UnauthorizedOperation: denied', requestId: 'req-failed-UnauthorizedOperation' };
+    const creates = s.evidence.ofKind('step').filter((r) => String(r.detail?.stepId).startsWith('create-security-group'));
+    expect(creates.map((r) => [r.reason, r.after])).toEqual(creates.map(() => ['UnauthorizedOperation: denied', { failedAttempts: [failed, failed, failed] }]));
+    expect(s.calls.filter((c) => c.command === 'ModifyNetworkInterfaceAttribute')).toEqual([]);
+  });
+
   it('puts an ENI whose isolation keeps failing back on its original groups, and escalates with the command', async () => {
     const s = setup({
       fail: (c) =>
