@@ -87,7 +87,9 @@ const expectFailClosed = (run: FaultRun, label: string, inj?: Injection): void =
   expect({ ...where, refused: run.authorization.refused, unavailable: run.authorization.unavailable }).toEqual({ ...where, refused: [], unavailable: undefined });
   // 6. The injection fired, into the chosen call only.
   const fired = run.injectedSignatures.length;
-  expect({ ...where, injected: run.injectedSignatures.filter((s) => s !== inj?.signature), fired: fired > 0 }).toEqual({ ...where, injected: [], fired: inj !== undefined });
+  // One line per run in the diff, so a run whose injection did not fire names its label and the calls it made.
+  expect(`${label}: fired ${fired > 0}${fired > 0 || !inj ? '' : `; mutating calls made: ${run.signatures.join(' | ')}`}`).toBe(`${label}: fired ${inj !== undefined}`);
+  expect({ ...where, injected: run.injectedSignatures.filter((s) => s !== inj?.signature) }).toEqual({ ...where, injected: [] });
   // 4. Intent first: recorded before every step record, and stored before the first mutating call was sent.
   const intentKey = `${run.r.incidentId}/${String(intent?.seq ?? -1).padStart(8, '0')}.json`;
   const intentPut = run.calls.findIndex((c) => c.command === 'PutObject' && String(c.input.Key).endsWith(intentKey));
