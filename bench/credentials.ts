@@ -162,10 +162,10 @@ const roundTrips = async (account: string, latencyMs: number, runs: number): Pro
 };
 
 
-/** CPU (user + system, every thread of the process) per finding, zero-latency stubs, after JIT_WARM_UP findings. */
-export const credentialsCpu = async (n: number): Promise<CpuFigures> => {
+/** CPU (user + system, every thread of the process) per finding, zero-latency stubs, after `warmUp` findings. */
+export const credentialsCpu = async (n: number, warmUp = JIT_WARM_UP): Promise<CpuFigures> => {
   const d = deps(0);
-  for (let i = 0; i < JIT_WARM_UP; i += 1) await respond(event(HOME, `warm-${i}`), d);
+  for (let i = 0; i < warmUp; i += 1) await respond(event(HOME, `warm-${i}`), d);
   const cpu: number[] = [];
   const wall: number[] = [];
   for (let i = 0; i < n; i += 1) {

@@ -253,16 +253,16 @@ export const roundTrips = async (
 /**
  * CPU per finding: wall time of one finding with zero-latency stubs, and the process CPU time it
  * used (robust to other processes on a shared machine; includes the GC's and the JIT's helper
- * threads), after JIT_WARM_UP findings; `n` findings, percentiles in ms.
+ * threads), after `warmUp` findings; `n` findings, percentiles in ms.
  */
-export const isolationCpu = async (n: number): Promise<CpuFigures> => {
+export const isolationCpu = async (n: number, warmUp = JIT_WARM_UP): Promise<CpuFigures> => {
   const wall: number[] = [];
   const cpu: number[] = [];
-  for (let i = 0; i < JIT_WARM_UP + n; i += 1) {
+  for (let i = 0; i < warmUp + n; i += 1) {
     const before = process.cpuUsage();
     const { elapsed } = await once({ latency: 0, groupsExist: true, crossAccount: false });
     const used = process.cpuUsage(before);
-    if (i < JIT_WARM_UP) continue;
+    if (i < warmUp) continue;
     wall.push(elapsed);
     cpu.push((used.user + used.system) / 1000);
   }
