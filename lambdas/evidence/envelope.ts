@@ -2,7 +2,8 @@ import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { sha256Hex } from './canonical';
 import { latin1, signatureBlock, signatureDer, type SignatureBlock } from './verify-block';
 import { checkPayload, isObject, namesRecord, namesSeq, safeIncidentId, type ParsedPayload } from './verify-payload';
-import { signedRecordFields } from './verify-signed';
+import { INCIDENT_MEMBER, signedRecordFields, signedRecordFieldsAt, type SignedRecordFields } from './verify-signed';
+import { plainJsonMember } from './plain-json';
 import { CHECKPOINT_CHAIN, SIGNATURE_ALG, checkpointKey, recordKey, type CheckpointHead, type Signature } from './schema';
 
 export { checkPayload, type ParsedPayload } from './verify-payload';
@@ -192,8 +193,19 @@ const entryOf = (key: string, payload: ParsedPayload, sig: SigState, keyId: stri
  * A record whose signature verifies under a trusted key: its chain fields read from its bytes
  * (verify-signed.ts says why that equals the full parse), with the checks of checkPayload.
  */
-const signedRecord = (body: Buffer, block: SignatureBlock): ParsedPayload | undefined => {
-  const fields = signedRecordFields(body, PAYLOAD_PREFIX.length, block);
+const signedRecord = (body: Buffer, block: SignatureBlock): ParsedPayload | undefined => recordOf(signedRecordFields(body, PAYLOAD_PREFIX.length, block), block);
+
+/**
+ * Chain mode: a record whose payload is JSON in the plain form (plain-json.ts checks it without
+ * JSON.parse) is read as a signed one is, from its last top-level incidentId member; that reading
+ * is exact for any valid JSON (verify-signed.ts). Anything else is parsed in full.
+ */
+const plainRecord = (body: Buffer, block: SignatureBlock): ParsedPayload | undefined => {
+  const at = plainJsonMember(body, PAYLOAD_PREFIX.length, block.at, INCIDENT_MEMBER);
+  return at < 0 ? undefined : recordOf(signedRecordFieldsAt(body, at, block), block);
+};
+
+const recordOf = (fields: SignedRecordFields | undefined, block: SignatureBlock): ParsedPayload | undefined => {
   if (fields === undefined || !Number.isSafeInteger(fields.seq)) return undefined;
   const incidentId = safeIncidentId(fields.incidentId);
   if (incidentId === undefined || !namesRecord(fields.recordId, incidentId, fields.seq)) return undefined;
@@ -228,8 +240,12 @@ const check = (key: string, body: Buffer, keys: ReadonlyMap<string, KeyObject>, 
 const settle = (split: Split | Examined, keys: ReadonlyMap<string, KeyObject>, checkSignatures: boolean): Examined => {
   if (split.kind !== 'split') return split;
   const { key, body, block, payloadBytes, verified } = split;
-  const fields = verified ? signedRecord(body, block) : undefined;
-  if (fields) return { kind: 'entry', entry: entryOf(key, fields, 'ok', block.keyId, block.keyFingerprint, sha256Hex(payloadBytes)) };
+  const fields = verified ? signedRecord(body, block) : checkSignatures ? undefined : plainRecord(body, block);
+  if (fields) {
+    // The signer named in the payload is the block's (signedRecord compares them): what stateOf concludes.
+    const sig = verified ? 'ok' : keys.size > 0 && !keys.has(block.keyFingerprint) ? 'unknown-key' : 'unchecked';
+    return { kind: 'entry', entry: entryOf(key, fields, sig, block.keyId, block.keyFingerprint, sha256Hex(payloadBytes)) };
+  }
   const parsed = parsePayload(payloadBytes);
   if (typeof parsed === 'string') return { kind: 'corrupt', key, why: parsed };
   const payload = checkPayload(parsed);

@@ -1,3 +1,4 @@
+import { memberName } from './plain-json';
 import { latin1, type SignatureBlock } from './verify-block';
 
 /**
@@ -48,6 +49,8 @@ const SIGNED_RECORD = new RegExp(
   'y',
 );
 const INCIDENT_MARK = Buffer.from(INCIDENT);
+/** The member the match starts at, as plain-json.ts finds members. */
+export const INCIDENT_MEMBER = memberName('incidentId');
 /** `2026-01-01T00:00:00Z` without a fraction. */
 const TIME_CHARS = 20;
 
@@ -90,3 +93,9 @@ export const signedRecordFields = (body: Buffer, start: number, block: Signature
   const last = body.lastIndexOf(INCIDENT_MARK, block.at);
   return last > first ? match(body, last, block.at, block) : undefined;
 };
+
+/**
+ * The same, from `at`, the comma before the last `"incidentId":` member of the payload's outermost
+ * object (plain-json.ts finds it in valid JSON): a match can only start there.
+ */
+export const signedRecordFieldsAt = (body: Buffer, at: number, block: SignatureBlock): SignedRecordFields | undefined => match(body, at, block.at, block);
