@@ -21,11 +21,10 @@ export { CREDENTIALS_RESPONDER } from './revoke';
 
 const defaultLogger = new Logger({ serviceName: 'cordon-credentials' });
 
-export const respond = async (event: unknown, input: RespondDeps & { readonly patternConcurrency?: number }): Promise<RespondResult> => {
-  // The mode is read once per invocation: the decision, its records and its notification see the same value.
-  const modeOnce = input.guardrails.mode();
-  modeOnce.catch(() => undefined);
-  const deps = { ...input, guardrails: { ...input.guardrails, mode: () => modeOnce } };
+export const respond = async (event: unknown, deps: RespondDeps & { readonly patternConcurrency?: number }): Promise<RespondResult> => {
+  // The kill switch is read once per invocation (in parallel with parsing and observing): the
+  // decision, its records and its notification see the same value. Responders read it only here.
+  const mode = readMode(deps.guardrails.mode);
   const logger = deps.logger ?? defaultLogger;
   const req = parseCredentialEvent(event, {
     homeAccount: deps.homeAccount,
@@ -35,13 +34,14 @@ export const respond = async (event: unknown, input: RespondDeps & { readonly pa
   logger.appendKeys({ incidentId: req.incidentId });
   if (req.kind === 'skip') {
     const rec = new Recorder(deps.evidence, { incidentId: req.incidentId, trigger: req.trigger, ...(req.target ? { target: req.target } : {}), actor: deps.actor });
-    await rec.append(await deps.guardrails.mode().catch(() => 'off' as const), { kind: 'skip', action: 'skip:unsupported', reason: req.reason });
+    const read = await mode;
+    await rec.append(read.ok ? read.mode : 'off', { kind: 'skip', action: 'skip:unsupported', reason: req.reason });
     logger.info('skipped', { reason: req.reason });
     return { decision: 'skip', reason: req.reason, incidentId: req.incidentId, steps: [], evidenceKeys: rec.keys };
   }
   const env: PipelineEnv = {
     evidence: deps.evidence,
-    mode: readMode(deps.guardrails.mode),
+    mode,
     ...(deps.guardrails.breaker ? { breaker: deps.guardrails.breaker } : {}),
     logger,
     ...(deps.notifier ? { notifier: deps.notifier } : {}),

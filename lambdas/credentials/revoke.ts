@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import type { CredentialTarget, RevokeRequest } from '../findings/credentials';
 import { SECURITYHUB_SOURCE } from '../findings/securityhub';
 import { breakerOpenReason } from '../guardrails/types';
@@ -82,27 +83,36 @@ const restoredByPerson = async (targets: readonly CredentialTarget[], deps: Resp
   return found.filter((f): f is { what: string; incidentId: string } => f.incidentId !== undefined);
 };
 
+/**
+ * One target's state (read-only). An account Cordon cannot enter is a state with a reason, except a
+ * member role that cannot be assumed now, which fails the invocation (retried), as does a failed read.
+ */
+const observeTarget = async (t: CredentialTarget, iam: IamFor): Promise<ObservedState> => {
+  if (!needsObserve(t)) return { kind: 'none' };
+  let client: IAMClient;
+  try {
+    client = await iam(t.account);
+  } catch (error) {
+    if (assumeFailed(error)) throw new TransientAwsError(errorMessage(error), error);
+    return { kind: 'none', reason: errorMessage(error) };
+  }
+  return observe(client, t);
+};
+
+type Observation = NonNullable<RevokeObserved['observed']>;
+const observedAll = (states: ObservedState[]): Observation => ({ ok: true, states });
+const observeFailed = (error: unknown): Observation => ({ ok: false, error });
+const NOTHING_RESTORED: Promise<readonly { what: string; incidentId: string }[]> = Promise.resolve([]);
+
 /** Observation (read-only): every target that names a principal, and whether a person restored it. */
 const observeRequest = async (req: RevokeRequest, deps: RespondDeps, iam: IamFor): Promise<RevokeObserved> => {
   const skipped = req.sample || belowSeverity(req, deps.config.minimumSeverity) !== undefined;
+  if (skipped) return { iam, restored: [] };
   const automatic = !req.requestedBy && req.trigger.source !== SECURITYHUB_SOURCE;
-  const observeAll = (): Promise<ObservedState[]> =>
-    Promise.all(
-      req.targets.map(async (t) => {
-        if (!needsObserve(t)) return { kind: 'none' } as const;
-        try {
-          return observe(await iam(t.account), t);
-        } catch (error) {
-          if (assumeFailed(error)) throw new TransientAwsError(errorMessage(error), error);
-          return { kind: 'none', reason: errorMessage(error) } as const;
-        }
-      }),
-    );
-  const [observed, restored] = await Promise.all([
-    skipped ? Promise.resolve(undefined) : observeAll().then((s) => ({ ok: true as const, states: s }), (error: unknown) => ({ ok: false as const, error })),
-    automatic && !skipped ? restoredByPerson(req.targets, deps) : Promise.resolve([]),
-  ]);
-  return { iam, ...(observed ? { observed } : {}), restored };
+  const restoring = automatic ? restoredByPerson(req.targets, deps) : NOTHING_RESTORED;
+  const observing = Promise.all(req.targets.map((t) => observeTarget(t, iam))).then(observedAll, observeFailed);
+  const [observed, restored] = await Promise.all([observing, restoring]);
+  return { iam, observed, restored };
 };
 
 type Ctx = Planned<RevokeRequest, RevokeObserved, CredentialPlan>;

@@ -80,12 +80,14 @@ export const parseGuardDutyFinding = (
   const eventId = envelope.id;
   const parsed = guardDutyFindingSchema.safeParse(detail);
   const rawId = isRecord(detail) && typeof detail.id === 'string' ? detail.id : undefined;
-  const base0: RequestBase = {
-    trigger: { source: GUARDDUTY_SOURCE, ...(rawId ? { findingId: rawId } : {}), ...(eventId ? { eventId } : {}) },
-    incidentId: incidentIdFor(GUARDDUTY_SOURCE, rawId ?? eventId ?? safeJson(detail)),
-    region: envelope.region ?? fallbackRegion,
-  };
-  if (!parsed.success) return skip(base0, `guardduty finding is malformed: ${issues(parsed.error)}`);
+  if (!parsed.success) {
+    const malformed: RequestBase = {
+      trigger: { source: GUARDDUTY_SOURCE, ...(rawId ? { findingId: rawId } : {}), ...(eventId ? { eventId } : {}) },
+      incidentId: incidentIdFor(GUARDDUTY_SOURCE, rawId ?? eventId ?? safeJson(detail)),
+      region: envelope.region ?? fallbackRegion,
+    };
+    return skip(malformed, `guardduty finding is malformed: ${issues(parsed.error)}`);
+  }
   const f = parsed.data;
   const where = findingLocation(f, envelope);
   const account = where.account ?? '';

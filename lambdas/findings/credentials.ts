@@ -49,12 +49,14 @@ export { manualPatternSchema, manualRestoreSchema, manualRevokeSchema } from './
  * `skip` with the reason.
  */
 export const parseCredentialEvent = (event: unknown, ctx: ParseContext): CredentialRequest => {
-  const fallback: RequestBase = {
+  // Only for events that are skipped: the incident id of an unparsed event hashes its whole JSON,
+  // which a finding Cordon acts on must not pay for.
+  const fallback = (): RequestBase => ({
     trigger: { source: 'unknown', ...(ctx.requestId ? { eventId: ctx.requestId } : {}) },
     incidentId: incidentIdFor('unparsed', safeJson(event)),
     region: ctx.homeRegion,
-  };
-  if (!isRecord(event)) return skip(fallback, `expected an event object, received ${event === null ? 'null' : typeof event}`);
+  });
+  if (!isRecord(event)) return skip(fallback(), `expected an event object, received ${event === null ? 'null' : typeof event}`);
   if ('action' in event && !('source' in event) && !('detail' in event)) return parseManual(event, ctx);
   if (isHealthEvent(event)) return parseHealthEvent(event, ctx);
   const env = eventBridgeEnvelopeSchema.safeParse(event);
@@ -64,7 +66,7 @@ export const parseCredentialEvent = (event: unknown, ctx: ParseContext): Credent
     if (e.source === GUARDDUTY_SOURCE) {
       if (e['detail-type'] !== GUARDDUTY_FINDING_DETAIL_TYPE) {
         return skip(
-          { ...fallback, trigger: { source: e.source, ...(e.id ? { eventId: e.id } : {}) }, region },
+          { ...fallback(), trigger: { source: e.source, ...(e.id ? { eventId: e.id } : {}) }, region },
           `guardduty detail-type '${e['detail-type']}' is not a finding`,
         );
       }
@@ -72,22 +74,22 @@ export const parseCredentialEvent = (event: unknown, ctx: ParseContext): Credent
     }
     if (e.source === SECURITYHUB_SOURCE) return parseSecurityHub(e, ctx.homeRegion);
     return skip(
-      { ...fallback, trigger: { source: e.source, ...(e.id ? { eventId: e.id } : {}) }, region },
+      { ...fallback(), trigger: { source: e.source, ...(e.id ? { eventId: e.id } : {}) }, region },
       `source ${e.source} (${e['detail-type']}) carries no credential finding Cordon revokes`,
     );
   }
   if (looksLikeGuardDutyFinding(event)) return parseGuardDutyFinding(event, {}, ctx.homeRegion);
   if (Array.isArray(event.Findings)) {
-    return skip(fallback, 'this is a GetFindings API response (PascalCase), not an event: send the finding as EventBridge delivers it');
+    return skip(fallback(), 'this is a GetFindings API response (PascalCase), not an event: send the finding as EventBridge delivers it');
   }
   if (typeof event.SchemaVersion === 'string' && Array.isArray(event.Resources)) {
-    return skip(fallback, 'this is a bare Security Hub (ASFF) finding, not an event: revoke through a Security Hub custom action');
+    return skip(fallback(), 'this is a bare Security Hub (ASFF) finding, not an event: revoke through a Security Hub custom action');
   }
   if (typeof event.eventSource === 'string' && typeof event.eventName === 'string') {
-    return skip(fallback, `this is a bare CloudTrail record (${event.eventSource} ${event.eventName}), not a finding: Cordon revokes on GuardDuty, Health and Security Hub findings`);
+    return skip(fallback(), `this is a bare CloudTrail record (${event.eventSource} ${event.eventName}), not a finding: Cordon revokes on GuardDuty, Health and Security Hub findings`);
   }
   if (isRecord(event.detail) && typeof event.region === 'string' && !('source' in event)) {
-    return skip(fallback, 'partial EventBridge envelope (no source / detail-type): not acted on');
+    return skip(fallback(), 'partial EventBridge envelope (no source / detail-type): not acted on');
   }
-  return skip(fallback, `unrecognised event: ${env.error ? issues(env.error) : 'no source'}`);
+  return skip(fallback(), `unrecognised event: ${env.error ? issues(env.error) : 'no source'}`);
 };

@@ -48,26 +48,33 @@ export const readMode = (mode: () => Promise<Mode>): Promise<ModeRead> =>
     (error: unknown): ModeRead => ({ ok: false, error: errorMessage(error) }),
   );
 
+type Decision<P, X> = { decision: string; reason?: string | undefined; mode?: LiveMode; plan?: P; executed?: X };
+
+/** The pipeline's answer for one target: the decision and the evidence written for it. */
+const decidedBy = <P, X>(rec: Recorder, d: Decision<P, X>): Decided<P, X> => ({
+  decision: d.decision,
+  ...(d.reason !== undefined ? { reason: d.reason } : {}),
+  incidentId: rec.incidentId,
+  evidenceKeys: rec.keys,
+  ...(d.mode ? { mode: d.mode } : {}),
+  ...(d.plan !== undefined ? { plan: d.plan } : {}),
+  ...(d.executed !== undefined ? { executed: d.executed } : {}),
+});
+
+/** Nothing is changed: the records that say why (in parallel), then the decision (or the retry). */
+const stopWith = async <P, X>(rec: Recorder, env: PipelineEnv, name: string, s: Stop<P>, recorded: Mode, live?: LiveMode): Promise<Decided<P, X>> => {
+  if (s.incidentId) rec.incidentId = s.incidentId;
+  env.logger.info('nothing changed', { responder: name, incidentId: rec.incidentId, decision: s.decision, reason: s.reason });
+  await Promise.all(s.records.map((r) => rec.append(recorded, r)));
+  if (s.retry !== undefined) throw s.retry;
+  return decidedBy(rec, { decision: s.decision, reason: s.reason, ...(live ? { mode: live } : {}), ...(s.plan !== undefined ? { plan: s.plan } : {}) });
+};
+
 /** Guard, observe, plan, intent, execute, outcome: the evidence of one target's response. */
 export const runPipeline = async <T, O, P, X, R extends Summary>(responder: Responder<T, O, P, X, R>, target: T, env: PipelineEnv): Promise<Decided<P, X>> => {
   const { describe } = responder;
   const rec = new Recorder(env.evidence, responder.frame(target));
-  const decided = (d: { decision: string; reason?: string | undefined; mode?: LiveMode; plan?: P; executed?: X }): Decided<P, X> => ({
-    decision: d.decision,
-    ...(d.reason !== undefined ? { reason: d.reason } : {}),
-    incidentId: rec.incidentId,
-    evidenceKeys: rec.keys,
-    ...(d.mode ? { mode: d.mode } : {}),
-    ...(d.plan !== undefined ? { plan: d.plan } : {}),
-    ...(d.executed !== undefined ? { executed: d.executed } : {}),
-  });
-  const stop = async (s: Stop<P>, recorded: Mode, live?: LiveMode): Promise<Decided<P, X>> => {
-    if (s.incidentId) rec.incidentId = s.incidentId;
-    env.logger.info('nothing changed', { responder: responder.name, incidentId: rec.incidentId, decision: s.decision, reason: s.reason });
-    await Promise.all(s.records.map((r) => rec.append(recorded, r)));
-    if (s.retry !== undefined) throw s.retry;
-    return decided({ decision: s.decision, reason: s.reason, ...(live ? { mode: live } : {}), ...(s.plan !== undefined ? { plan: s.plan } : {}) });
-  };
+  const stop = (s: Stop<P>, recorded: Mode, live?: LiveMode): Promise<Decided<P, X>> => stopWith(rec, env, responder.name, s, recorded, live);
 
   // Round 1: the kill switch and the observation (read-only) in parallel.
   const [mode, observed] = await Promise.all([env.mode, responder.observe(target, rec)]);
@@ -113,7 +120,7 @@ export const runPipeline = async <T, O, P, X, R extends Summary>(responder: Resp
   await rec.append(live, describe.intent(planned));
   if (live === 'dry-run') {
     await alongside;
-    return decided({ decision: 'dry-run', reason: describe.dryRunReason, mode: live, plan: planned.plan });
+    return decidedBy(rec, { decision: 'dry-run', reason: describe.dryRunReason, mode: live, plan: planned.plan });
   }
   const executed = await responder.execute(planned, rec);
   await alongside;
@@ -122,13 +129,14 @@ export const runPipeline = async <T, O, P, X, R extends Summary>(responder: Resp
   if (finish.failure) throw finish.failure;
   if (finish.decision === 'escalate') env.logger.error('escalated after acting', { responder: responder.name, incidentId: rec.incidentId, reason: finish.reason });
   for (const r of finish.after ?? []) await rec.append(live, r);
-  return decided({ decision: finish.decision, reason: finish.reason, mode: live, plan: planned.plan, executed });
+  return decidedBy(rec, { decision: finish.decision, reason: finish.reason, mode: live, plan: planned.plan, executed });
 };
 
 /** One target from start to answer: the pipeline, then the notification after its evidence. */
 export const respondTo = async <T, O, P, X, R extends Summary>(responder: Responder<T, O, P, X, R>, target: T, env: PipelineEnv): Promise<R> => {
   const decided = await runPipeline(responder, target, env);
-  await responder.settled?.(decided, target);
-  const result = await announce(responder.summarise(decided, target), responder.notice(target), responder.name, env);
+  if (responder.settled) await responder.settled(decided, target);
+  const summary = responder.summarise(decided, target);
+  const result = env.notifier ? await announce(summary, responder.notice(target), responder.name, env) : summary;
   return responder.finish ? responder.finish(result) : result;
 };
