@@ -16,6 +16,7 @@ import { fleetWorld } from '../test/support/iam-fleet';
 import { defaultCredentialsConfig } from '../lambdas/credentials/types';
 import type { EvidenceWriter, StoredRecord } from '../lambdas/evidence/types';
 import { accountAccess } from '../lambdas/shared/assume';
+import { commandName } from './command-name';
 import { cpuRows } from './deployed';
 import { allocatedPerCall, figures, JIT_WARM_UP, type CpuFigures } from './stats';
 import type { BenchRow } from './types';
@@ -81,10 +82,11 @@ const stubAws = (latencyMs: number, onKeyInactive: () => void): { iam: IAMClient
     }),
   };
   const client = {
-    send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+    send: async (command: { schema?: unknown; input: Record<string, unknown> }) => {
       if (latencyMs > 0) await sleep(latencyMs);
-      const answer = answers[command.constructor.name];
-      if (!answer) throw new Error(`bench stub: no answer for ${command.constructor.name}`);
+      const name = commandName(command);
+      const answer = answers[name];
+      if (!answer) throw new Error(`bench stub: no answer for ${name}`);
       return { $metadata: { requestId: 'rid' }, ...(answer(command.input) as object) };
     },
   };
@@ -161,23 +163,30 @@ const roundTrips = async (account: string, latencyMs: number, runs: number): Pro
   return Math.round(values[Math.floor(values.length / 2)] ?? 0);
 };
 
+/** One finding through the responder; the loop measures only findings that revoked (a broken stub would make them cheap). */
+const revokeOnce = async (d: RespondDeps, findingId: string): Promise<void> => {
+  const result = await respond(event(HOME, findingId), d);
+  if (result.decision !== 'act' || result.steps.some((s) => s.status !== 'succeeded')) {
+    throw new Error(`bench: expected a clean revocation, got ${result.decision}: ${result.reason ?? ''}`);
+  }
+};
 
 /** CPU (user + system, every thread of the process) per finding, zero-latency stubs, after `warmUp` findings. */
 export const credentialsCpu = async (n: number, warmUp = JIT_WARM_UP): Promise<CpuFigures> => {
   const d = deps(0);
-  for (let i = 0; i < warmUp; i += 1) await respond(event(HOME, `warm-${i}`), d);
+  for (let i = 0; i < warmUp; i += 1) await revokeOnce(d, `warm-${i}`);
   const cpu: number[] = [];
   const wall: number[] = [];
   for (let i = 0; i < n; i += 1) {
     const before = process.cpuUsage();
     const start = performance.now();
-    await respond(event(HOME, `cpu-${i}`), d);
+    await revokeOnce(d, `cpu-${i}`);
     wall.push(performance.now() - start);
     const used = process.cpuUsage(before);
     cpu.push((used.user + used.system) / 1000);
   }
   let i = 0;
-  return figures(cpu, wall, await allocatedPerCall(() => respond(event(HOME, `alloc-${(i += 1)}`), d)));
+  return figures(cpu, wall, await allocatedPerCall(() => revokeOnce(d, `alloc-${(i += 1)}`)));
 };
 
 /**

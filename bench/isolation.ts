@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { EvidenceWriter } from '../lambdas/evidence/types';
 import { respond, type RespondDeps } from '../lambdas/isolation/respond';
 import { defaultIsolationConfig, type Ec2Clients } from '../lambdas/isolation/types';
+import { commandName } from './command-name';
 import { cpuRows } from './deployed';
 import { allocatedPerCall, figures, JIT_WARM_UP, type CpuFigures } from './stats';
 import type { BenchRow } from './types';
@@ -155,9 +156,9 @@ interface Run {
 
 /** A client stub: answers every command from `table` (mutations: an empty success) after `latency` ms. */
 const stub = (table: Responses, latency: number, clock: VirtualClock, onIsolationCut: () => void, onCapture: () => void) => ({
-  send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+  send: async (command: { schema?: unknown; input: Record<string, unknown> }) => {
     if (latency > 0) await clock.sleep(latency);
-    const name = command.constructor.name;
+    const name = commandName(command);
     if (name === 'ModifyNetworkInterfaceAttributeCommand' && (command.input.Groups as string[] | undefined)?.[0] === ISOLATION) {
       onIsolationCut();
     }
