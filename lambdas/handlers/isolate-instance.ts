@@ -79,7 +79,9 @@ const guardDuty = new Map<string, GuardDutyClient>();
 let lambda: LambdaClient | undefined;
 
 const build = (region: string, credentials?: Parameters<ClientsFor>[0]['credentials']): Ec2Clients => {
-  const options = { region, ...(credentials ? { credentials } : {}) };
+  // Throttling and 5xx are retried as every other responder call is (RETRY: adaptive, 6 attempts),
+  // before an ENI step's own retries (lambdas/isolation/execute.ts) count a failed attempt.
+  const options = { region, ...(credentials ? { credentials } : {}), ...RETRY };
   const functionName = env.CREDENTIALS_FUNCTION_NAME;
   // IAM of the instance's account (its instance profile), made only when a revocation needs it.
   let iam: IAMClient | undefined;
@@ -91,7 +93,7 @@ const build = (region: string, credentials?: Parameters<ClientsFor>[0]['credenti
     ...(functionName
       ? {
           sessions: new CredentialResponderSessions({
-            iam: { send: (command) => (iam ??= new IAMClient({ ...options, ...RETRY })).send(command) } as Pick<IAMClient, 'send'>,
+            iam: { send: (command) => (iam ??= new IAMClient(options)).send(command) } as Pick<IAMClient, 'send'>,
             lambda: { send: (command) => (lambda ??= new LambdaClient({ region: env.AWS_REGION, ...RETRY })).send(command) } as Pick<LambdaClient, 'send'>,
             functionName,
           }),

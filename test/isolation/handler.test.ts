@@ -1,4 +1,4 @@
-import { ModifyNetworkInterfaceAttributeCommand } from '@aws-sdk/client-ec2';
+import { ModifyNetworkInterfaceAttributeCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import type { EvidenceInput } from '../../lambdas/evidence/types';
 import { busyWorld, ec2Mock, INSTANCE_ID, installWorld, ISOLATION_SG } from '../support/aws-world';
 import { RecordingEvidenceWriter } from '../support/evidence';
@@ -38,6 +38,10 @@ describe('isolate-instance handler', () => {
     expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);
     expect(ec2Mock).toHaveReceivedCommandWith(ModifyNetworkInterfaceAttributeCommand, { Groups: [ISOLATION_SG] });
     expect(world.enis.every((e) => e.groups[0] === ISOLATION_SG)).toBe(true);
+    // Throttling is retried with client-side rate limiting (adaptive mode), as for every responder call.
+    const client = ec2Mock.commandCalls(ModifyNetworkInterfaceAttributeCommand)[0]?.thisValue as EC2Client;
+    expect(await client.config.retryStrategy()).toMatchObject({ mode: 'adaptive' });
+    expect(await client.config.maxAttempts()).toBe(6);
     const intent = mockEvidence.records.find((r: EvidenceInput) => r.kind === 'intent');
     // A direct invocation is evidenced as such: no caller AWS authenticated.
     expect(intent?.actor).toEqual({ arn: context.invokedFunctionArn, requestId: 'req-9', requestedBy: 'alice', caller: { via: 'direct-invoke' } });
