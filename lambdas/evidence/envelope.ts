@@ -1,6 +1,6 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { sha256Hex } from './canonical';
-import { latin1, signatureBlock, signatureDer, type SignatureBlock } from './verify-block';
+import { DER_BYTES, latin1, signatureBlock, signatureDer, type SignatureBlock } from './verify-block';
 import { checkPayload, isObject, namesRecord, namesSeq, safeIncidentId, type ParsedPayload } from './verify-payload';
 import { INCIDENT_MEMBER, signedRecordFields, signedRecordFieldsAt, type SignedRecordFields } from './verify-signed';
 import { plainJsonMember } from './plain-json';
@@ -218,19 +218,29 @@ interface Split extends Parts {
   readonly kind: 'split';
   readonly key: string;
   readonly body: Buffer;
+  /** The trusted key named by the block and the signature's DER bytes, when its signature is to be checked. */
+  readonly publicKey: KeyObject | undefined;
+  readonly der: Buffer | undefined;
   /** What crypto.verify said, if it was asked (a trusted key, canonical base64). */
-  readonly verified: boolean | undefined;
+  verified: boolean | undefined;
 }
 
-/** The first half of `examine`: the split and the signature check. */
-const check = (key: string, body: Buffer, keys: ReadonlyMap<string, KeyObject>, checkSignatures: boolean, maxBytes: number): Split | Examined => {
+/** DER signatures of one batch, DER_BYTES each, decoded before any is checked (grows to the largest batch). */
+let derArena = Buffer.alloc(64 * DER_BYTES);
+
+/** The first step of `examine`: the split, and the signature decoded into slot `slot` of derArena if it is to be checked. */
+const check = (key: string, body: Buffer, keys: ReadonlyMap<string, KeyObject>, checkSignatures: boolean, maxBytes: number, slot: number): Split | Examined => {
   if (!key.startsWith('records/') && !key.startsWith('checkpoints/')) return { kind: 'ignored', key };
   const parts = split(body, maxBytes);
   if (typeof parts === 'string') return { kind: 'corrupt', key, why: parts };
   const publicKey = checkSignatures ? keys.get(parts.block.keyFingerprint) : undefined;
-  const der = publicKey && signatureDer(body, parts.block);
-  const verified = publicKey && der ? cryptoVerify('sha256', parts.payloadBytes, publicKey, der) : undefined;
-  return { kind: 'split', key, body, block: parts.block, payloadBytes: parts.payloadBytes, verified };
+  const der = publicKey && signatureDer(body, parts.block, derArena, slot * DER_BYTES);
+  return { kind: 'split', key, body, block: parts.block, payloadBytes: parts.payloadBytes, publicKey, der, verified: undefined };
+};
+
+/** The second step: crypto.verify of each object whose signature is to be checked, back to back. */
+const verifyEach = (splits: readonly (Split | Examined)[]): void => {
+  for (const s of splits) if (s.kind === 'split' && s.publicKey && s.der) s.verified = cryptoVerify('sha256', s.payloadBytes, s.publicKey, s.der);
 };
 
 /**
@@ -265,16 +275,26 @@ export const examine = (
   keys: ReadonlyMap<string, KeyObject>,
   checkSignatures: boolean,
   maxBytes = MAX_OBJECT_BYTES,
-): Examined => settle(check(key, body, keys, checkSignatures, maxBytes), keys, checkSignatures);
+): Examined => {
+  const one = check(key, body, keys, checkSignatures, maxBytes, 0);
+  verifyEach([one]);
+  return settle(one, keys, checkSignatures);
+};
 
 /**
- * `examine` of each object, in order, the signatures of all of them checked first: crypto.verify
- * back to back runs measurably faster than between other work, which evicts what it keeps in
- * cache (bench/evidence.ts).
+ * `examine` of each object, in order, in three passes: every split and DER decoding, every
+ * crypto.verify back to back, every reading. Measured on 10k records, one core: the split and
+ * decoding of an object cost 6-9 us right after a crypto.verify (which evicts them from cache),
+ * 3-5 us after other JS work; crypto.verify itself costs what it costs in a tight loop.
  */
 export const examineAll = (
   objects: readonly { readonly key: string; readonly body: Buffer }[],
   keys: ReadonlyMap<string, KeyObject>,
   checkSignatures: boolean,
   maxBytes = MAX_OBJECT_BYTES,
-): Examined[] => objects.map((o) => check(o.key, o.body, keys, checkSignatures, maxBytes)).map((s) => settle(s, keys, checkSignatures));
+): Examined[] => {
+  if (derArena.length < objects.length * DER_BYTES) derArena = Buffer.alloc(objects.length * DER_BYTES);
+  const splits = objects.map((o, slot) => check(o.key, o.body, keys, checkSignatures, maxBytes, slot));
+  verifyEach(splits);
+  return splits.map((s) => settle(s, keys, checkSignatures));
+};

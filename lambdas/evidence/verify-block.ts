@@ -87,20 +87,24 @@ export const signatureBlock = (body: Buffer): SignatureBlock | undefined => {
   return { at, keyFingerprint: tail[1], keyId, keyIdLiteral: tail[2], valueAt, valueEnd: end };
 };
 
-/** Where the DER bytes of a signature go (96 base64 characters: at most 72 bytes); reused by every call. */
+/** Where DER bytes go when the caller gives no place (96 base64 characters: at most 72 bytes); reused by every call. */
 const DER = Buffer.alloc(72);
+/** Bytes of the DER of one signature block at most (longer values are decoded into a buffer of their own). */
+export const DER_BYTES = DER.length;
 
 /**
  * The DER bytes of the block's value if the value is their one canonical base64 text (as
  * `Buffer.from(value, 'base64').toString('base64') === value`: whole quanta, no stray bits in the
- * last character); the block already checked its characters. A view of a buffer the next call
- * overwrites: use it at once.
+ * last character); the block already checked its characters. A view of `into` from `at` (by
+ * default a buffer the next call overwrites: use it at once).
  */
-export const signatureDer = (body: Buffer, block: SignatureBlock): Buffer | undefined => {
+export const signatureDer = (body: Buffer, block: SignatureBlock, into: Buffer = DER, at = 0): Buffer | undefined => {
   const { valueAt, valueEnd: end } = block;
   if ((end - valueAt) % 4 !== 0) return undefined;
   const dataEnd = body[end - 1] !== 0x3d ? end : body[end - 2] !== 0x3d ? end - 1 : end - 2;
-  const out = ((end - valueAt) / 4) * 3 <= DER.length ? DER : Buffer.alloc(((end - valueAt) / 4) * 3);
+  const fits = ((end - valueAt) / 4) * 3 <= DER_BYTES;
+  const out = fits ? into : Buffer.alloc(((end - valueAt) / 4) * 3);
+  const from = fits ? at : 0;
   let bits = 0;
   let acc = 0;
   let length = 0;
@@ -109,10 +113,10 @@ export const signatureDer = (body: Buffer, block: SignatureBlock): Buffer | unde
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out[length] = acc >> bits;
+      out[from + length] = acc >> bits;
       length += 1;
       acc &= (1 << bits) - 1;
     }
   }
-  return acc === 0 ? out.subarray(0, length) : undefined;
+  return acc === 0 ? out.subarray(from, from + length) : undefined;
 };

@@ -48,7 +48,6 @@ const SIGNED_RECORD = new RegExp(
   ].join(''),
   'y',
 );
-const INCIDENT_MARK = Buffer.from(INCIDENT);
 /** The member the match starts at, as plain-json.ts finds members. */
 export const INCIDENT_MEMBER = memberName('incidentId');
 /** `2026-01-01T00:00:00Z` without a fraction. */
@@ -62,14 +61,15 @@ export interface SignedRecordFields {
   readonly time: string;
 }
 
-const match = (body: Buffer, from: number, end: number, block: SignatureBlock): SignedRecordFields | undefined => {
-  SIGNED_RECORD.lastIndex = 0;
-  const m = SIGNED_RECORD.exec(latin1(body, from, end));
+/** The reading from `from` (at `,"incidentId":"`) of `text`, the payload's latin1 text, which starts at `start` in `body`. */
+const match = (body: Buffer, start: number, text: string, from: number, block: SignatureBlock): SignedRecordFields | undefined => {
+  SIGNED_RECORD.lastIndex = from;
+  const m = SIGNED_RECORD.exec(text);
   if (m === null || m[6] !== block.keyFingerprint || m[7] !== block.keyIdLiteral) return undefined;
   const incidentId = m[1] ?? '';
   // prevHash and time copied out of the bytes: a substring of the text would keep all of it alive in the entry.
-  const prevHashAt = from + INCIDENT.length + incidentId.length + KIND.length + (m[2]?.length ?? 0) + MODE.length + (m[3]?.length ?? 0) + PREV_HASH.length;
-  const timeEnd = end - 1 - (m[9]?.length ?? 0) - TRIGGER.length;
+  const prevHashAt = start + from + INCIDENT.length + incidentId.length + KIND.length + (m[2]?.length ?? 0) + MODE.length + (m[3]?.length ?? 0) + PREV_HASH.length;
+  const timeEnd = block.at - 1 - (m[9]?.length ?? 0) - TRIGGER.length;
   return {
     incidentId,
     seq: Number(m[5]),
@@ -85,17 +85,19 @@ const match = (body: Buffer, from: number, end: number, block: SignatureBlock): 
  * undefined (the caller parses it in full).
  */
 export const signedRecordFields = (body: Buffer, start: number, block: SignatureBlock): SignedRecordFields | undefined => {
+  // Searched in the text the expression reads (measured: cheaper than Buffer.indexOf and a second copy).
+  const text = latin1(body, start, block.at);
   // The first occurrence is the writer's member unless `before`, `after` or `detail` names one too: then the last.
-  const first = body.indexOf(INCIDENT_MARK, start);
-  if (first < 0 || first >= block.at) return undefined;
-  const found = match(body, first, block.at, block);
+  const first = text.indexOf(INCIDENT);
+  if (first < 0) return undefined;
+  const found = match(body, start, text, first, block);
   if (found !== undefined) return found;
-  const last = body.lastIndexOf(INCIDENT_MARK, block.at);
-  return last > first ? match(body, last, block.at, block) : undefined;
+  const last = text.lastIndexOf(INCIDENT);
+  return last > first ? match(body, start, text, last, block) : undefined;
 };
 
 /**
  * The same, from `at`, the comma before the last `"incidentId":` member of the payload's outermost
  * object (plain-json.ts finds it in valid JSON): a match can only start there.
  */
-export const signedRecordFieldsAt = (body: Buffer, at: number, block: SignatureBlock): SignedRecordFields | undefined => match(body, at, block.at, block);
+export const signedRecordFieldsAt = (body: Buffer, at: number, block: SignatureBlock): SignedRecordFields | undefined => match(body, at, latin1(body, at, block.at), 0, block);
