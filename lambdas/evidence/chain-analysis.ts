@@ -1,6 +1,6 @@
 import { GENESIS_HASH } from './canonical';
 import type { Entry } from './envelope';
-import { CHECKPOINT_CHAIN, checkpointKey, recordKey } from './schema';
+import { CHECKPOINT_CHAIN, checkpointKey, recordKey } from './layout';
 import type { Problem } from './verify-report';
 
 /** Per-chain analysis of `Verifier.finish`: each step walks only the entries present. */

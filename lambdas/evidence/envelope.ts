@@ -4,7 +4,8 @@ import { DER_BYTES, latin1, signatureBlock, signatureDer, type SignatureBlock } 
 import { checkPayload, isObject, namesRecord, namesSeq, safeIncidentId, type ParsedPayload } from './verify-payload';
 import { INCIDENT_MEMBER, signedRecordFields, signedRecordFieldsAt, type SignedRecordFields } from './verify-signed';
 import { plainJsonMember } from './plain-json';
-import { CHECKPOINT_CHAIN, SIGNATURE_ALG, checkpointKey, recordKey, type CheckpointHead, type Signature } from './schema';
+import { CHECKPOINT_CHAIN, SIGNATURE_ALG, checkpointKey, recordKey } from './layout';
+import type { CheckpointHead, Signature } from './schema';
 
 export { checkPayload, type ParsedPayload } from './verify-payload';
 

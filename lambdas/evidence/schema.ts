@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { INCIDENT_ID_PATTERN, SCHEMA_VERSION, SIGNATURE_ALG } from './layout';
 
 /**
  * Record and checkpoint formats. A stored object is the RFC 8785 canonical form of
@@ -6,16 +7,11 @@ import * as z from 'zod';
  * base64 DER ECDSA P-256 over that digest.
  */
 
-export const SCHEMA_VERSION = 1;
-export const SIGNATURE_ALG = 'ECDSA_SHA_256';
+export { CHECKPOINT_CHAIN, INCIDENT_ID_PATTERN, SCHEMA_VERSION, SIGNATURE_ALG, checkpointKey, pad8, recordIdFor, recordKey } from './layout';
 
 /** NIST SP 800-53 controls every record supports. */
 export const CONTROLS = ['IR-4(2)', 'IR-5', 'AU-9(3)', 'AU-10(3)', 'AU-11'] as const;
 
-/** Incident ids become S3 key segments. */
-export const INCIDENT_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
-/** Chain id of the checkpoint chain in the heads table; cannot collide with an incident id. */
-export const CHECKPOINT_CHAIN = '#checkpoints';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters');
 const isoTime = z.iso.datetime();
@@ -137,7 +133,3 @@ export const EvidenceInputSchema = z.strictObject({
   awsRequestIds: z.array(z.string()).optional(),
 });
 
-export const pad8 = (seq: number): string => String(seq).padStart(8, '0');
-export const recordKey = (incidentId: string, seq: number): string => `records/${incidentId}/${pad8(seq)}.json`;
-export const checkpointKey = (seq: number): string => `checkpoints/${pad8(seq)}.json`;
-export const recordIdFor = (incidentId: string, seq: number): string => `${incidentId}/${pad8(seq)}`;

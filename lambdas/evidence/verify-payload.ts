@@ -1,4 +1,5 @@
-import { INCIDENT_ID_PATTERN, SCHEMA_VERSION, pad8, recordIdFor, type CheckpointHead } from './schema';
+import { INCIDENT_ID_PATTERN, SCHEMA_VERSION, pad8, recordIdFor } from './layout';
+import type { CheckpointHead } from './schema';
 
 /** The fields of a payload that verification relies on, checked by hand (envelope.ts examines objects with it). */
 

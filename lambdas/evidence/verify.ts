@@ -3,7 +3,7 @@ import { gaps, links, push, trusted, type Ref } from './chain-analysis';
 import { latestCheckpoint, placement } from './verify-placement';
 import { headsRoot } from './checkpoint';
 import { MAX_OBJECT_BYTES, examine, examineAll, type Entry, type Examined } from './envelope';
-import { CHECKPOINT_CHAIN, checkpointKey, recordKey } from './schema';
+import { CHECKPOINT_CHAIN, checkpointKey, recordKey } from './layout';
 import type { ObjectSink, Problem, ProblemCode, VerifyOptions, VerifyReport } from './verify-report';
 
 export * from './verify-report';
