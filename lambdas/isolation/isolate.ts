@@ -48,80 +48,90 @@ const escalationOf = (c: Ctx, reason: 'breaker-unavailable' | 'breaker-open', te
   records: [{ kind: 'escalation' as const, action: `escalate:${reason}`, reason: text, before: summaryOfState(c.plan.state), detail: { ...detail, plan: c.plan.steps } }],
 });
 
-export const isolateResponder = (deps: RespondDeps): Responder<Ec2Target, Reached, IsolationPlan, Executed, ResponseSummary> => ({
-  ...ec2Responder(deps),
-  observe: (target) => reach(target, deps),
-  plan: (target, reached, mode) => {
-    const seen = unreached(target, reached);
-    if ('records' in seen) return seen;
-    const { state, access } = seen;
-    const decision = isolationDecision(target, state, deps.config, mode);
-    // Not acted on: a skip, or an escalation a person must look at (a released instance).
-    if (decision.skip) {
-      const { reason, message, isolatedBy } = decision.skip;
-      return { decision: 'skip', reason, records: [{ kind: 'skip', action: `skip:${reason}`, reason: message, before: summaryOfState(state), ...(isolatedBy ? { detail: { isolatedBy } } : {}) }] };
-    }
-    if (decision.escalate) {
-      const { reason, message, releasedBy } = decision.escalate;
-      return { decision: 'escalate', reason, records: [{ kind: 'escalation', action: `escalate:${reason}`, reason: message, before: summaryOfState(state), detail: { releasedBy } }] };
-    }
-    const region = regionOf(target, deps);
-    const previous = previousIsolation(state, target.incidentId);
-    return {
-      go: {
-        steps: planIsolation(target, state, deps.config, { account: access.account, region }),
-        access,
-        state,
-        planned: observationEscalations(state, target.instance.instanceId, region),
-        ...(previous ? { previous } : {}),
-      },
-    };
-  },
-  breaker: {
-    person: personOf,
-    unavailable: (c, error) => escalationOf(c, 'breaker-unavailable', error, {}),
-    open: (c, admission) => escalationOf(c, 'breaker-open', breakerOpenReason(admission), { breaker: { ...admission } }),
-  },
-  execute: (c, rec) => executeWithEvidence(c.plan.steps, deps.clientsFor(c.plan.access), c.mode, deps, rec),
-  describe: {
-    ...gateWords,
-    intent: ({ target, plan, mode, breaker }) => ({
-      kind: 'intent',
-      action: 'isolate-instance',
-      reason: mode === 'dry-run' ? 'dry-run: the plan is recorded, nothing is changed' : target.kind === 'manual' ? target.reason : `finding ${target.finding.type}`,
-      before: summaryOfState(plan.state),
-      detail: {
-        dryRun: mode === 'dry-run',
-        plan: plan.steps,
-        ...(breaker ? { breaker: { ...breaker } } : {}),
-        ...('finding' in target && target.finding ? { finding: target.finding } : {}),
-        ...(target.kind === 'manual' && target.ticket ? { ticket: target.ticket } : {}),
-        ...(target.kind === 'securityhub' && target.customAction ? { customAction: target.customAction } : {}),
-        ...(target.kind === 'guardduty' ? { resourceType: target.resourceType } : {}),
-        skippedEnis: plan.state.enis.filter((e) => e.requesterManaged).map((e) => e.eniId),
-        ...(plan.previous ? { previousIsolation: plan.previous } : {}),
-        ...(plan.planned.length ? { escalations: plan.planned } : {}),
-      },
-    }),
-    outcome: ({ target, plan }, executed) => {
-      const { results } = executed;
-      const report = cutReport(plan.state, results);
-      const escalations = [...cutEscalations(report, regionOf(target, deps), isolationGroupOf(plan.state, results)), ...plan.planned];
-      const first = escalations[0];
+export const isolateResponder = (deps: RespondDeps): Responder<Ec2Target, Reached, IsolationPlan, Executed, ResponseSummary> => {
+  // Built per invocation: the shared members are named, not spread (a spread of an object of
+  // closures cost ~2 us, measured: bench/ CPU per finding).
+  const { name, frame, proceed, summarise, notice } = ec2Responder(deps);
+  return {
+    name,
+    frame,
+    proceed,
+    summarise,
+    notice,
+    observe: (target) => reach(target, deps),
+    plan: (target, reached, mode) => {
+      const seen = unreached(target, reached);
+      if ('records' in seen) return seen;
+      const { state, access } = seen;
+      const decision = isolationDecision(target, state, deps.config, mode);
+      // Not acted on: a skip, or an escalation a person must look at (a released instance).
+      if (decision.skip) {
+        const { reason, message, isolatedBy } = decision.skip;
+        return { decision: 'skip', reason, records: [{ kind: 'skip', action: `skip:${reason}`, reason: message, before: summaryOfState(state), ...(isolatedBy ? { detail: { isolatedBy } } : {}) }] };
+      }
+      if (decision.escalate) {
+        const { reason, message, releasedBy } = decision.escalate;
+        return { decision: 'escalate', reason, records: [{ kind: 'escalation', action: `escalate:${reason}`, reason: message, before: summaryOfState(state), detail: { releasedBy } }] };
+      }
+      const region = regionOf(target, deps);
+      const previous = previousIsolation(state, target.incidentId);
       return {
-        ...outcomeOf(executed, {
-          action: 'isolate-instance',
-          after: { networkCut: report.networkCut },
-          detail: { enis: report.enis, residualPaths: residualPaths(plan.state), ...(escalations.length ? { escalations } : {}) },
-        }),
-        ...(first
-          ? {
-              decision: 'escalate',
-              reason: first.reason,
-              after: [{ kind: 'escalation' as const, action: `escalate:${first.reason}`, reason: escalations.map((e) => e.message).join('; '), detail: { escalations } }],
-            }
-          : { decision: 'act', ...(results.some((r) => r.status !== 'succeeded') ? { reason: 'some-steps-failed' } : {}) }),
+        go: {
+          steps: planIsolation(target, state, deps.config, { account: access.account, region }),
+          access,
+          state,
+          planned: observationEscalations(state, target.instance.instanceId, region),
+          ...(previous ? { previous } : {}),
+        },
       };
     },
-  },
-});
+    breaker: {
+      person: personOf,
+      unavailable: (c, error) => escalationOf(c, 'breaker-unavailable', error, {}),
+      open: (c, admission) => escalationOf(c, 'breaker-open', breakerOpenReason(admission), { breaker: { ...admission } }),
+    },
+    execute: (c, rec) => executeWithEvidence(c.plan.steps, deps.clientsFor(c.plan.access), c.mode, deps, rec),
+    describe: {
+      modeUnreadable: gateWords.modeUnreadable,
+      modeOff: gateWords.modeOff,
+      intent: ({ target, plan, mode, breaker }) => ({
+        kind: 'intent',
+        action: 'isolate-instance',
+        reason: mode === 'dry-run' ? 'dry-run: the plan is recorded, nothing is changed' : target.kind === 'manual' ? target.reason : `finding ${target.finding.type}`,
+        before: summaryOfState(plan.state),
+        detail: {
+          dryRun: mode === 'dry-run',
+          plan: plan.steps,
+          ...(breaker ? { breaker: { ...breaker } } : {}),
+          ...('finding' in target && target.finding ? { finding: target.finding } : {}),
+          ...(target.kind === 'manual' && target.ticket ? { ticket: target.ticket } : {}),
+          ...(target.kind === 'securityhub' && target.customAction ? { customAction: target.customAction } : {}),
+          ...(target.kind === 'guardduty' ? { resourceType: target.resourceType } : {}),
+          skippedEnis: plan.state.enis.filter((e) => e.requesterManaged).map((e) => e.eniId),
+          ...(plan.previous ? { previousIsolation: plan.previous } : {}),
+          ...(plan.planned.length ? { escalations: plan.planned } : {}),
+        },
+      }),
+      outcome: ({ target, plan }, executed) => {
+        const { results } = executed;
+        const report = cutReport(plan.state, results);
+        const escalations = [...cutEscalations(report, regionOf(target, deps), isolationGroupOf(plan.state, results)), ...plan.planned];
+        const first = escalations[0];
+        return {
+          ...outcomeOf(executed, {
+            action: 'isolate-instance',
+            after: { networkCut: report.networkCut },
+            detail: { enis: report.enis, residualPaths: residualPaths(plan.state), ...(escalations.length ? { escalations } : {}) },
+          }),
+          ...(first
+            ? {
+                decision: 'escalate',
+                reason: first.reason,
+                after: [{ kind: 'escalation' as const, action: `escalate:${first.reason}`, reason: escalations.map((e) => e.message).join('; '), detail: { escalations } }],
+              }
+            : { decision: 'act', ...(results.some((r) => r.status !== 'succeeded') ? { reason: 'some-steps-failed' } : {}) }),
+        };
+      },
+    },
+  };
+};
