@@ -14,13 +14,15 @@
  *   accepts and never answers). Medians of RUNS fresh processes.
  * - the CPU time (user + system) of both parts, from process.cpuUsage in the same process: on this
  *   shared, loaded machine wall time doubles with the load, CPU time hardly moves.
- * Node 20 here, Node 24 on Lambda: the SDK's "Node < 22" warning is off, as it is there.
+ * Node 20 here, Node 24 on Lambda (BENCH_NODE runs the bundles on another Node: bench/bench-node.ts);
+ * the SDK's "Node < 22" warning is off, as it is there.
  */
 import { execSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lazyBundleCommand } from '../lib/constructs/lazy-bundle';
+import { benchNode } from './bench-node';
 import { median } from './stats';
 import type { BenchRow } from './types';
 
@@ -116,7 +118,7 @@ interface Parts {
 
 const spawn = (args: string[]): { ms: number; stdout: string } => {
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: LAMBDA_ENV });
+  const result = spawnSync(benchNode().path, args, { stdio: ['ignore', 'pipe', 'pipe'], env: LAMBDA_ENV });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status}: ${result.stderr.toString().slice(-1500)}`);
   return { ms, stdout: result.stdout.toString() };
@@ -149,7 +151,7 @@ export const benchBundles = async (): Promise<BenchRow[]> => {
     }
   }
   const bareMs = median(bare);
-  const rows: BenchRow[] = [{ name: `bare node -e 0 (median of ${bare.length})`, value: bareMs, unit: 'ms' }];
+  const rows: BenchRow[] = [{ name: `bare node -e 0, Node ${benchNode().version} (median of ${bare.length})`, value: bareMs, unit: 'ms' }];
   for (const h of handlers) {
     const parts = Array.from({ length: RUNS }, () => JSON.parse(spawn([loader, files.get(h)!, events.get(h)!]).stdout) as Parts);
     const init = median(parts.map((p) => p.init));

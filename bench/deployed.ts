@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import { lazyBuildOptions } from '../lib/constructs/bundle-build';
+import { benchNode } from './bench-node';
 import { FUNCTION_MEMORY_MB, semiSpaceMb, youngGenerationFlag } from '../lib/function-runtime';
 import { JIT_EARLY, JIT_WARM_UP, median, type CpuFigures } from './stats';
 import type { BenchRow } from './types';
@@ -53,7 +54,7 @@ export const childBundle = (): Promise<string> =>
 
 /** Runs `responder`'s CPU loop (the bundle `child`) in a fresh process with `flags`; fails loudly if the child does. */
 export const cpuInProcess = (child: string, responder: Responder, flags: readonly string[], warmUp = JIT_WARM_UP, findings = FINDINGS): CpuFigures => {
-  const result = spawnSync(process.execPath, [...flags, child, responder, String(findings), String(warmUp)], {
+  const result = spawnSync(benchNode().path, [...flags, child, responder, String(findings), String(warmUp)], {
     encoding: 'utf8',
     env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1' },
     maxBuffer: 16 * 1024 * 1024,
@@ -76,7 +77,7 @@ export const cpuRows = async (responder: Responder, label: string): Promise<Benc
   const deployed: CpuFigures = { cpuP50: mid((f) => f.cpuP50), cpuP99: mid((f) => f.cpuP99), wallP50: mid((f) => f.wallP50), wallP99: mid((f) => f.wallP99), allocatedKiB: mid((f) => f.allocatedKiB) };
   const early = cpuInProcess(child, responder, flags, JIT_EARLY);
   const defaults = cpuInProcess(child, responder, []);
-  const as = `as deployed: bundled and minified, ${FUNCTION_MEMORY_MB} MB, ${semiSpaceMb(FUNCTION_MEMORY_MB)} MB semi-space; fresh process, zero-latency stubs, after ${JIT_WARM_UP.toLocaleString('en-US')} findings; median of 3 processes (p99s ${runs.map((r) => r.cpuP99).join(' / ')} ms)`;
+  const as = `as deployed: bundled and minified, Node ${benchNode().version}, ${FUNCTION_MEMORY_MB} MB, ${semiSpaceMb(FUNCTION_MEMORY_MB)} MB semi-space; fresh process, zero-latency stubs, after ${JIT_WARM_UP.toLocaleString('en-US')} findings; median of 3 processes (p99s ${runs.map((r) => r.cpuP99).join(' / ')} ms)`;
   return [
     { name: `${label} CPU per finding p50 (${as})`, value: deployed.cpuP50, unit: 'ms' },
     { name: `${label} CPU per finding p99 (${as})`, value: deployed.cpuP99, unit: 'ms', goal: '<= 2 ms' },
