@@ -59,12 +59,19 @@ export const cutReport = (state: InstanceState, results: readonly StepResult[]):
   return { networkCut: enis.length > 0 && enis.every((e) => e.cut), enis };
 };
 
-/** The escalation when some ENI is not cut, with the command for each. */
+/** Where a person finds the commands when there is no isolation group to name. */
+export const CUT_BY_HAND = 'docs/runbooks/compromised-ec2-instance.md, "Cut the network by hand"';
+
+/**
+ * The escalation when some ENI is not cut, with the command for each; without an isolation group
+ * (its creation failed), the runbook section that makes one and cuts every ENI.
+ */
 export const cutEscalations = (report: CutReport, region: string, isolationGroup: string | undefined): Escalation[] =>
   report.enis
     .filter((e) => !e.cut)
-    .map((e) => ({
-      reason: 'network-not-cut',
-      message: `ENI ${e.eniId} is not cut (${e.note ?? 'unknown'})`,
-      ...(isolationGroup ? { command: `aws ec2 modify-network-interface-attribute --region ${region} --network-interface-id ${e.eniId} --groups ${isolationGroup}` } : {}),
-    }));
+    .map((e) => {
+      const message = `ENI ${e.eniId} is not cut (${e.note ?? 'unknown'})`;
+      return isolationGroup
+        ? { reason: 'network-not-cut', message, command: `aws ec2 modify-network-interface-attribute --region ${region} --network-interface-id ${e.eniId} --groups ${isolationGroup}` }
+        : { reason: 'network-not-cut', message: `${message}: there is no isolation group to cut it with (it could not be created); cut it by hand: ${CUT_BY_HAND}` };
+    });

@@ -172,12 +172,14 @@ const expectFailClosed = (run: FaultRun, label: string, inj?: Injection): void =
     enis: run.w.eniIds.map((e) => [e, cutBy(e)]),
   });
   // 3. An incomplete cut escalates network-not-cut, naming each ENI not cut; otherwise the response acts.
-  // The command for each names the isolation group moto holds (none when it could not be created).
-  const notCut = enis.filter((e) => !e.cut).map((e) => ({
-    reason: 'network-not-cut',
-    message: `ENI ${e.eniId} is not cut (${e.note ?? 'unknown'})`,
-    ...(isolation[0] ? { command: `aws ec2 modify-network-interface-attribute --region ${REGION} --network-interface-id ${e.eniId} --groups ${isolation[0]}` } : {}),
-  }));
+  // The command for each names the isolation group moto holds; when it could not be created, the
+  // message names the runbook section that makes one by hand.
+  const notCut = enis.filter((e) => !e.cut).map((e) => {
+    const message = `ENI ${e.eniId} is not cut (${e.note ?? 'unknown'})`;
+    return isolation[0]
+      ? { reason: 'network-not-cut', message, command: `aws ec2 modify-network-interface-attribute --region ${REGION} --network-interface-id ${e.eniId} --groups ${isolation[0]}` }
+      : { reason: 'network-not-cut', message: `${message}: there is no isolation group to cut it with (it could not be created); cut it by hand: docs/runbooks/compromised-ec2-instance.md, "Cut the network by hand"` };
+  });
   const escalated = last?.kind === 'escalation' ? [last.reason, (last.detail as { escalations?: unknown } | undefined)?.escalations] : undefined;
   expect({ ...where, decision: run.r.decision, reason: run.r.reason, last: [last?.kind, last?.action], escalated }).toEqual(
     cut

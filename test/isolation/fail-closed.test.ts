@@ -114,6 +114,15 @@ describe('isolation fails closed', () => {
     const creates = s.evidence.ofKind('step').filter((r) => String(r.detail?.stepId).startsWith('create-security-group'));
     expect(creates.map((r) => [r.reason, r.after])).toEqual(creates.map(() => ['UnauthorizedOperation: denied', { failedAttempts: [failed, failed, failed] }]));
     expect(s.calls.filter((c) => c.command === 'ModifyNetworkInterfaceAttribute')).toEqual([]);
+    // No group to name in a command: the escalation sends the responder to the runbook's procedure.
+    const escalation = s.evidence.ofKind('escalation').at(-1);
+    expect(escalation?.action).toBe('escalate:network-not-cut');
+    expect((escalation?.detail as { escalations: unknown }).escalations).toEqual(
+      s.world.enis.map((e) => ({
+        reason: 'network-not-cut',
+        message: `ENI ${e.id} is not cut (not-run): there is no isolation group to cut it with (it could not be created); cut it by hand: docs/runbooks/compromised-ec2-instance.md, "Cut the network by hand"`,
+      })),
+    );
   });
 
   it('puts an ENI whose isolation keeps failing back on its original groups, and escalates with the command', async () => {
