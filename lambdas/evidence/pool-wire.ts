@@ -43,9 +43,11 @@ export const unpackObjects = (batch: ObjectBatch): { key: string; body: Buffer }
 
 /** What a worker examined of a batch, in the order of its objects (the keys stay with the sender). */
 export interface ExaminedBatch {
-  /** Per object: KIND_*, then for an entry its type (0 record, 1 checkpoint), seq, SIG_STATES index. */
+  /** Per object: KIND_*, then for an entry its type (0 record, 1 checkpoint), seq, SIG_STATES index, and the `shared` indexes of its chain, keyId and keyFingerprint. */
   readonly numbers: Float64Array;
-  /** Every string below, end to end. */
+  /** Strings that entries of a batch repeat (an incident's id, a signer's keyId and fingerprint), each once. */
+  readonly shared: readonly string[];
+  /** Every other string below, end to end. */
   readonly text: string;
   /** Where each string ends in `text`. */
   readonly ends: Uint32Array;
@@ -57,13 +59,18 @@ const IGNORED = 2;
 const SIG_STATES: readonly SigState[] = ['ok', 'unchecked', 'bad', 'unknown-key', 'mismatch'];
 
 /**
- * Strings per entry: chain, prevHash, hash, time, canonicalKey ('' when it is the key), keyId,
- * keyFingerprint, merkleRoot ('' for a record), heads as JSON ('' for a record); per corrupt
- * object: why.
+ * Strings per entry in `text`: prevHash, hash, time, canonicalKey ('' when it is the key),
+ * merkleRoot ('' for a record), heads as JSON ('' for a record); per corrupt object: why.
  */
 export const packExamined = (examined: readonly Examined[]): ExaminedBatch => {
   const numbers: number[] = [];
   const strings: string[] = [];
+  const shared = new Map<string, number>();
+  const index = (s: string): number => {
+    let at = shared.get(s);
+    if (at === undefined) shared.set(s, (at = shared.size));
+    return at;
+  };
   for (const x of examined) {
     if (x.kind === 'ignored') {
       numbers.push(IGNORED);
@@ -72,9 +79,8 @@ export const packExamined = (examined: readonly Examined[]): ExaminedBatch => {
       strings.push(x.why);
     } else {
       const e = x.entry;
-      numbers.push(ENTRY, e.type === 'record' ? 0 : 1, e.seq, SIG_STATES.indexOf(e.sig));
-      strings.push(e.chain, e.prevHash, e.hash, e.time, e.canonicalKey === e.key ? '' : e.canonicalKey, e.keyId, e.keyFingerprint);
-      strings.push(e.merkleRoot ?? '', e.heads ? JSON.stringify(e.heads) : '');
+      numbers.push(ENTRY, e.type === 'record' ? 0 : 1, e.seq, SIG_STATES.indexOf(e.sig), index(e.chain), index(e.keyId), index(e.keyFingerprint));
+      strings.push(e.prevHash, e.hash, e.time, e.canonicalKey === e.key ? '' : e.canonicalKey, e.merkleRoot ?? '', e.heads ? JSON.stringify(e.heads) : '');
     }
   }
   const ends = new Uint32Array(strings.length);
@@ -83,22 +89,23 @@ export const packExamined = (examined: readonly Examined[]): ExaminedBatch => {
     at += s.length;
     ends[i] = at;
   });
-  return { numbers: Float64Array.from(numbers), text: strings.join(''), ends };
+  return { numbers: Float64Array.from(numbers), shared: [...shared.keys()], text: strings.join(''), ends };
 };
 
-/** Strings repeated by every entry of a signer or an incident, kept once across batches (bounded). */
-const shared = new Map<string, string>();
+/** Shared strings kept once across batches (bounded): every entry of a signer or an incident holds the same string. */
+const known = new Map<string, string>();
 const once = (s: string): string => {
-  const known = shared.get(s);
-  if (known !== undefined) return known;
-  if (shared.size >= 4096) shared.clear();
-  shared.set(s, s);
+  const kept = known.get(s);
+  if (kept !== undefined) return kept;
+  if (known.size >= 4096) known.clear();
+  known.set(s, s);
   return s;
 };
 
 /** The examined objects of `batch`, whose objects had `keys`. */
 export const unpackExamined = (keys: readonly string[], batch: ExaminedBatch): Examined[] => {
   const { numbers, text, ends } = batch;
+  const shared = batch.shared.map(once);
   let n = 0;
   let s = 0;
   let from = 0;
@@ -117,14 +124,14 @@ export const unpackExamined = (keys: readonly string[], batch: ExaminedBatch): E
     const isRecord = numbers[n] === 0;
     const seq = numbers[n + 1] ?? -1;
     const sig = SIG_STATES[numbers[n + 2] ?? -1] ?? 'bad';
-    n += 3;
-    const chain = once(next());
+    const chain = shared[numbers[n + 3] ?? -1] ?? '';
+    const keyId = shared[numbers[n + 4] ?? -1] ?? '';
+    const keyFingerprint = shared[numbers[n + 5] ?? -1] ?? '';
+    n += 6;
     const prevHash = next();
     const hash = next();
     const time = next();
     const canonicalKey = next() || key;
-    const keyId = once(next());
-    const keyFingerprint = once(next());
     const merkleRoot = next();
     const heads = next();
     // Members in the order envelope.ts's entryOf writes them: one object shape either way.

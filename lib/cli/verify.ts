@@ -153,7 +153,7 @@ export const registerVerify = (program: Command, io: CliIo, exit: { code: number
       new Option('--max-object-bytes <bytes>', 'larger objects are not read (MODIFIED)').default(MAX_OBJECT_BYTES).argParser(wholeNumber('--max-object-bytes', 1)),
     )
     .addOption(
-      new Option('--workers <n>', 'worker threads examining objects (1 = this thread only)').default(availableParallelism()).argParser(wholeNumber('--workers', 1)),
+      new Option('--workers <n>', 'threads examining objects, this one included (1 = this thread only)').default(availableParallelism()).argParser(wholeNumber('--workers', 1)),
     )
     .option('--json', 'print the full report as JSON')
     .option('--progress', 'progress on stderr every 10,000 objects (default when stderr is a terminal)')
