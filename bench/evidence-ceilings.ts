@@ -8,7 +8,9 @@ import type { BenchRow } from './types';
  * I/O in either), in process CPU time:
  * - crypto.verify ceiling: one crypto.verify of each payload, its signature decoded beforehand,
  *   with the same key;
- * - JSON.parse + SHA-256 ceiling: each payload decoded, parsed and hashed (hex), nothing kept;
+ * - JSON.parse + SHA-256 ceiling: each payload decoded, parsed and hashed (hex), nothing kept.
+ *   Chain mode does not JSON.parse a record in the writer's plain form (a byte scan checks it is
+ *   JSON, lambdas/evidence/plain-json.ts), so its share of this ceiling may exceed 100%;
  * - signature-mode floor: crypto.verify + SHA-256 of each payload. node:crypto has no prehashed
  *   ECDSA verify, so the record hash the chain needs is a second SHA-256 of the bytes crypto.verify
  *   already hashed: signature mode cannot go below this with node:crypto.
