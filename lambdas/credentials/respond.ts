@@ -1,8 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { parseCredentialEvent } from '../findings/credentials';
-import { securityHubFindingsOf } from '../notify/findings';
 import { Recorder } from '../pipeline/recorder';
-import { readMode, respondTo, type PipelineEnv } from '../pipeline/run';
+import { pipelineEnv, readMode, respondTo } from '../pipeline/run';
 import type { RespondDeps, RespondResult } from './flow';
 import { patternRequest } from './pattern-flow';
 import { restoreResponder } from './restore-flow';
@@ -39,15 +38,7 @@ export const respond = async (event: unknown, deps: RespondDeps & { readonly pat
     logger.info('skipped', { reason: req.reason });
     return { decision: 'skip', reason: req.reason, incidentId: req.incidentId, steps: [], evidenceKeys: rec.keys };
   }
-  const env: PipelineEnv = {
-    evidence: deps.evidence,
-    mode,
-    ...(deps.guardrails.breaker ? { breaker: deps.guardrails.breaker } : {}),
-    logger,
-    ...(deps.notifier ? { notifier: deps.notifier } : {}),
-    actor: deps.actor,
-    findings: securityHubFindingsOf(event),
-  };
+  const env = pipelineEnv(deps, event, mode, logger);
   switch (req.kind) {
     case 'revoke':
       return respondTo(revokeResponder(deps, logger), req, env);

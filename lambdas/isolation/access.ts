@@ -6,7 +6,7 @@ import type { Guardrails } from '../guardrails/types';
 import type { Notifier } from '../notify/notifier';
 import { settle, type Settled } from '../pipeline/recorder';
 import type { PipelineLogger } from '../pipeline/run';
-import type { Responder, Stop } from '../pipeline/types';
+import type { Describe, Responder, Stop } from '../pipeline/types';
 import { accountAccess, type AccountAccess } from '../shared/assume';
 import { errorMessage, TransientAwsError } from '../shared/errors';
 import type { ArtifactStore } from './capture';
@@ -135,7 +135,7 @@ export const unreached = (target: Ec2Target, reached: Reached): Stop<never> | { 
 };
 
 /** The kill switch's records, the same for isolation and release. */
-export const gateWords = {
+const gateWords = {
   modeUnreadable: (_: Ec2Target, error: string): Stop<never> => ({
     decision: 'escalate',
     reason: 'mode-unreadable',
@@ -144,10 +144,22 @@ export const gateWords = {
   modeOff: (): Stop<never> => ({ decision: 'skip', reason: 'mode-off', records: [{ kind: 'skip', action: 'skip:mode-off', reason: 'cordon mode is off: no action' }] }),
 };
 
-/** What isolation and release share as responders: name, frame, proceed, result and notification. */
-export const ec2Responder = (
+/** What isolation and release differ in: their reads, plan, mutating calls and the words of their records. */
+export type Ec2Own<T extends Ec2Target, O extends Reached, P, X extends { readonly results: readonly StepResult[] }> = Pick<
+  Responder<T, O, P, X, ResponseSummary>,
+  'observe' | 'plan' | 'breaker' | 'execute'
+> &
+  Pick<Describe<T, O, P, X>, 'intent' | 'outcome'>;
+
+/**
+ * An isolation-family responder: what isolation and release share (name, frame, proceed, kill
+ * switch records, result and notification) and `own`. Made per invocation as one literal: on
+ * Node 20 an object spread followed by more members costs 1-1.5 us per object (measured).
+ */
+export const ec2Responder = <T extends Ec2Target, O extends Reached, P, X extends { readonly results: readonly StepResult[] }>(
   deps: RespondDeps,
-): Pick<Responder<Ec2Target, Reached, unknown, { readonly results: readonly StepResult[] }, ResponseSummary>, 'name' | 'frame' | 'proceed' | 'summarise' | 'notice'> => ({
+  own: Ec2Own<T, O, P, X>,
+): Responder<T, O, P, X, ResponseSummary> => ({
   name: ISOLATION_RESPONDER,
   // Records about the instance; a manual request names who asked.
   frame: (target) => ({
@@ -174,4 +186,9 @@ export const ec2Responder = (
     target: { type: 'ec2-instance', id: target.instance.instanceId, account: accountOf(target, deps), region: regionOf(target, deps) },
     ...(target.kind === 'manual' ? { requestedBy: target.requestedBy } : {}),
   }),
+  observe: own.observe,
+  plan: own.plan,
+  breaker: own.breaker,
+  execute: own.execute,
+  describe: { modeUnreadable: gateWords.modeUnreadable, modeOff: gateWords.modeOff, intent: own.intent, outcome: own.outcome },
 });

@@ -1,7 +1,6 @@
 import { parseEc2Event, type Ec2Skip, type Ec2Target, type ParseContext } from '../findings/ec2';
-import { securityHubFindingsOf } from '../notify/findings';
 import { Recorder } from '../pipeline/recorder';
-import { readMode, respondTo, type PipelineEnv } from '../pipeline/run';
+import { pipelineEnv, readMode, respondTo } from '../pipeline/run';
 import type { ModeRead } from '../pipeline/types';
 import type { RespondDeps, RespondLogger, ResponseDecision, ResponseSummary } from './access';
 import { resolveFindingRequest } from './finding-request';
@@ -34,15 +33,7 @@ export const respond = async (event: unknown, deps: RespondDeps, context: ParseC
     else skips.push(r.skip);
   }
 
-  const env: PipelineEnv = {
-    evidence: deps.evidence,
-    mode,
-    ...(deps.guardrails.breaker ? { breaker: deps.guardrails.breaker } : {}),
-    logger,
-    ...(deps.notifier ? { notifier: deps.notifier } : {}),
-    actor: deps.actor,
-    findings: securityHubFindingsOf(event),
-  };
+  const env = pipelineEnv(deps, event, mode, logger);
   // Each responder is made only if a target needs it (most events are one isolation).
   let isolate: ReturnType<typeof isolateResponder> | undefined;
   let release: ReturnType<typeof releaseResponder> | undefined;

@@ -1,7 +1,7 @@
 import type { EvidenceWriter, Mode } from '../evidence/types';
 import { BREAKER_OPEN_LOG, type Breaker } from '../guardrails/types';
 import type { Notifier } from '../notify/notifier';
-import type { SecurityHubFindingRef } from '../notify/findings';
+import { securityHubFindingsOf, type SecurityHubFindingRef } from '../notify/findings';
 import type { Actor } from '../evidence/types';
 import { errorMessage } from '../shared/errors';
 import { announce } from './notify';
@@ -40,6 +40,25 @@ export interface PipelineEnv {
   /** Where the decision is written back to Security Hub (the event's findings). */
   readonly findings: readonly SecurityHubFindingRef[];
 }
+
+/** What every responder function's deps hold for the pipeline. */
+export interface PipelineDeps {
+  readonly evidence: EvidenceWriter;
+  readonly guardrails: { readonly breaker?: Breaker | undefined };
+  readonly notifier?: Notifier | undefined;
+  readonly actor: Actor;
+}
+
+/** The pipeline's environment for one invocation's `event`, with the kill switch as read once (`readMode`). */
+export const pipelineEnv = (deps: PipelineDeps, event: unknown, mode: Promise<ModeRead>, logger: PipelineLogger): PipelineEnv => ({
+  evidence: deps.evidence,
+  mode,
+  ...(deps.guardrails.breaker ? { breaker: deps.guardrails.breaker } : {}),
+  logger,
+  ...(deps.notifier ? { notifier: deps.notifier } : {}),
+  actor: deps.actor,
+  findings: securityHubFindingsOf(event),
+});
 
 /** The kill switch, read once: the decision, its notification and its records all see this value. */
 export const readMode = (mode: () => Promise<Mode>): Promise<ModeRead> =>
