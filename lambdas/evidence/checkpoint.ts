@@ -24,7 +24,12 @@ export const CHECKPOINT_SETTLE_MS = 60_000;
 
 /** Merkle leaf of one head: its RFC 8785 canonical JSON. */
 export const headLeaf = (head: CheckpointHead): Buffer =>
-  Buffer.from(canonicalJson({ hash: head.hash, incidentId: head.incidentId, seq: head.seq }));
+  Buffer.from(
+    // canonicalJson's text, written directly for the usual types (its members sorted, each value as JSON.stringify writes it).
+    typeof head.hash === 'string' && typeof head.incidentId === 'string' && Number.isFinite(head.seq)
+      ? `{"hash":${JSON.stringify(head.hash)},"incidentId":${JSON.stringify(head.incidentId)},"seq":${JSON.stringify(head.seq)}}`
+      : canonicalJson({ hash: head.hash, incidentId: head.incidentId, seq: head.seq }),
+  );
 
 export const headsRoot = (heads: readonly CheckpointHead[]): string => merkleRoot(heads.map(headLeaf)).toString('hex');
 
