@@ -248,10 +248,10 @@ const verifyEach = (splits: readonly (Split | Examined)[]): void => {
  * The second half: a record the signature vouches for needs no full parse; anything else (a bad
  * signature, an unknown key, a checkpoint, chain mode) is parsed in full, so it is reported exactly.
  */
-const settle = (split: Split | Examined, keys: ReadonlyMap<string, KeyObject>, checkSignatures: boolean): Examined => {
+const settle = (split: Split | Examined, keys: ReadonlyMap<string, KeyObject>, checkSignatures: boolean, fast = true): Examined => {
   if (split.kind !== 'split') return split;
   const { key, body, block, payloadBytes, verified } = split;
-  const fields = verified ? signedRecord(body, block) : checkSignatures ? undefined : plainRecord(body, block);
+  const fields = !fast ? undefined : verified ? signedRecord(body, block) : checkSignatures ? undefined : plainRecord(body, block);
   if (fields) {
     // The signer named in the payload is the block's (signedRecord compares them): what stateOf concludes.
     const sig = verified ? 'ok' : keys.size > 0 && !keys.has(block.keyFingerprint) ? 'unknown-key' : 'unchecked';
@@ -280,6 +280,16 @@ export const examine = (
   const one = check(key, body, keys, checkSignatures, maxBytes, 0);
   verifyEach([one]);
   return settle(one, keys, checkSignatures);
+};
+
+/**
+ * `examine` without the fast paths (signed and plain records read from their bytes): every payload
+ * JSON.parsed and checked in full. The reference the fast paths are tested against.
+ */
+export const examineByFullParse = (key: string, body: Buffer, keys: ReadonlyMap<string, KeyObject>, checkSignatures: boolean, maxBytes = MAX_OBJECT_BYTES): Examined => {
+  const one = check(key, body, keys, checkSignatures, maxBytes, 0);
+  verifyEach([one]);
+  return settle(one, keys, checkSignatures, false);
 };
 
 /**
