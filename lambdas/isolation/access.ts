@@ -6,7 +6,7 @@ import type { Guardrails } from '../guardrails/types';
 import type { Notifier } from '../notify/notifier';
 import { settle, type Settled } from '../pipeline/recorder';
 import type { PipelineLogger } from '../pipeline/run';
-import type { Describe, Responder, Stop } from '../pipeline/types';
+import type { Describe, Go, LiveMode, Responder, Stop } from '../pipeline/types';
 import { accountAccess, type AccountAccess } from '../shared/assume';
 import { errorMessage, TransientAwsError } from '../shared/errors';
 import type { ArtifactStore } from './capture';
@@ -114,7 +114,7 @@ export const reach = async (target: Ec2Target, deps: RespondDeps): Promise<Reach
 };
 
 /** No access to the account (escalate), or the instance could not be observed (transient: retry). */
-export const unreached = (target: Ec2Target, reached: Reached): Stop<never> | { access: AccountAccess; state: InstanceState } => {
+const unreached = (target: Ec2Target, reached: Reached): Stop<never> | { access: AccountAccess; state: InstanceState } => {
   const instanceId = target.instance.instanceId;
   if (!reached.access.ok) {
     return { decision: 'escalate', reason: 'account-access', records: [{ kind: 'escalation', action: 'escalate:account-access', reason: errorMessage(reached.access.error) }] };
@@ -144,12 +144,18 @@ const gateWords = {
   modeOff: (): Stop<never> => ({ decision: 'skip', reason: 'mode-off', records: [{ kind: 'skip', action: 'skip:mode-off', reason: 'cordon mode is off: no action' }] }),
 };
 
-/** What isolation and release differ in: their reads, plan, mutating calls and the words of their records. */
+/**
+ * What isolation and release differ in: their reads, plan, mutating calls and the words of their
+ * records. `plan` is asked only once the account was entered and the instance observed (`unreached`
+ * stops before it otherwise).
+ */
 export type Ec2Own<T extends Ec2Target, O extends Reached, P, X extends { readonly results: readonly StepResult[] }> = Pick<
   Responder<T, O, P, X, ResponseSummary>,
-  'observe' | 'plan' | 'breaker' | 'execute'
+  'observe' | 'breaker' | 'execute'
 > &
-  Pick<Describe<T, O, P, X>, 'intent' | 'outcome'>;
+  Pick<Describe<T, O, P, X>, 'intent' | 'outcome'> & {
+    plan(target: T, observed: O, mode: LiveMode, seen: { readonly access: AccountAccess; readonly state: InstanceState }): Stop<P> | Go<P>;
+  };
 
 /**
  * An isolation-family responder: what isolation and release share (name, frame, proceed, kill
@@ -187,7 +193,10 @@ export const ec2Responder = <T extends Ec2Target, O extends Reached, P, X extend
     ...(target.kind === 'manual' ? { requestedBy: target.requestedBy } : {}),
   }),
   observe: own.observe,
-  plan: own.plan,
+  plan: (target, observed, mode) => {
+    const seen = unreached(target, observed);
+    return 'records' in seen ? seen : own.plan(target, observed, mode, seen);
+  },
   breaker: own.breaker,
   execute: own.execute,
   describe: { modeUnreadable: gateWords.modeUnreadable, modeOff: gateWords.modeOff, intent: own.intent, outcome: own.outcome },

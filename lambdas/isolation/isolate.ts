@@ -4,7 +4,7 @@ import type { Planned, Responder } from '../pipeline/types';
 import type { AccountAccess } from '../shared/assume';
 import { isolationDecision } from './decision';
 import { cutEscalations, cutReport, observationEscalations, type Escalation } from './escalations';
-import { ec2Responder, reach, regionOf, unreached, type Reached, type RespondDeps, type ResponseSummary } from './access';
+import { ec2Responder, reach, regionOf, type Reached, type RespondDeps, type ResponseSummary } from './access';
 import { planIsolation } from './plan';
 import { executeWithEvidence, outcomeOf, summaryOfState, type Executed } from './records';
 import { residualPaths } from './residual';
@@ -51,10 +51,7 @@ const escalationOf = (c: Ctx, reason: 'breaker-unavailable' | 'breaker-open', te
 export const isolateResponder = (deps: RespondDeps): Responder<Ec2Target, Reached, IsolationPlan, Executed, ResponseSummary> =>
   ec2Responder<Ec2Target, Reached, IsolationPlan, Executed>(deps, {
     observe: (target) => reach(target, deps),
-    plan: (target, reached, mode) => {
-      const seen = unreached(target, reached);
-      if ('records' in seen) return seen;
-      const { state, access } = seen;
+    plan: (target, _reached, mode, { state, access }) => {
       const decision = isolationDecision(target, state, deps.config, mode);
       // Not acted on: a skip, or an escalation a person must look at (a released instance).
       if (decision.skip) {

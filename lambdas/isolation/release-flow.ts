@@ -1,7 +1,7 @@
 import type { ManualReleaseTarget } from '../findings/ec2';
 import { settle, type Settled } from '../pipeline/recorder';
 import type { Responder, Stop } from '../pipeline/types';
-import { ec2Responder, reach, regionOf, unreached, type Reached, type RespondDeps, type ResponseSummary } from './access';
+import { ec2Responder, reach, regionOf, type Reached, type RespondDeps, type ResponseSummary } from './access';
 import { isolationDecision } from './decision';
 import { EvidenceIntegrityError, readIsolation } from './evidence-reader';
 import { executeWithEvidence, outcomeOf, summaryOfState, type Executed } from './records';
@@ -48,10 +48,7 @@ const notRestoredOf = (target: ManualReleaseTarget, deps: RespondDeps, plan: Rel
 export const releaseResponder = (deps: RespondDeps): Responder<ManualReleaseTarget, ReleaseObserved, ReleasePlan, Executed, ResponseSummary> =>
   ec2Responder<ManualReleaseTarget, ReleaseObserved, ReleasePlan, Executed>(deps, {
     observe: (target) => observeRelease(target, deps),
-    plan: (target, observed, mode) => {
-      const seen = unreached(target, observed);
-      if ('records' in seen) return seen;
-      const { state, access } = seen;
+    plan: (target, observed, mode, { state, access }) => {
       const instanceId = target.instance.instanceId;
       const incident = isolationIncidentOf(target, state);
       const inIncident = incident ? { incidentId: incident } : {};
