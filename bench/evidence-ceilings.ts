@@ -1,5 +1,5 @@
 import { hash, verify } from 'node:crypto';
-import { verifyObjects, type VerifyKey } from '../lambdas/evidence';
+import { Verifier, type VerifyKey } from '../lambdas/evidence';
 import { median } from './stats';
 import type { BenchRow } from './types';
 
@@ -14,11 +14,21 @@ import type { BenchRow } from './types';
  * - signature-mode floor: crypto.verify + SHA-256 of each payload. node:crypto has no prehashed
  *   ECDSA verify, so the record hash the chain needs is a second SHA-256 of the bytes crypto.verify
  *   already hashed: signature mode cannot go below this with node:crypto.
- * Rounds alternate ceiling and verification, so both see the same load on a shared machine; each
- * share is the median of the rounds' shares. A first round warms the JIT up and is not counted.
+ * Paired finely, because the machine's speed drifts within seconds on a shared machine (crypto.verify
+ * measured at 89-121 us a call within one minute): a round walks the records in chunks of CHUNK;
+ * on each chunk the ceiling (and the floor) loops run, and one Verifier, kept for the whole round,
+ * is fed the same chunk with `add`. Who goes first rotates from chunk to chunk and from round to
+ * round, so no side always runs first on bytes just read or beside the previous round's garbage.
+ * Each side's CPU is summed over the round, the Verifier's `finish()` (chain analysis, checkpoints)
+ * counted on its side; a round's share is the ratio of the sums. Each figure is the median over
+ * the rounds. A first round warms the JIT up and is not counted.
+ * bench/verify-child.ts runs this in the esbuild build, as `cordon verify` runs.
  */
 
 type Objects = readonly { readonly key: string; readonly body: Buffer }[];
+
+/** Records per chunk: a whole number of the Verifier's batches (32), about 60 ms of signatures. */
+const CHUNK = 512;
 
 const SIGNATURE_MARK = ',"signature":{';
 
@@ -30,67 +40,112 @@ const split = (objects: Objects) =>
     return { payload: body.subarray('{"payload":'.length, at), der: Buffer.from(block.value, 'base64') };
   });
 
-/** Records per CPU-second of `work` over `count` records. */
-const perCpuSecond = (count: number, work: () => void): number => {
-  const cpu = process.cpuUsage();
+type Records = ReturnType<typeof split>;
+
+/** Process CPU (user + system, every thread), in microseconds, that `work` takes. */
+const cpuOf = (work: () => void): number => {
+  const before = process.cpuUsage();
   work();
-  const used = process.cpuUsage(cpu);
-  return count / ((used.user + used.system) / 1e6);
+  const used = process.cpuUsage(before);
+  return used.user + used.system;
 };
 
-const verified = (objects: Objects, key: VerifyKey, signatures: boolean): number =>
-  perCpuSecond(objects.length, () => {
-    const report = verifyObjects(objects, { publicKeys: [key], signatures });
+/** A loop over the records `from` to `to` (excluded). */
+type Loop = (from: number, to: number) => void;
+
+/**
+ * Round `round`: `loops` and a Verifier in `signatures` mode take turns chunk by chunk over
+ * `objects`, who goes first rotating with the chunk and the round. Records per CPU-second of each
+ * loop, then of the Verifier (its `finish()` included).
+ */
+const pairedRound = (round: number, objects: Objects, key: VerifyKey, signatures: boolean, loops: readonly Loop[]): number[] => {
+  const verifier = new Verifier({ publicKeys: [key], signatures });
+  const parts: Loop[] = [
+    ...loops,
+    (from, to) => {
+      for (let i = from; i < to; i += 1) {
+        const o = objects[i] as Objects[number];
+        verifier.add(o.key, o.body);
+      }
+    },
+  ];
+  const cpu = parts.map(() => 0);
+  for (let from = 0, chunk = 0; from < objects.length; from += CHUNK, chunk += 1) {
+    const to = Math.min(from + CHUNK, objects.length);
+    for (let turn = 0; turn < parts.length; turn += 1) {
+      const p = (round + chunk + turn) % parts.length;
+      cpu[p] = (cpu[p] ?? 0) + cpuOf(() => (parts[p] as Loop)(from, to));
+    }
+  }
+  const last = parts.length - 1;
+  cpu[last] = (cpu[last] ?? 0) + cpuOf(() => {
+    const report = verifier.finish();
     if (!report.ok) throw new Error(`generated set did not verify: ${JSON.stringify(report.problems.slice(0, 3))}`);
   });
+  return cpu.map((us) => objects.length / (us / 1e6));
+};
+
+const ceilingLoop = (records: Records, key: VerifyKey): Loop => (from, to) => {
+  for (let i = from; i < to; i += 1) {
+    const r = records[i] as Records[number];
+    verify('sha256', r.payload, key.key, r.der);
+  }
+};
+
+const floorLoop = (records: Records, key: VerifyKey): Loop => (from, to) => {
+  for (let i = from; i < to; i += 1) {
+    const r = records[i] as Records[number];
+    verify('sha256', r.payload, key.key, r.der);
+    hash('sha256', r.payload, 'hex');
+  }
+};
+
+const parseLoop = (records: Records): Loop => (from, to) => {
+  for (let i = from; i < to; i += 1) {
+    const r = records[i] as Records[number];
+    JSON.parse(r.payload.toString('utf8'));
+    hash('sha256', r.payload, 'hex');
+  }
+};
+
+const FIGURES = ['verifyCeiling', 'sigFloor', 'floorShare', 'sigShare', 'parseCeiling', 'chainShare'] as const;
+type Figure = (typeof FIGURES)[number];
+
+/** Each figure (op/s per CPU-second, or %) of every counted round, and the sets' labels. */
+export type OneCoreFigures = Readonly<Record<Figure, readonly number[]>> & { readonly sigLabel: string; readonly chainLabel: string };
 
 export const oneCoreShares = (
   sets: { readonly signatures: readonly [string, Objects]; readonly chain: readonly [string, Objects] },
   key: VerifyKey,
-  rounds = 3,
-): BenchRow[] => {
+  rounds: number,
+): OneCoreFigures => {
   const [sigLabel, sigObjects] = sets.signatures;
   const [chainLabel, chainObjects] = sets.chain;
   const sigRecords = split(sigObjects);
   const chainRecords = split(chainObjects);
-  const verifyCeiling: number[] = [];
-  const sigFloor: number[] = [];
-  const sigShare: number[] = [];
-  const floorShare: number[] = [];
-  const parseCeiling: number[] = [];
-  const chainShare: number[] = [];
-  for (let round = -1; round < rounds; round += 1) {
-    const ceiling = perCpuSecond(sigRecords.length, () => {
-      for (const r of sigRecords) verify('sha256', r.payload, key.key, r.der);
-    });
-    const floor = perCpuSecond(sigRecords.length, () => {
-      for (const r of sigRecords) {
-        verify('sha256', r.payload, key.key, r.der);
-        hash('sha256', r.payload, 'hex');
-      }
-    });
-    const sig = verified(sigObjects, key, true);
-    const parse = perCpuSecond(chainRecords.length, () => {
-      for (const r of chainRecords) {
-        JSON.parse(r.payload.toString('utf8'));
-        hash('sha256', r.payload, 'hex');
-      }
-    });
-    const chain = verified(chainObjects, key, false);
-    if (round < 0) continue;
-    verifyCeiling.push(ceiling);
-    sigFloor.push(floor);
-    sigShare.push((100 * sig) / ceiling);
-    floorShare.push((100 * floor) / ceiling);
-    parseCeiling.push(parse);
-    chainShare.push((100 * chain) / parse);
+  const counted: Record<Figure, number>[] = [];
+  for (let round = 0; round <= rounds; round += 1) {
+    const [ceiling = 0, floor = 0, sig = 0] = pairedRound(round, sigObjects, key, true, [ceilingLoop(sigRecords, key), floorLoop(sigRecords, key)]);
+    const [parse = 0, chain = 0] = pairedRound(round, chainObjects, key, false, [parseLoop(chainRecords)]);
+    // Round 0 warms the JIT up.
+    if (round > 0) {
+      counted.push({ verifyCeiling: ceiling, sigFloor: floor, floorShare: (100 * floor) / ceiling, sigShare: (100 * sig) / ceiling, parseCeiling: parse, chainShare: (100 * chain) / parse });
+    }
   }
-  return [
-    { name: `machine ceiling: crypto.verify P-256 alone, ${sigLabel} records (per CPU-s)`, value: median(verifyCeiling), unit: 'op/s' },
-    { name: `signature-mode floor: crypto.verify + SHA-256 of each payload, ${sigLabel} records (per CPU-s)`, value: median(sigFloor), unit: 'op/s' },
-    { name: 'signature-mode floor, share of the crypto.verify ceiling', value: median(floorShare), unit: '%' },
-    { name: `evidence verify ${sigLabel}, every signature, one core, share of the crypto.verify ceiling`, value: median(sigShare), unit: '%', goal: '>= 90' },
-    { name: `machine ceiling: JSON.parse + SHA-256 alone, ${chainLabel} records (per CPU-s)`, value: median(parseCeiling), unit: 'op/s' },
-    { name: `evidence verify ${chainLabel}, chain+checkpoint, one core, share of the JSON.parse + SHA-256 ceiling`, value: median(chainShare), unit: '%', goal: '>= 80' },
-  ];
+  const each = FIGURES.map((figure) => [figure, counted.map((r) => r[figure])] as const);
+  return { sigLabel, chainLabel, ...(Object.fromEntries(each) as Record<Figure, number[]>) };
 };
+
+/** `median of N paired rounds: lo-hi`, the rounds' spread shown beside the median. */
+const spread = (values: readonly number[]): string =>
+  `median of ${values.length} paired rounds: ${Math.min(...values).toFixed(1)}-${Math.max(...values).toFixed(1)}`;
+
+/** The rows of `f`; `as` says what ran (which build, which Node). */
+export const oneCoreRows = (f: OneCoreFigures, as: string): BenchRow[] => [
+  { name: `machine ceiling: crypto.verify P-256 alone, ${f.sigLabel} records (per CPU-s; ${as})`, value: median(f.verifyCeiling), unit: 'op/s' },
+  { name: `signature-mode floor: crypto.verify + SHA-256 of each payload, ${f.sigLabel} records (per CPU-s; ${as})`, value: median(f.sigFloor), unit: 'op/s' },
+  { name: `signature-mode floor, share of the crypto.verify ceiling (${spread(f.floorShare)})`, value: median(f.floorShare), unit: '%' },
+  { name: `evidence verify ${f.sigLabel}, every signature, one core, share of the crypto.verify ceiling (${as}; ${spread(f.sigShare)})`, value: median(f.sigShare), unit: '%', goal: '>= 90' },
+  { name: `machine ceiling: JSON.parse + SHA-256 alone, ${f.chainLabel} records (per CPU-s; ${as})`, value: median(f.parseCeiling), unit: 'op/s' },
+  { name: `evidence verify ${f.chainLabel}, chain+checkpoint, one core, share of the JSON.parse + SHA-256 ceiling (${as}; ${spread(f.chainShare)})`, value: median(f.chainShare), unit: '%', goal: '>= 80' },
+];

@@ -1,11 +1,12 @@
 /**
  * Evidence benchmarks.
  *
- * Verify throughput: 10k and 100k records (100 records per incident, a checkpoint every 10k
- * appends) written by the real EvidenceChain with a local P-256 signer into memory, then verified
- * on this thread (one core) — with every signature checked, and in chain+checkpoint mode. Also
- * reported: records/s per CPU-second, and the machine's own ceilings (crypto.verify alone; JSON.parse
- * + SHA-256 alone) so the figures can be judged on a loaded machine.
+ * Verify throughput (bench/evidence-verify.ts, in the esbuild build as `cordon verify` runs it):
+ * 10k and 100k records (100 records per incident, a checkpoint every 10k appends) written by the
+ * real EvidenceChain with a local P-256 signer into memory, then verified on one thread — with
+ * every signature checked, and in chain+checkpoint mode — and on every core. Also reported:
+ * records/s per CPU-second, and the shares of the machine's own ceilings (crypto.verify alone;
+ * JSON.parse + SHA-256 alone) that verification reaches on one core (bench/evidence-ceilings.ts).
  *
  * Round trips: KMS, S3 and DynamoDB stubs answer every call after a fixed latency (the DynamoDB
  * stub enforces the conditions and returns the current item on a failed condition, as DynamoDB
@@ -13,7 +14,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ConditionalCheckFailedException,
@@ -24,24 +25,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { HeadObjectCommand, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
-import {
-  DynamoChainHeads,
-  EvidenceChain,
-  KmsSigner,
-  LocalSigner,
-  MemoryChainHeads,
-  MemoryEvidenceStore,
-  S3EvidenceStore,
-  Verifier,
-  publicKeyFrom,
-  verifyObjects,
-  writeCheckpoint,
-  type EvidenceInput,
-  type VerifyKey,
-} from '../lambdas/evidence';
+import { DynamoChainHeads, EvidenceChain, KmsSigner, S3EvidenceStore } from '../lambdas/evidence';
 import { runDrill } from '../lib/drill/run';
-import { verifyInParallel } from '../lambdas/evidence/pool';
-import { oneCoreShares } from './evidence-ceilings';
+import { sample } from './evidence-records';
+import { verifyRows } from './evidence-verify';
 import type { BenchRow } from './types';
 
 /**
@@ -71,44 +58,6 @@ const drillAt = async (events: number): Promise<BenchRow> => {
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
-};
-
-const sample = (i: number): EvidenceInput => ({
-  kind: i % 10 === 0 ? 'intent' : 'step',
-  mode: 'enforce',
-  trigger: { source: 'aws.guardduty', findingId: `finding-${i >> 4}`, findingType: 'Backdoor:EC2/C&CActivity.B', severity: 8, eventId: `ev-${i}` },
-  target: { type: 'ec2-instance', id: 'i-0123456789abcdef0', account: '111122223333', region: 'eu-west-1' },
-  action: 'ec2:ModifyNetworkInterfaceAttribute',
-  reason: 'isolate every ENI',
-  before: { networkInterfaceId: 'eni-0a1b2c3d4e5f', groups: ['sg-0123456789abcdef0', 'sg-0fedcba9876543210'] },
-  after: { networkInterfaceId: 'eni-0a1b2c3d4e5f', groups: ['sg-isolation0123456'] },
-  awsRequestIds: [`5f3c1d2e-${i}`],
-  actor: { arn: 'arn:aws:lambda:eu-west-1:111122223333:function:cordon-isolate-instance', requestId: `req-${i}` },
-});
-
-/** `count` records, 100 per incident, a checkpoint every 10k appends and at the end. */
-const generate = async (count: number, signer: LocalSigner): Promise<{ key: string; body: Buffer }[]> => {
-  let now = Date.parse('2026-01-01T00:00:00.000Z');
-  const clock = () => new Date((now += 10));
-  const store = new MemoryEvidenceStore();
-  const heads = new MemoryChainHeads({ clock });
-  const chain = new EvidenceChain({ signer, store, heads, clock });
-  for (let i = 0; i < count; i += 1) {
-    await chain.append(`inc-${String(Math.floor(i / 100)).padStart(6, '0')}`, sample(i));
-    if ((i + 1) % 10_000 === 0) await writeCheckpoint({ chain, heads, clock, settleMs: 0 });
-  }
-  await writeCheckpoint({ chain, heads, clock, settleMs: 0 });
-  return [...store.objects].map(([key, body]) => ({ key, body }));
-};
-
-const measure = (objects: { key: string; body: Buffer }[], key: VerifyKey, signatures: boolean) => {
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  const report = verifyObjects(objects, { publicKeys: [key], signatures });
-  const wall = (performance.now() - start) / 1000;
-  const used = process.cpuUsage(cpu);
-  if (!report.ok) throw new Error(`generated set did not verify: ${JSON.stringify(report.problems.slice(0, 3))}`);
-  return { perSecond: objects.length / wall, perCpuSecond: objects.length / ((used.user + used.system) / 1e6) };
 };
 
 // ---- round trips ------------------------------------------------------------------------------
@@ -229,47 +178,11 @@ const timed = async (calls: Calls, work: () => Promise<unknown>) => {
 };
 
 export async function benchEvidence(): Promise<BenchRow[]> {
-  const rows: BenchRow[] = [];
-  const signer = LocalSigner.generate('local:bench');
-  const key = publicKeyFrom((await signer.identity()).publicKeyDer, 'bench key');
-
   // BENCH_EVIDENCE_RECORDS shrinks the large set for a quick run.
   const large = Number(process.env.BENCH_EVIDENCE_RECORDS ?? 100_000);
-  const sets: [string, { key: string; body: Buffer }[]][] = [];
-  for (const n of [10_000, large]) sets.push([`${n / 1000}k`, await generate(n, signer)]);
-  const big = sets[sets.length - 1]?.[1] ?? [];
-  for (const [label, set] of sets) {
-    const sig = measure(set, key, true);
-    const chain = measure(set, key, false);
-    rows.push(
-      { name: `evidence verify ${label}, every signature (wall)`, value: sig.perSecond, unit: 'rec/s', goal: '>= 8,000' },
-      { name: `evidence verify ${label}, every signature (per CPU-s)`, value: sig.perCpuSecond, unit: 'rec/s' },
-      { name: `evidence verify ${label}, chain+checkpoint (wall)`, value: chain.perSecond, unit: 'rec/s', goal: '>= 100,000' },
-      { name: `evidence verify ${label}, chain+checkpoint (per CPU-s)`, value: chain.perCpuSecond, unit: 'rec/s' },
-    );
-  }
-
-  // One core beside the machine's ceilings (bench/evidence-ceilings.ts), on the same records.
-  const small = sets[0] ?? ['', []];
-  const oneCore = sets[sets.length - 1]?.[0] ?? '';
-  rows.push(...oneCoreShares({ signatures: small, chain: [oneCore, big] }, key));
-
-  // Every core: this thread and cores - 1 worker threads examine objects (lambdas/evidence/pool.ts), as `cordon verify` does.
-  const cores = availableParallelism();
-  for (const signatures of [true, false]) {
-    const start = performance.now();
-    const verifier = new Verifier({ publicKeys: [key], signatures });
-    await verifyInParallel(verifier, cores, (sink) => {
-      for (const o of big) sink.add(o.key, o.body);
-    });
-    const report = verifier.finish();
-    if (!report.ok) throw new Error('generated set did not verify in parallel');
-    rows.push({
-      name: `evidence verify ${oneCore}, ${signatures ? 'every signature' : 'chain+checkpoint'}, ${cores} threads (${cores - 1} worker) (wall)`,
-      value: big.length / ((performance.now() - start) / 1000),
-      unit: 'rec/s',
-    });
-  }
+  if (!Number.isInteger(large) || large < 10_000 || large % 1000 !== 0) throw new Error(`BENCH_EVIDENCE_RECORDS must be a whole number of thousands >= 10000, got ${process.env.BENCH_EVIDENCE_RECORDS ?? ''}`);
+  // Verification, as `cordon verify` runs it: the esbuild build in a fresh process (bench/evidence-verify.ts).
+  const rows = await verifyRows(large);
 
   rows.push(await drillAt(2_000));
 
