@@ -18,8 +18,16 @@ export * from './verify-report';
 
 const RECORD_KEY = /^records\/([^/]+)\/(\d{8})\.json$/;
 const CHECKPOINT_KEY = /^checkpoints\/(\d{8})\.json$/;
-/** Objects examined together (`examineAll`: their signatures back to back). */
-const BATCH = 32;
+/**
+ * Objects examined together (`examineAll`: every split, then every crypto.verify back to back,
+ * then every reading), up to this many or this many bytes of bodies, whichever comes first.
+ * crypto.verify's tables evict what the reading needs, so the fewer switches between the passes,
+ * the less each costs. Measured (10k records, one core, paired with the crypto.verify ceiling):
+ * 1,024 objects per batch instead of 32 raised signature mode's share of the ceiling by 2-3
+ * points. The byte bound keeps a folder of large hostile files from being held at once.
+ */
+const BATCH_OBJECTS = 1024;
+const BATCH_BYTES = 8 * 1024 * 1024;
 
 
 export class Verifier {
@@ -36,8 +44,9 @@ export class Verifier {
   private readonly corruptKeys: string[] = [];
   /** An anchor was read: the report says how many anchored checkpoints it held, even none. */
   private anchorGiven = false;
-  /** Objects added and not examined yet (at most BATCH), in order. */
+  /** Objects added and not examined yet (one batch at most), in order, and their bytes. */
   private pending: { readonly key: string; readonly body: Buffer }[] = [];
+  private pendingBytes = 0;
   private objects = 0;
   private ignored = 0;
   private readonly started = performance.now();
@@ -69,7 +78,8 @@ export class Verifier {
   /** One stored object; `key` relative to the evidence root (`records/...`, `checkpoints/...`). */
   add(key: string, body: Buffer): void {
     this.pending.push({ key, body });
-    if (this.pending.length >= BATCH) this.flush();
+    this.pendingBytes += body.length;
+    if (this.pending.length >= BATCH_OBJECTS || this.pendingBytes >= BATCH_BYTES) this.flush();
   }
 
   /** Examines what was added so far; everything else that records a result flushes first, so the order stays that of the calls. */
@@ -77,6 +87,7 @@ export class Verifier {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
+    this.pendingBytes = 0;
     for (const examined of examineAll(batch, this.keys, this.signatures, this.maxObjectBytes)) this.count(examined);
   }
 
