@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import { lazyBuildOptions } from '../lib/constructs/bundle-build';
 import { benchNode } from './bench-node';
+import { bundleFolder, lastJsonLine } from './child-process';
 import { FUNCTION_MEMORY_MB, semiSpaceMb, youngGenerationFlag } from '../lib/function-runtime';
 import { JIT_EARLY, JIT_WARM_UP, median, type CpuFigures } from './stats';
 import type { BenchRow } from './types';
@@ -30,12 +29,9 @@ let bundled: Promise<string> | undefined;
  */
 export const childBundle = (): Promise<string> =>
   (bundled ??= (async () => {
-    // Under node_modules/.cache: the bundle resolves the one package it leaves out (esbuild, which
-    // the bench modules import for this build and the child never calls) from the repository.
-    const cache = path.join(__dirname, '..', 'node_modules', '.cache');
-    mkdirSync(cache, { recursive: true });
-    const outdir = mkdtempSync(path.join(cache, 'cordon-bench-'));
-    process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
+    // The one package the bundle leaves out (esbuild, which the bench modules import for this
+    // build and the child never calls) resolves from the repository.
+    const outdir = bundleFolder('cordon-bench-');
     const entry = path.join(__dirname, 'cpu-child.ts');
     await build({
       ...lazyBuildOptions(entry, outdir),
@@ -53,18 +49,11 @@ export const childBundle = (): Promise<string> =>
   })());
 
 /** Runs `responder`'s CPU loop (the bundle `child`) in a fresh process with `flags`; fails loudly if the child does. */
-export const cpuInProcess = (child: string, responder: Responder, flags: readonly string[], warmUp = JIT_WARM_UP, findings = FINDINGS): CpuFigures => {
-  const result = spawnSync(benchNode().path, [...flags, child, responder, String(findings), String(warmUp)], {
-    encoding: 'utf8',
-    env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1' },
-    maxBuffer: 16 * 1024 * 1024,
+export const cpuInProcess = (child: string, responder: Responder, flags: readonly string[], warmUp = JIT_WARM_UP, findings = FINDINGS): CpuFigures =>
+  lastJsonLine<CpuFigures>([...flags, child, responder, String(findings), String(warmUp)], `the ${responder} CPU loop`, {
+    ...process.env,
+    AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
   });
-  const last = result.stdout.trim().split('\n').at(-1) ?? '';
-  if (result.status !== 0 || !last.startsWith('{')) {
-    throw new Error(`bench: the ${responder} CPU loop exited ${result.status}: ${result.stderr.slice(-2000)}`);
-  }
-  return JSON.parse(last) as CpuFigures;
-};
 
 /** The rows of `responder`'s CPU per finding: as deployed (the goal) and with V8's default young generation. */
 export const cpuRows = async (responder: Responder, label: string): Promise<BenchRow[]> => {

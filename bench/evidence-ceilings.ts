@@ -1,5 +1,6 @@
 import { hash, verify } from 'node:crypto';
 import { Verifier, type VerifyKey } from '../lambdas/evidence';
+import { BATCH_OBJECTS } from '../lambdas/evidence/verify';
 import { median } from './stats';
 import type { BenchRow } from './types';
 
@@ -31,11 +32,10 @@ import type { BenchRow } from './types';
 type Objects = readonly { readonly key: string; readonly body: Buffer }[];
 
 /**
- * Records per chunk: the Verifier's batch (BATCH_OBJECTS in lambdas/evidence/verify.ts; these
- * records are far below its 8 MiB bound), so it examines each chunk on that chunk's turn, not on
- * the next one's. About 110 ms of signatures.
+ * Records per chunk: the Verifier's batch (these records are far below its byte bound), so it
+ * examines each chunk on that chunk's turn, not on the next one's. About 110 ms of signatures.
  */
-const CHUNK = 1024;
+const CHUNK = BATCH_OBJECTS;
 
 const SIGNATURE_MARK = ',"signature":{';
 

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import { benchNode } from './bench-node';
+import { bundleFolder, lastJsonLine } from './child-process';
 import { oneCoreRows } from './evidence-ceilings';
 import type { BenchRow } from './types';
 import type { VerifyFigures } from './verify-child';
@@ -40,12 +40,7 @@ let bundled: Promise<string> | undefined;
 /** bench/verify-child.ts built as `npm run build` builds bin/cordon.ts. */
 export const verifyBundle = (): Promise<string> =>
   (bundled ??= (async () => {
-    // Under node_modules/.cache: the bundle resolves the packages it leaves out from the repository.
-    const cache = path.join(ROOT, 'node_modules', '.cache');
-    mkdirSync(cache, { recursive: true });
-    const outdir = mkdtempSync(path.join(cache, 'cordon-bench-verify-'));
-    process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
-    const outfile = path.join(outdir, 'verify-child.js');
+    const outfile = path.join(bundleFolder('cordon-bench-verify-'), 'verify-child.js');
     await build({ ...cliBuildOptions(), entryPoints: [path.join(__dirname, 'verify-child.ts')], outfile });
     return outfile;
   })());
@@ -54,12 +49,7 @@ export const verifyBundle = (): Promise<string> =>
 const ROUNDS = 7;
 
 /** VerifyFigures of `large` records, from the built child in a fresh process; fails loudly if the child does. */
-const figuresOf = (child: string, large: number): VerifyFigures => {
-  const result = spawnSync(benchNode().path, [child, String(large), String(ROUNDS)], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
-  const last = result.stdout.trim().split('\n').at(-1) ?? '';
-  if (result.status !== 0 || !last.startsWith('{')) throw new Error(`bench: the verify child exited ${result.status}: ${result.stderr.slice(-2000)}`);
-  return JSON.parse(last) as VerifyFigures;
-};
+const figuresOf = (child: string, large: number): VerifyFigures => lastJsonLine<VerifyFigures>([child, String(large), String(ROUNDS)], 'the verify child');
 
 /** The verify rows: 10k and `large` records on one thread, one core beside the ceilings, every core. */
 export const verifyRows = async (large: number): Promise<BenchRow[]> => {

@@ -26,7 +26,7 @@ const CHECKPOINT_KEY = /^checkpoints\/(\d{8})\.json$/;
  * 1,024 objects per batch instead of 32 raised signature mode's share of the ceiling by 2-3
  * points. The byte bound keeps a folder of large hostile files from being held at once.
  */
-const BATCH_OBJECTS = 1024;
+export const BATCH_OBJECTS = 1024;
 const BATCH_BYTES = 8 * 1024 * 1024;
 
 
