@@ -87,36 +87,56 @@ export const signatureBlock = (body: Buffer): SignatureBlock | undefined => {
   return { at, keyFingerprint: tail[1], keyId, keyIdLiteral: tail[2], valueAt, valueEnd: end };
 };
 
+/**
+ * Decodes the block's value into `into` from `at` if the value is the one canonical base64 text of
+ * its bytes (as `Buffer.from(value, 'base64').toString('base64') === value`: whole quanta, no stray
+ * bits in the last character; the block already checked its characters and padding) and they fit:
+ * their length, else -1.
+ */
+export const decodeSignatureDer = (body: Buffer, block: SignatureBlock, into: Buffer, at: number): number => {
+  const { valueAt, valueEnd: end } = block;
+  const chars = end - valueAt;
+  if (chars === 0 || chars % 4 !== 0 || (chars / 4) * 3 > into.length - at) return -1;
+  const pad = body[end - 1] !== 0x3d ? 0 : body[end - 2] !== 0x3d ? 1 : 2;
+  const six = (i: number): number => (BASE64[body[i] as number] as number) - 1;
+  let o = at;
+  // Whole quanta, 4 characters to 3 bytes.
+  const whole = pad === 0 ? end : end - 4;
+  for (let i = valueAt; i < whole; i += 4) {
+    const v = (six(i) << 18) | (six(i + 1) << 12) | (six(i + 2) << 6) | six(i + 3);
+    into[o] = v >> 16;
+    into[o + 1] = (v >> 8) & 0xff;
+    into[o + 2] = v & 0xff;
+    o += 3;
+  }
+  if (pad === 2) {
+    const b = six(whole + 1);
+    if ((b & 0xf) !== 0) return -1;
+    into[o] = (six(whole) << 2) | (b >> 4);
+    o += 1;
+  } else if (pad === 1) {
+    const c = six(whole + 2);
+    if ((c & 0x3) !== 0) return -1;
+    const v = (six(whole) << 18) | (six(whole + 1) << 12) | (c << 6);
+    into[o] = v >> 16;
+    into[o + 1] = (v >> 8) & 0xff;
+    o += 2;
+  }
+  return o - at;
+};
+
 /** Where DER bytes go when the caller gives no place (96 base64 characters: at most 72 bytes); reused by every call. */
 const DER = Buffer.alloc(72);
 /** Bytes of the DER of one signature block at most (longer values are decoded into a buffer of their own). */
 export const DER_BYTES = DER.length;
 
 /**
- * The DER bytes of the block's value if the value is their one canonical base64 text (as
- * `Buffer.from(value, 'base64').toString('base64') === value`: whole quanta, no stray bits in the
- * last character); the block already checked its characters. A view of `into` from `at` (by
- * default a buffer the next call overwrites: use it at once).
+ * The DER bytes of the block's value if it is their one canonical base64 text (decodeSignatureDer),
+ * in a buffer the next call overwrites: use it at once.
  */
-export const signatureDer = (body: Buffer, block: SignatureBlock, into: Buffer = DER, at = 0): Buffer | undefined => {
-  const { valueAt, valueEnd: end } = block;
-  if ((end - valueAt) % 4 !== 0) return undefined;
-  const dataEnd = body[end - 1] !== 0x3d ? end : body[end - 2] !== 0x3d ? end - 1 : end - 2;
-  const fits = ((end - valueAt) / 4) * 3 <= DER_BYTES;
-  const out = fits ? into : Buffer.alloc(((end - valueAt) / 4) * 3);
-  const from = fits ? at : 0;
-  let bits = 0;
-  let acc = 0;
-  let length = 0;
-  for (let i = valueAt; i < dataEnd; i += 1) {
-    acc = (acc << 6) | ((BASE64[body[i] as number] as number) - 1);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[from + length] = acc >> bits;
-      length += 1;
-      acc &= (1 << bits) - 1;
-    }
-  }
-  return acc === 0 ? out.subarray(from, from + length) : undefined;
+export const signatureDer = (body: Buffer, block: SignatureBlock): Buffer | undefined => {
+  const chars = block.valueEnd - block.valueAt;
+  const into = (chars / 4) * 3 <= DER_BYTES ? DER : Buffer.alloc(Math.ceil(chars / 4) * 3);
+  const length = decodeSignatureDer(body, block, into, 0);
+  return length < 0 ? undefined : into.subarray(0, length);
 };

@@ -7,12 +7,13 @@ import {
   canonicalJson,
   envelopeBytes,
   examine,
+  examineAll,
   type Entry,
   type Examined,
   type VerifyKey,
 } from '../../lambdas/evidence';
 import { examineByFullParse } from '../../lambdas/evidence/envelope';
-import { signatureBlock } from '../../lambdas/evidence/verify-block';
+import { decodeSignatureDer, signatureBlock } from '../../lambdas/evidence/verify-block';
 import { signedRecordFields } from '../../lambdas/evidence/verify-signed';
 import { input, parseBody, steppingClock, verifyKeyOf } from './helpers';
 
@@ -129,11 +130,101 @@ describe('signature mode reads a signed record from its bytes', () => {
   it('rejects, as the full parse does, a signed record the checks refuse', async () => {
     const [o] = await written({});
     const payload = parseBody(o!.body).payload;
-    for (const change of [{ recordId: 'inc-a/00000009' }, { seq: 2 ** 53 }, { incidentId: 'inc b' }, { prevHash: 'A'.repeat(64) }, { schemaVersion: 2 }, { kind: 'checkpoint' }]) {
+    for (const change of [{ recordId: 'inc-a/00000009' }, { seq: 2 ** 53 }, { incidentId: 'inc b' }, { incidentId: 'i'.repeat(129), recordId: `${'i'.repeat(129)}/00000000` }, { prevHash: 'A'.repeat(64) }, { prevHash: 'a'.repeat(65) }, { prevHash: 'a'.repeat(63) }, { schemaVersion: 2 }, { kind: 'checkpoint' }]) {
       const body = await signedText(canonicalJson({ ...payload, ...change }));
       const fast = examine(o!.key, body, keys(), true);
       expect(fast.kind).toBe('corrupt');
       expect(fast).toEqual(examineByFullParse(o!.key, body, keys(), false));
     }
   });
+
+  it('reports, as the full parse does, a signed record that names another signer than its signature block', async () => {
+    const [o] = await written({});
+    const payload = parseBody(o!.body).payload;
+    const signerNamed = payload.signer as { keyFingerprint: string; keyId: string };
+    for (const signerChange of [{ keyFingerprint: 'cd'.repeat(32) }, { keyId: `${signerNamed.keyId}-other` }]) {
+      const body = await signedText(canonicalJson({ ...payload, signer: { ...signerNamed, ...signerChange } }));
+      const fast = examine(o!.key, body, keys(), true);
+      expect(fast.kind === 'entry' && fast.entry.sig).toBe('mismatch');
+      expect(fast).toEqual(examineByFullParse(o!.key, body, keys(), true));
+    }
+  });
+
+  it('reads a record whose tail is far longer or shorter than the last one read, or holds a nested incidentId after the writer\'s', async () => {
+    // The reading starts where the last record's did (verify-signed.ts): each of these starts it elsewhere.
+    const [short] = await written({ reason: 'r' });
+    const [long] = await written({ reason: 'r'.repeat(3000) });
+    // Signed as the key signs anything: the writer's schema has no incidentId in a target.
+    const payload = parseBody(short!.body).payload;
+    const nested = { key: short!.key, body: await signedText(canonicalJson({ ...payload, reason: 'r'.repeat(500), target: { type: 'ec2-instance', incidentId: 'inc-evil', id: 'i-1' } })) };
+    for (const o of [short, long, short, nested, short, nested, long]) {
+      const { payload } = parseBody(o!.body);
+      expect(fieldsOf(o!.body)).toEqual({ incidentId: payload.incidentId, seq: payload.seq, prevHash: payload.prevHash, recordId: payload.recordId, time: payload.time });
+      expectSameAsFullParse(o!.key, o!.body);
+    }
+  });
+
+  it('reads each prevHash right in a batch, whatever order the objects come in (each hash is handed to the next object)', async () => {
+    const a = await written({}, 'inc-a');
+    const b = await written({}, 'inc-b');
+    const objects = [...a, ...b];
+    await fc.assert(
+      fc.property(fc.shuffledSubarray(objects, { minLength: objects.length }), (order) => {
+        const batch = examineAll(order, keys(), true);
+        const chain = examineAll(order, keys(), false);
+        order.forEach((o, i) => {
+          const full = kept(examineByFullParse(o.key, o.body, keys(), false));
+          expect(kept(batch[i] as Examined)).toEqual(full);
+          expect(kept(chain[i] as Examined)).toEqual(full);
+        });
+      }),
+      { numRuns: 30 },
+    );
+  });
 });
+
+describe('the signature value is decoded as canonical base64 only', () => {
+  const blockOf = (value: string): Buffer =>
+    Buffer.from(`{"payload":{},"signature":{"alg":"ECDSA_SHA_256","keyFingerprint":"${'ab'.repeat(32)}","keyId":"k","value":"${value}"}}`, 'latin1');
+
+  const decode = (value: string, into: Buffer, at: number): number => {
+    const body = blockOf(value);
+    const block = signatureBlock(body);
+    if (block === undefined) throw new Error(`no signature block for ${value}`);
+    return decodeSignatureDer(body, block, into, at);
+  };
+
+  it('decodes any 1-72 bytes from their base64, at any place', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 72 }), fc.nat(80), (bytes, at) => {
+        const into = Buffer.alloc(at + 72);
+        const length = decode(Buffer.from(bytes).toString('base64'), into, at);
+        expect(into.subarray(at, at + length)).toEqual(Buffer.from(bytes));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a padded value whose last character has stray bits (Buffer would decode it, and it is not the one canonical text)', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 71 }).filter((b) => b.length % 3 !== 0), (bytes) => {
+        const value = Buffer.from(bytes).toString('base64');
+        // The lowest bit of the last character before the padding: a bit the bytes do not use.
+        const last = value.length - (value.endsWith('==') ? 2 : 1) - 1;
+        const stray = value.slice(0, last) + (alphabet[alphabet.indexOf(value[last] as string) ^ 1] as string) + value.slice(last + 1);
+        expect(Buffer.from(stray, 'base64').toString('base64')).not.toBe(stray);
+        expect(decode(stray, Buffer.alloc(72), 0)).toBe(-1);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a value that is not whole quanta, or does not fit', () => {
+    const into = Buffer.alloc(72);
+    expect(decode('QUJD', into, 70)).toBe(-1);
+    expect(decode('QUI', into, 0)).toBe(-1);
+    expect(decode('A'.repeat(100), into, 0)).toBe(-1);
+  });
+});
+
