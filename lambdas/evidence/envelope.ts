@@ -233,22 +233,25 @@ interface Split extends Parts {
 let derArena = Buffer.alloc(64 * DER_BYTES);
 /**
  * The lengths of all but about 1 in 250 P-256 DER signatures (r and s of 32 or 33 bytes): a view
- * of each slot for each, made once (a view made per object cost as much as the decoding).
+ * of a slot for each is made on its first use and kept with the arena (a view made per object cost
+ * as much as the decoding), so views grow with the slots used, never ahead of them.
  */
 const VIEW_LENGTHS = [70, 71, 72] as const;
-let derViews: Buffer[] = [];
+let derViews: (Buffer | undefined)[] = [];
 const arenaFor = (slots: number): void => {
-  if (derArena.length < slots * DER_BYTES) derArena = Buffer.alloc(slots * DER_BYTES);
-  if (derViews.length >= slots * VIEW_LENGTHS.length) return;
-  derViews = [];
-  for (let slot = 0; slot < derArena.length / DER_BYTES; slot += 1) for (const n of VIEW_LENGTHS) derViews.push(derArena.subarray(slot * DER_BYTES, slot * DER_BYTES + n));
+  if (derArena.length >= slots * DER_BYTES) return;
+  derArena = Buffer.alloc(slots * DER_BYTES);
+  derViews = new Array<Buffer | undefined>(slots * VIEW_LENGTHS.length);
 };
 
 /** The block's DER signature, decoded into slot `slot` of derArena when it fits (else into a buffer of its own); undefined if not canonical base64. */
 const derOf = (body: Buffer, block: SignatureBlock, slot: number): Buffer | undefined => {
   const length = decodeSignatureDer(body, block, derArena, slot * DER_BYTES);
   if (length < 0) return signatureDer(body, block);
-  return length >= 70 ? derViews[slot * VIEW_LENGTHS.length + length - 70] : derArena.subarray(slot * DER_BYTES, slot * DER_BYTES + length);
+  const at = slot * DER_BYTES;
+  if (length < 70) return derArena.subarray(at, at + length);
+  const view = slot * VIEW_LENGTHS.length + length - 70;
+  return (derViews[view] ??= derArena.subarray(at, at + length));
 };
 
 /** The first step of `examine`: the split, and the signature decoded into slot `slot` of derArena if it is to be checked. */
