@@ -45,14 +45,9 @@ interface Reading {
   readonly expression: RegExp;
   /** Whether groups 7 and 8 hold the signer named (else the expression names the block's own). */
   readonly namesSigner: boolean;
-  /** Groups of the time's fraction and of the trigger. */
-  readonly fraction: number;
-  readonly trigger: number;
 }
 const reading = (signer: string, namesSigner: boolean): Reading => ({
   namesSigner,
-  fraction: namesSigner ? 9 : 7,
-  trigger: namesSigner ? 10 : 8,
   expression: new RegExp(
     [
       // The id's length is checked with its pattern by the caller (safeIncidentId), as checkPayload does.
@@ -124,9 +119,11 @@ const match = (body: Buffer, start: number, text: string, from: number, block: S
   const m = r.expression.exec(text);
   if (m === null || (r.namesSigner && (m[7] !== block.keyFingerprint || m[8] !== block.keyIdLiteral))) return undefined;
   const incidentId = m[1] ?? '';
+  // The time's fraction and the trigger: the groups after the signer's, if it has any.
+  const fraction = r.namesSigner ? 9 : 7;
   // prevHash and time copied out of the bytes: a substring of the text would keep all of it alive in the entry.
   const prevHashAt = start + from + INCIDENT.length + incidentId.length + KIND.length + (m[2]?.length ?? 0) + MODE.length + (m[3]?.length ?? 0) + PREV_HASH.length;
-  const timeEnd = block.at - 1 - (m[r.trigger]?.length ?? 0) - TRIGGER.length;
+  const timeEnd = block.at - 1 - (m[fraction + 1]?.length ?? 0) - TRIGGER.length;
   if (m[4]?.length !== 64) return undefined;
   // The predecessor's hash when it is the same text (a hash: hex); else a copy, checked as checkPayload checks it.
   const held = holds(body, prevHashAt, predecessor);
@@ -138,7 +135,7 @@ const match = (body: Buffer, start: number, text: string, from: number, block: S
     seq: Number(m[6]),
     prevHash,
     recordId: m[5] ?? '',
-    time: latin1(body, timeEnd - TIME_CHARS - (m[r.fraction]?.length ?? 0), timeEnd),
+    time: latin1(body, timeEnd - TIME_CHARS - (m[fraction]?.length ?? 0), timeEnd),
   };
 };
 
