@@ -75,7 +75,9 @@ report: Report,
     return ref ? `${ref.from} commits to ${ref.hash.slice(0, 16)}…` : undefined;
   };
 
-  for (const [seq, at] of chain) {
+  // Keys, then each position (an entries iterator makes a [seq, at] pair per position).
+  for (const seq of chain.keys()) {
+    const at = chain.get(seq) as Entry[];
     // Untrusted entries: payload changed (a reference disagrees) or only the signature is bad.
     for (const e of at) {
       if (e.sig !== 'bad') continue;

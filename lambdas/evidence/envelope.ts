@@ -1,8 +1,8 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { sha256Hex } from './canonical';
-import { DER_BYTES, decodeSignatureDer, latin1, signatureBlock, signatureDer, type SignatureBlock } from './verify-block';
-import { checkPayload, isObject, namesRecord, namesSeq, safeIncidentId, type ParsedPayload } from './verify-payload';
-import { INCIDENT_MEMBER, signedRecordFields, signedRecordFieldsAt, type SignedRecordFields } from './verify-signed';
+import { arenaFor, derOf, latin1, signatureBlock, type SignatureBlock } from './verify-block';
+import { checkPayload, isObject, namesSeq, type ParsedPayload } from './verify-payload';
+import { INCIDENT_MEMBER, signedRecordFields, signedRecordFieldsAt, type Predecessor } from './verify-signed';
 import { plainJsonMember } from './plain-json';
 import { CHECKPOINT_CHAIN, SIGNATURE_ALG, checkpointKey, recordKey } from './layout';
 import type { CheckpointHead, Signature } from './schema';
@@ -191,28 +191,20 @@ const entryOf = (key: string, payload: ParsedPayload, sig: SigState, keyId: stri
 };
 
 /**
- * A record whose signature verifies under a trusted key: its chain fields read from its bytes
- * (verify-signed.ts says why that equals the full parse), with the checks of checkPayload.
+ * A record whose signature is to be checked under a trusted key, read from its bytes
+ * (verify-signed.ts says why that equals the full parse, with the checks of checkPayload).
  */
-const signedRecord = (body: Buffer, block: SignatureBlock, predecessor: string): ParsedPayload | undefined =>
-  recordOf(signedRecordFields(body, PAYLOAD_PREFIX.length, block, predecessor), block);
+const signedRecord = (body: Buffer, block: SignatureBlock, predecessor: Predecessor | undefined): ParsedPayload | undefined =>
+  signedRecordFields(body, PAYLOAD_PREFIX.length, block, predecessor);
 
 /**
  * Chain mode: a record whose payload is JSON in the plain form (plain-json.ts checks it without
  * JSON.parse) is read as a signed one is, from its last top-level incidentId member; that reading
  * is exact for any valid JSON (verify-signed.ts). Anything else is parsed in full.
  */
-const plainRecord = (body: Buffer, block: SignatureBlock, predecessor: string): ParsedPayload | undefined => {
+const plainRecord = (body: Buffer, block: SignatureBlock, predecessor: Predecessor | undefined): ParsedPayload | undefined => {
   const at = plainJsonMember(body, PAYLOAD_PREFIX.length, block.at, INCIDENT_MEMBER);
-  return at < 0 ? undefined : recordOf(signedRecordFieldsAt(body, at, block, predecessor), block);
-};
-
-const recordOf = (fields: SignedRecordFields | undefined, block: SignatureBlock): ParsedPayload | undefined => {
-  if (fields === undefined || !Number.isSafeInteger(fields.seq)) return undefined;
-  const incidentId = safeIncidentId(fields.incidentId);
-  if (incidentId === undefined || !namesRecord(fields.recordId, incidentId, fields.seq)) return undefined;
-  const { seq, prevHash, time } = fields;
-  return { type: 'record', seq, prevHash, time, keyId: block.keyId, keyFingerprint: block.keyFingerprint, incidentId };
+  return at < 0 ? undefined : signedRecordFieldsAt(body, at, block, predecessor);
 };
 
 /** An object split by the rule, its signature checked if asked: what `settle` needs. */
@@ -225,43 +217,41 @@ interface Split extends Parts {
   readonly der: Buffer | undefined;
   /** SHA-256 of the payload bytes (hex). */
   readonly hash: string;
+  /**
+   * A record read from its bytes (verify-signed.ts), while they are in the cache: kept if its
+   * signature verifies (signature mode) or it is plain JSON (chain mode), else the full parse decides.
+   */
+  readonly fields: ParsedPayload | undefined;
+  /** Its incident id, when read (the next object's Predecessor). */
+  readonly chain: string;
   /** What crypto.verify said, if it was asked (a trusted key, canonical base64). */
   verified: boolean | undefined;
 }
 
-/** DER signatures of one batch, DER_BYTES each, decoded before any is checked (grows to the largest batch). */
-let derArena = Buffer.alloc(64 * DER_BYTES);
 /**
- * The lengths of all but about 1 in 250 P-256 DER signatures (r and s of 32 or 33 bytes): a view
- * of a slot for each is made on its first use and kept with the arena (a view made per object cost
- * as much as the decoding), so views grow with the slots used, never ahead of them.
+ * The first step of `examine`: the split, the payload's hash, the signature decoded into slot
+ * `slot` of derArena if it is to be checked, and (`fast`) the record read from its bytes if the
+ * next steps can keep the reading. `predecessor`: the object split before (signedRecordFields).
  */
-const VIEW_LENGTHS = [70, 71, 72] as const;
-let derViews: (Buffer | undefined)[] = [];
-const arenaFor = (slots: number): void => {
-  if (derArena.length >= slots * DER_BYTES) return;
-  derArena = Buffer.alloc(slots * DER_BYTES);
-  derViews = new Array<Buffer | undefined>(slots * VIEW_LENGTHS.length);
-};
-
-/** The block's DER signature, decoded into slot `slot` of derArena when it fits (else into a buffer of its own); undefined if not canonical base64. */
-const derOf = (body: Buffer, block: SignatureBlock, slot: number): Buffer | undefined => {
-  const length = decodeSignatureDer(body, block, derArena, slot * DER_BYTES);
-  if (length < 0) return signatureDer(body, block);
-  const at = slot * DER_BYTES;
-  if (length < 70) return derArena.subarray(at, at + length);
-  const view = slot * VIEW_LENGTHS.length + length - 70;
-  return (derViews[view] ??= derArena.subarray(at, at + length));
-};
-
-/** The first step of `examine`: the split, and the signature decoded into slot `slot` of derArena if it is to be checked. */
-const check = (key: string, body: Buffer, keys: ReadonlyMap<string, KeyObject>, checkSignatures: boolean, maxBytes: number, slot: number): Split | Examined => {
+const check = (
+  key: string,
+  body: Buffer,
+  keys: ReadonlyMap<string, KeyObject>,
+  checkSignatures: boolean,
+  maxBytes: number,
+  slot: number,
+  fast: boolean,
+  predecessor?: Predecessor,
+): Split | Examined => {
   if (!key.startsWith('records/') && !key.startsWith('checkpoints/')) return { kind: 'ignored', key };
   const parts = split(body, maxBytes);
   if (typeof parts === 'string') return { kind: 'corrupt', key, why: parts };
-  const publicKey = checkSignatures ? keys.get(parts.block.keyFingerprint) : undefined;
-  const der = publicKey && derOf(body, parts.block, slot);
-  return { kind: 'split', key, body, block: parts.block, payloadBytes: parts.payloadBytes, publicKey, der, verified: undefined, hash: sha256Hex(parts.payloadBytes) };
+  const { block, payloadBytes } = parts;
+  const publicKey = checkSignatures ? keys.get(block.keyFingerprint) : undefined;
+  const der = publicKey && derOf(body, block, slot);
+  const hash = sha256Hex(payloadBytes);
+  const fields = !fast ? undefined : der ? signedRecord(body, block, predecessor) : checkSignatures ? undefined : plainRecord(body, block, predecessor);
+  return { kind: 'split', key, body, block, payloadBytes, publicKey, der, hash, fields, chain: fields?.type === 'record' ? fields.incidentId : '', verified: undefined };
 };
 
 /** The second step: crypto.verify of each object whose signature is to be checked, back to back. */
@@ -273,10 +263,10 @@ const verifyEach = (splits: readonly (Split | Examined)[]): void => {
  * The second half: a record the signature vouches for needs no full parse; anything else (a bad
  * signature, an unknown key, a checkpoint, chain mode) is parsed in full, so it is reported exactly.
  */
-const settle = (split: Split | Examined, keys: ReadonlyMap<string, KeyObject>, checkSignatures: boolean, fast = true, predecessor = ''): Examined => {
+const settle = (split: Split | Examined, keys: ReadonlyMap<string, KeyObject>, checkSignatures: boolean): Examined => {
   if (split.kind !== 'split') return split;
   const { key, body, block, payloadBytes, verified } = split;
-  const fields = !fast ? undefined : verified ? signedRecord(body, block, predecessor) : checkSignatures ? undefined : plainRecord(body, block, predecessor);
+  const fields = verified || !checkSignatures ? split.fields : undefined;
   if (fields) {
     // The signer named in the payload is the block's (signedRecord compares them): what stateOf concludes.
     const sig = verified ? 'ok' : keys.size > 0 && !keys.has(block.keyFingerprint) ? 'unknown-key' : 'unchecked';
@@ -303,7 +293,7 @@ export const examine = (
   maxBytes = MAX_OBJECT_BYTES,
 ): Examined => {
   arenaFor(1);
-  const one = check(key, body, keys, checkSignatures, maxBytes, 0);
+  const one = check(key, body, keys, checkSignatures, maxBytes, 0, true);
   verifyEach([one]);
   return settle(one, keys, checkSignatures);
 };
@@ -314,18 +304,21 @@ export const examine = (
  */
 export const examineByFullParse = (key: string, body: Buffer, keys: ReadonlyMap<string, KeyObject>, checkSignatures: boolean, maxBytes = MAX_OBJECT_BYTES): Examined => {
   arenaFor(1);
-  const one = check(key, body, keys, checkSignatures, maxBytes, 0);
+  const one = check(key, body, keys, checkSignatures, maxBytes, 0, false);
   verifyEach([one]);
-  return settle(one, keys, checkSignatures, false);
+  return settle(one, keys, checkSignatures);
 };
 
 /**
- * `examine` of each object, in order, in three passes: every split, DER decoding and hash of the
- * payload, every crypto.verify back to back, every reading. Measured on 10k records, one core: the
- * split and decoding of an object cost 6-9 us right after a crypto.verify (which evicts them from
- * cache), 3-5 us after other JS work; crypto.verify itself costs what it costs in a tight loop.
- * Hashing in the first pass rather than the third, beside the split that reads the same bytes,
- * took 0.8-4.5 points off the gap to the crypto.verify ceiling (three paired runs).
+ * `examine` of each object, in order, in three passes: every split, DER decoding, hash of the
+ * payload and reading of a record from its bytes; every crypto.verify back to back; every entry.
+ * Measured on 10k records, one core: the split and decoding of an object cost 6-9 us right after a
+ * crypto.verify (which evicts them from cache), 3-5 us after other JS work; crypto.verify itself
+ * costs what it costs in a tight loop. Hashing in the first pass rather than the third, beside the
+ * split that reads the same bytes, took 0.8-4.5 points off the gap to the crypto.verify ceiling
+ * (three paired runs); reading the record there too, from bytes (verify-signed.ts) rather than a
+ * regular expression over a copy of its text (which allocated 1.2 KB per record), took off about
+ * 1.4 more (28 paired rounds, against 1.0 of noise).
  */
 export const examineAll = (
   objects: readonly { readonly key: string; readonly body: Buffer }[],
@@ -334,13 +327,13 @@ export const examineAll = (
   maxBytes = MAX_OBJECT_BYTES,
 ): Examined[] => {
   arenaFor(objects.length);
-  const splits = objects.map((o, slot) => check(o.key, o.body, keys, checkSignatures, maxBytes, slot));
-  verifyEach(splits);
-  // Each object's hash is handed to the next, usually its successor in the chain (signedRecordFields).
-  let predecessor = '';
-  return splits.map((s) => {
-    const examined = settle(s, keys, checkSignatures, true, predecessor);
-    predecessor = examined.kind === 'entry' ? examined.entry.hash : '';
-    return examined;
+  // Each object is handed to the next, usually its successor in the chain (signedRecordFields).
+  let predecessor: Predecessor | undefined;
+  const splits = objects.map((o, slot) => {
+    const s = check(o.key, o.body, keys, checkSignatures, maxBytes, slot, true, predecessor);
+    predecessor = s.kind === 'split' ? s : undefined;
+    return s;
   });
+  verifyEach(splits);
+  return splits.map((s) => settle(s, keys, checkSignatures));
 };

@@ -42,7 +42,7 @@ const stringEnd = (b: Uint8Array, at: number, end: number): number => {
 const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
 
 /** The end of the number starting at `at` (`-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`), or -1. */
-const numberEnd = (b: Uint8Array, at: number, end: number): number => {
+export const numberEnd = (b: Uint8Array, at: number, end: number): number => {
   let i = at;
   if (b[i] === 0x2d) i += 1;
   if (i >= end || !isDigit(b[i])) return -1;
@@ -62,12 +62,16 @@ const numberEnd = (b: Uint8Array, at: number, end: number): number => {
   return i;
 };
 
-/** `word` (ASCII) at `at`, entirely before `end`. */
-const wordEnd = (b: Uint8Array, at: number, end: number, word: string): number => {
-  if (at + word.length > end) return -1;
-  for (let k = 0; k < word.length; k += 1) if (b[at + k] !== word.charCodeAt(k)) return -1;
-  return at + word.length;
+/** `b` holds `bytes` at `at`, entirely before `end`: where they end, else -1. */
+export const bytesAt = (b: Uint8Array, at: number, end: number, bytes: Uint8Array): number => {
+  if (at < 0 || at + bytes.length > end) return -1;
+  for (let k = 0; k < bytes.length; k += 1) if (b[at + k] !== bytes[k]) return -1;
+  return at + bytes.length;
 };
+
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+const NULL = Buffer.from('null');
 
 const OBJECT = 1;
 const ARRAY = 2;
@@ -78,20 +82,14 @@ const open = new Uint8Array(MAX_DEPTH);
 const scalarEnd = (b: Uint8Array, at: number, end: number): number => {
   const c = b[at];
   if (c === 0x22) return stringEnd(b, at + 1, end);
-  if (c === 0x74) return wordEnd(b, at, end, 'true');
-  if (c === 0x66) return wordEnd(b, at, end, 'false');
-  if (c === 0x6e) return wordEnd(b, at, end, 'null');
+  if (c === 0x74) return bytesAt(b, at, end, TRUE);
+  if (c === 0x66) return bytesAt(b, at, end, FALSE);
+  if (c === 0x6e) return bytesAt(b, at, end, NULL);
   return numberEnd(b, at, end);
 };
 
 /** Member names are compared as bytes from their opening quote: `"name":`. */
 export const memberName = (name: string): Uint8Array => Buffer.from(`"${name}":`, 'latin1');
-
-/** `b` holds the member name `name` (as memberName makes it) at `at`. */
-const nameAt = (b: Uint8Array, at: number, name: Uint8Array): boolean => {
-  for (let k = 0; k < name.length; k += 1) if (b[at + k] !== name[k]) return false;
-  return true;
-};
 
 /** Not JSON in the plain form (plainJsonMember). */
 export const NOT_PLAIN = -2;
@@ -147,7 +145,7 @@ export const plainJsonMember = (b: Uint8Array, start: number, end: number, name:
       i += 1;
       if (inside === OBJECT) {
         if (i >= end || b[i] !== 0x22) return NOT_PLAIN;
-        if (depth === 1 && i + name.length <= end && nameAt(b, i, name)) found = i - 1;
+        if (depth === 1 && bytesAt(b, i, end, name) >= 0) found = i - 1;
         i = stringEnd(b, i + 1, end);
         if (i < 0 || i >= end || b[i] !== 0x3a) return NOT_PLAIN;
         i += 1;

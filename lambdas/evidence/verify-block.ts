@@ -140,3 +140,29 @@ export const signatureDer = (body: Buffer, block: SignatureBlock): Buffer | unde
   const length = decodeSignatureDer(body, block, into, 0);
   return length < 0 ? undefined : into.subarray(0, length);
 };
+
+/** DER signatures of one batch, DER_BYTES each, decoded before any is checked (grows to the largest batch). */
+let derArena = Buffer.alloc(64 * DER_BYTES);
+/**
+ * The lengths of all but about 1 in 250 P-256 DER signatures (r and s of 32 or 33 bytes): a view
+ * of a slot for each is made on its first use and kept with the arena (a view made per object cost
+ * as much as the decoding), so views grow with the slots used, never ahead of them.
+ */
+const VIEW_LENGTHS = [70, 71, 72] as const;
+let derViews: (Buffer | undefined)[] = [];
+/** Room in the arena for `slots` signatures (derOf's slots 0 to slots - 1). */
+export const arenaFor = (slots: number): void => {
+  if (derArena.length >= slots * DER_BYTES) return;
+  derArena = Buffer.alloc(slots * DER_BYTES);
+  derViews = new Array<Buffer | undefined>(slots * VIEW_LENGTHS.length);
+};
+
+/** The block's DER signature, decoded into slot `slot` of derArena when it fits (else into a buffer of its own); undefined if not canonical base64. */
+export const derOf = (body: Buffer, block: SignatureBlock, slot: number): Buffer | undefined => {
+  const length = decodeSignatureDer(body, block, derArena, slot * DER_BYTES);
+  if (length < 0) return signatureDer(body, block);
+  const at = slot * DER_BYTES;
+  if (length < 70) return derArena.subarray(at, at + length);
+  const view = slot * VIEW_LENGTHS.length + length - 70;
+  return (derViews[view] ??= derArena.subarray(at, at + length));
+};

@@ -12,7 +12,7 @@ import {
   type Examined,
   type VerifyKey,
 } from '../../lambdas/evidence';
-import { examineByFullParse } from '../../lambdas/evidence/envelope';
+import { checkPayload, examineByFullParse } from '../../lambdas/evidence/envelope';
 import { decodeSignatureDer, signatureBlock } from '../../lambdas/evidence/verify-block';
 import { signedRecordFields } from '../../lambdas/evidence/verify-signed';
 import { input, parseBody, steppingClock, verifyKeyOf } from './helpers';
@@ -87,7 +87,7 @@ describe('signature mode reads a signed record from its bytes', () => {
         });
         for (const o of objects) {
           const { payload } = parseBody(o.body);
-          expect(fieldsOf(o.body)).toEqual({ incidentId: payload.incidentId, seq: payload.seq, prevHash: payload.prevHash, recordId: payload.recordId, time: payload.time });
+          expect(fieldsOf(o.body)).toEqual(checkPayload(payload));
           expectSameAsFullParse(o.key, o.body);
         }
       }),
@@ -159,8 +159,75 @@ describe('signature mode reads a signed record from its bytes', () => {
     const nested = { key: short!.key, body: await signedText(canonicalJson({ ...payload, reason: 'r'.repeat(500), target: { type: 'ec2-instance', incidentId: 'inc-evil', id: 'i-1' } })) };
     for (const o of [short, long, short, nested, short, nested, long]) {
       const { payload } = parseBody(o!.body);
-      expect(fieldsOf(o!.body)).toEqual({ incidentId: payload.incidentId, seq: payload.seq, prevHash: payload.prevHash, recordId: payload.recordId, time: payload.time });
+      expect(fieldsOf(o!.body)).toEqual(checkPayload(payload));
       expectSameAsFullParse(o!.key, o!.body);
+    }
+  });
+
+  it('reads exactly what the full parse reads after any one-byte change to the text it reads, that leaves the payload JSON', async () => {
+    // The reading walks the bytes from the incidentId member to the end (verify-signed.ts): each
+    // change is at a byte it reads, into a byte that matters to one of its tokens.
+    const [o] = await written({ reason: 'r', target: { type: 'ec2-instance', id: 'i-1', region: 'eu-west-1' } });
+    const text = canonicalJson(parseBody(o!.body).payload);
+    const from = text.indexOf(',"incidentId"');
+    const significant = fc.constantFrom(...'"\\{}[],:0123456789.-+eEZT/_ aA\n'.split(''), '');
+    let read = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: from, max: text.length - 1 }), significant, fc.boolean(), async (at, byte, insert) => {
+        const changed = `${text.slice(0, at)}${byte}${text.slice(insert ? at : at + 1)}`;
+        try {
+          JSON.parse(changed);
+        } catch {
+          return; // the key signs only JSON
+        }
+        const body = await signedText(changed);
+        const fields = fieldsOf(body);
+        const full = checkPayload(parseBody(body).payload);
+        if (fields !== undefined) read += 1;
+        // Either the full parse decides, or the reading is exactly what it would conclude.
+        expect([undefined, full]).toContainEqual(fields);
+        // The change may name another signer (mismatch), or break a check (corrupt): as the full parse says.
+        expect(examine(o!.key, body, keys(), true)).toEqual(examineByFullParse(o!.key, body, keys(), true));
+      }),
+      { numRuns: 400 },
+    );
+    // Not a test that never reads: many changes (inside a string, a digit of a hash) leave a record the reading takes.
+    expect(read).toBeGreaterThan(20);
+  });
+
+  it('reads a changed time, or a member after the trigger, as the full parse does', async () => {
+    const [o] = await written({ reason: 'r', target: { type: 'ec2-instance', id: 'i-1' } });
+    const text = canonicalJson(parseBody(o!.body).payload);
+    const time = /"time":"([^"]*)"/.exec(text)?.[1] ?? '';
+    expect(time).toMatch(/Z$/);
+    const changes = [
+      text.replace(`"${time}"`, `"${time.slice(0, -1)}A"`),
+      text.replace(`"${time}"`, `"${time.slice(0, 19)}.1234567890Z"`),
+      text.replace(`"${time}"`, `"${time.slice(0, 19)}.Z"`),
+      text.replace(`"${time}"`, `"${time.slice(0, 19)}.123456789Z"`),
+      text.replace(`"${time}"`, `"${time.slice(0, 19)}Z"`),
+      text.replace(`"${time}"`, `"${time.slice(0, 10)} ${time.slice(11)}"`),
+      `${text.slice(0, -1)},"time":"2031-01-01T00:00:00Z"}`,
+      `${text.slice(0, -1)},"zz":1}`,
+    ];
+    for (const changed of changes) {
+      const body = await signedText(changed);
+      const full = checkPayload(parseBody(body).payload);
+      const fields = fieldsOf(body);
+      expect([undefined, full]).toContainEqual(fields);
+      expect(examine(o!.key, body, keys(), true)).toEqual(examineByFullParse(o!.key, body, keys(), true));
+    }
+    // The two valid fractions and the time without one are read; the member after the trigger is left to the full parse.
+    const read = await Promise.all(changes.map(async (changed) => fieldsOf(await signedText(changed)) !== undefined));
+    expect(read).toEqual([false, false, false, true, true, false, false, false]);
+  });
+
+  it('never reads text that is not JSON where it reads (the writer signs none; the full parse reports it)', async () => {
+    const [o] = await written({ target: { type: 'ec2-instance', id: 'i-1' } });
+    const text = canonicalJson(parseBody(o!.body).payload);
+    for (const changed of [text.replace('"seq":0', '"seq":00'), text.replace('"id":"i-1"', '"id";"i-1"'), text.replace(',"type":"ec2-instance"', ';"type":"ec2-instance"'), `${text.slice(0, -1)}}}`]) {
+      expect(() => JSON.parse(changed)).toThrow(SyntaxError);
+      expect(fieldsOf(await signedText(changed))).toBeUndefined();
     }
   });
 
