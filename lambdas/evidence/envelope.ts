@@ -316,9 +316,9 @@ export const examineByFullParse = (key: string, body: Buffer, keys: ReadonlyMap<
  * crypto.verify (which evicts them from cache), 3-5 us after other JS work; crypto.verify itself
  * costs what it costs in a tight loop. Hashing in the first pass rather than the third, beside the
  * split that reads the same bytes, took 0.8-4.5 points off the gap to the crypto.verify ceiling
- * (three paired runs); reading the record there too, from bytes (verify-signed.ts) rather than a
- * regular expression over a copy of its text (which allocated 1.2 KB per record), took off about
- * 1.4 more (28 paired rounds, against 1.0 of noise).
+ * (three paired runs); reading the record there too, from its bytes (verify-signed.ts) rather
+ * than by a regular expression over a copy of its text (1.2 KB allocated per record), took off
+ * 2.4 more (28 paired rounds, standard error 0.7).
  */
 export const examineAll = (
   objects: readonly { readonly key: string; readonly body: Buffer }[],
