@@ -39,7 +39,7 @@ const stringEnd = (b: Uint8Array, at: number, end: number): number => {
   return -1;
 };
 
-const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
+export const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
 
 /** The end of the number starting at `at` (`-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`), or -1. */
 export const numberEnd = (b: Uint8Array, at: number, end: number): number => {

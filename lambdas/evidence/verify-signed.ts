@@ -1,11 +1,13 @@
-import { bytesAt, memberName, numberEnd } from './plain-json';
+import { bytesAt, isDigit, memberName, numberEnd } from './plain-json';
 import { latin1, type SignatureBlock } from './verify-block';
 import { HEX_DIGIT, safeIncidentId, type ParsedPayload } from './verify-payload';
 
 /**
- * What verification needs of a record whose signature verified under a trusted key — incidentId,
- * seq, prevHash, time, the signer — read from its bytes instead of a full JSON.parse (which would
- * cost more than the rest of verification without the signature).
+ * What verification needs of a record — incidentId, seq, prevHash, time, the signer — read from
+ * its bytes instead of a full JSON.parse (which would cost more than the rest of verification
+ * without the signature). envelope.ts reads each record signed under a trusted key before its
+ * signature is checked, and keeps the reading only if it verifies; in chain mode, each record in
+ * plain JSON (plain-json.ts).
  *
  * The reading is one pass over the bytes along the writer's record layout (the grammar below),
  * from a `,"incidentId":"` to the end of the payload. Each step is forced: every optional member
@@ -57,8 +59,6 @@ const MAX_FRACTION_DIGITS = 9;
 /** `[A-Za-z0-9._-]`. */
 const ID_CHAR = new Uint8Array(256);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-') ID_CHAR[c.charCodeAt(0)] = 1;
-
-const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
 
 /** STRING at `at`: just past its closing quote, or -1. A `\` before a line break ends no string (as `\\.` reads). */
 const stringEnd = (b: Buffer, at: number, end: number): number => {
@@ -262,9 +262,9 @@ const firstOrLast = (body: Buffer, from: number, block: SignatureBlock, predeces
 export const INCIDENT_MEMBER = memberName('incidentId');
 
 /**
- * The chain fields of a record payload (`body` from `start` to the signature block) whose
- * signature verified, if it has the writer's record layout and names the block's signer; else
- * undefined (the caller parses it in full). `predecessor`: see read.
+ * The chain fields of a record payload (`body` from `start` to the signature block), if it has
+ * the writer's record layout and names the block's signer (the caller keeps them only if the
+ * signature verifies); else undefined (the caller parses it in full). `predecessor`: see read.
  *
  * Read first exactly where the last record's reading began, then from a few bytes before: any
  * `,"incidentId":"` in valid JSON is a member name, and a reading from one is the payload's
