@@ -191,13 +191,6 @@ const entryOf = (key: string, payload: ParsedPayload, sig: SigState, keyId: stri
 };
 
 /**
- * A record whose signature is to be checked under a trusted key, read from its bytes
- * (verify-signed.ts says why that equals the full parse, with the checks of checkPayload).
- */
-const signedRecord = (body: Buffer, block: SignatureBlock, predecessor: Predecessor | undefined): ParsedPayload | undefined =>
-  signedRecordFields(body, PAYLOAD_PREFIX.length, block, predecessor);
-
-/**
  * Chain mode: a record whose payload is JSON in the plain form (plain-json.ts checks it without
  * JSON.parse) is read as a signed one is, from its last top-level incidentId member; that reading
  * is exact for any valid JSON (verify-signed.ts). Anything else is parsed in full.
@@ -250,7 +243,8 @@ const check = (
   const publicKey = checkSignatures ? keys.get(block.keyFingerprint) : undefined;
   const der = publicKey && derOf(body, block, slot);
   const hash = sha256Hex(payloadBytes);
-  const fields = !fast ? undefined : der ? signedRecord(body, block, predecessor) : checkSignatures ? undefined : plainRecord(body, block, predecessor);
+  // A record whose signature is to be checked, read from its bytes (verify-signed.ts says why that equals the full parse).
+  const fields = !fast ? undefined : der ? signedRecordFields(body, PAYLOAD_PREFIX.length, block, predecessor) : checkSignatures ? undefined : plainRecord(body, block, predecessor);
   return { kind: 'split', key, body, block, payloadBytes, publicKey, der, hash, fields, chain: fields?.type === 'record' ? fields.incidentId : '', verified: undefined };
 };
 
@@ -268,7 +262,7 @@ const settle = (split: Split | Examined, keys: ReadonlyMap<string, KeyObject>, c
   const { key, body, block, payloadBytes, verified } = split;
   const fields = verified || !checkSignatures ? split.fields : undefined;
   if (fields) {
-    // The signer named in the payload is the block's (signedRecord compares them): what stateOf concludes.
+    // The signer named in the payload is the block's (the reading compares them): what stateOf concludes.
     const sig = verified ? 'ok' : keys.size > 0 && !keys.has(block.keyFingerprint) ? 'unknown-key' : 'unchecked';
     return { kind: 'entry', entry: entryOf(key, fields, sig, block.keyId, block.keyFingerprint, split.hash) };
   }

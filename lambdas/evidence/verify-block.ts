@@ -128,13 +128,13 @@ export const decodeSignatureDer = (body: Buffer, block: SignatureBlock, into: Bu
 /** Where DER bytes go when the caller gives no place (96 base64 characters: at most 72 bytes); reused by every call. */
 const DER = Buffer.alloc(72);
 /** Bytes of the DER of one signature block at most (longer values are decoded into a buffer of their own). */
-export const DER_BYTES = DER.length;
+const DER_BYTES = DER.length;
 
 /**
  * The DER bytes of the block's value if it is their one canonical base64 text (decodeSignatureDer),
  * in a buffer the next call overwrites: use it at once.
  */
-export const signatureDer = (body: Buffer, block: SignatureBlock): Buffer | undefined => {
+const signatureDer = (body: Buffer, block: SignatureBlock): Buffer | undefined => {
   const chars = block.valueEnd - block.valueAt;
   const into = (chars / 4) * 3 <= DER_BYTES ? DER : Buffer.alloc(Math.ceil(chars / 4) * 3);
   const length = decodeSignatureDer(body, block, into, 0);
